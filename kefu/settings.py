@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         description="Comma-separated `tenant:sha256hex` pairs; unset = embedded dev key in the data dir.",
     )
     tenants: str | None = Field(None, description="Comma-separated known tenant ids; unset = any tenant.")
+    wechat_token: str | None = Field(None, description="WeChat callback token; unset = WeChat channel off.")
+    wechat_tenant: str = Field("default", description="Tenant that WeChat callbacks belong to.")
+    max_events_per_request: int = Field(1000, ge=1, description="Most events one POST /v1/events may carry.")
+    metrics_port: int = Field(9102, ge=0, description="Port of a worker's /metrics; 0 = off.")
 
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")

@@ -1,0 +1,149 @@
+"""Running the platform: ``up``, ``status``, ``worker``, ``api``, ``registry``, ``topics``."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from kefu.settings import get_settings
+from kefu.state import NotRunning, read_state, resolve_endpoints
+
+topics_app = typer.Typer(help="Topic administration.", no_args_is_help=True)
+
+
+def up() -> None:
+    """Start the platform on the embedded default (or against KEFU_* services) and supervise it."""
+    from streams.embedded import EmbeddedPlatform
+
+    raise typer.Exit(EmbeddedPlatform(get_settings()).run())
+
+
+def _kafka_ok(bootstrap: str) -> bool:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _http_ok(url: str | None) -> bool:
+    if url is None:
+        return False
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _status() -> dict[str, Any]:
+    settings = get_settings()
+    try:
+        endpoints = resolve_endpoints(settings)
+    except NotRunning as error:
+        state = read_state(settings)
+        return {"healthy": False, "running": False, "error": str(error), "stale_state": state is not None}
+    body = endpoints.as_dict()
+    checks = {
+        "kafka": _kafka_ok(endpoints.kafka),
+        "schema_registry": _http_ok(endpoints.schema_registry.rstrip("/") + "/subjects"),
+        "http": _http_ok(f"{endpoints.http}/health") if endpoints.http else None,
+    }
+    body.update(running=True, checks=checks, healthy=all(v for v in checks.values() if v is not None))
+    return body
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    wait: Annotated[float, typer.Option(help="Wait up to this many seconds for the platform to be healthy.")] = 0.0,
+) -> None:
+    """Endpoints and health of the running platform."""
+    deadline = time.monotonic() + wait
+    body = _status()
+    while not body["healthy"] and time.monotonic() < deadline:
+        time.sleep(0.25)
+        body = _status()
+    if as_json:
+        print(json.dumps(body, indent=1))
+    else:
+        if not body.get("running"):
+            print(body["error"], file=sys.stderr)
+        else:
+            print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
+            for key in ("kafka", "schema_registry", "http", "api_key", "data_dir"):
+                if body.get(key):
+                    ok = body["checks"].get(key)
+                    mark = "" if ok is None else (" ok" if ok else " DOWN")
+                    print(f"  {key:16} {body[key]}{mark}")
+    raise typer.Exit(0 if body["healthy"] else 1)
+
+
+def worker(
+    worker_id: Annotated[int, typer.Option("--id", help="Worker number (its data sub-directory).")] = 0,
+    ready_file: Annotated[Path | None, typer.Option(help="Touched once the worker has joined its group.")] = None,
+) -> None:
+    """Run one Faust worker (needs KEFU_KAFKA_BOOTSTRAP and KEFU_SCHEMA_REGISTRY_URL, or a running `kefu up`)."""
+    from streams.worker import run_worker
+
+    settings = get_settings()
+    endpoints = resolve_endpoints(settings)
+    sys.argv = [sys.argv[0], "worker"]  # Faust's Worker parses argv; keep ours away from it
+    run_worker(settings, endpoints.kafka, endpoints.schema_registry, worker_id, ready_file)
+
+
+def api() -> None:
+    """Run the HTTP API (uvicorn) on KEFU_HTTP_HOST:KEFU_HTTP_PORT."""
+    import uvicorn
+
+    from serving.api import create_api
+    from serving.auth import ApiKeys
+
+    settings = get_settings()
+    endpoints = resolve_endpoints(settings)
+    keys = ApiKeys.parse(settings.api_keys) if settings.api_keys else ApiKeys.load(settings.data_dir)
+    application = create_api(settings, endpoints.kafka, endpoints.schema_registry, keys)
+    uvicorn.run(application, host=settings.http_host, port=settings.http_port or 8080, log_level="warning")
+
+
+def registry(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8081,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+) -> None:
+    """Run the embedded schema registry (Confluent REST subset), persisted in the data directory."""
+    import uvicorn
+
+    from schemas.registry.server import create_registry_app
+    from schemas.registry.store import SchemaStore
+
+    store = SchemaStore(get_settings().data_dir / "registry.json")
+    uvicorn.run(create_registry_app(store), host=host, port=port, log_level="warning")
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create Kefu's topics and register its schemas (idempotent)."""
+    from streams.admin import ensure_topics, register_schemas
+
+    settings = get_settings()
+    endpoints = resolve_endpoints(settings)
+    created = ensure_topics(
+        endpoints.kafka, settings.topic_partitions, settings.topic_replication, settings.topic_prefix
+    )
+    ids = register_schemas(endpoints.schema_registry, settings.topic_prefix)
+    print(json.dumps({"created_topics": created, "schema_ids": ids}, indent=1))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(up)
+    app.command()(status)
+    app.command()(worker)
+    app.command()(api)
+    app.command()(registry)
+    app.add_typer(topics_app, name="topics")

@@ -1,0 +1,58 @@
+"""Checks on a decoded ConversationEvent that the Avro schema cannot express.
+
+Examples
+--------
+>>> event = {"event_id": "e1", "conversation_id": "c1", "tenant_id": "acme", "text": "hi", "ts": 1}
+>>> validate_event(event, max_text_chars=100) is None
+True
+>>> validate_event({**event, "event_id": " "}, max_text_chars=100)
+Traceback (most recent call last):
+...
+processors.validation.InvalidEvent: invalid_field: event_id is empty
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MAX_ID_CHARS = 256
+MAX_METADATA_ENTRIES = 64
+MAX_METADATA_VALUE_CHARS = 4096
+
+
+class InvalidEvent(ValueError):
+    """An event that decodes but must not be processed; ``error_class`` goes on the dead letter."""
+
+    def __init__(self, error_class: str, reason: str) -> None:
+        super().__init__(f"{error_class}: {reason}")
+        self.error_class = error_class
+        self.reason = reason
+
+
+def validate_event(
+    event: Mapping[str, Any],
+    *,
+    max_text_chars: int,
+    known_tenants: frozenset[str] | None = None,
+) -> None:
+    """Raise InvalidEvent when ``event`` breaks a rule; return None when it is fine."""
+    for name in ("event_id", "conversation_id", "tenant_id"):
+        value = event.get(name, "")
+        if not value.strip():
+            raise InvalidEvent("invalid_field", f"{name} is empty")
+        if len(value) > MAX_ID_CHARS:
+            raise InvalidEvent("invalid_field", f"{name} is longer than {MAX_ID_CHARS} characters")
+    if known_tenants is not None and event["tenant_id"] not in known_tenants:
+        raise InvalidEvent("unknown_tenant", f"tenant {event['tenant_id']!r} is not configured")
+    text = event.get("text", "")
+    if len(text) > max_text_chars:
+        raise InvalidEvent("oversized", f"text has {len(text)} characters; the limit is {max_text_chars}")
+    if event.get("ts", 0) < 0:
+        raise InvalidEvent("invalid_field", "ts is before 1970")
+    metadata = event.get("metadata") or {}
+    if len(metadata) > MAX_METADATA_ENTRIES:
+        raise InvalidEvent("oversized", f"metadata has {len(metadata)} entries; the limit is {MAX_METADATA_ENTRIES}")
+    for key, value in metadata.items():
+        if len(value) > MAX_METADATA_VALUE_CHARS:
+            raise InvalidEvent("oversized", f"metadata.{key} is longer than {MAX_METADATA_VALUE_CHARS} characters")

