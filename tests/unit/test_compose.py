@@ -105,7 +105,8 @@ def test_every_depends_on_target_is_a_defined_service_with_a_matching_condition(
                 assert condition == "service_completed_successfully", (name, target)
             else:
                 assert condition == "service_healthy", (name, target)
-                assert "healthcheck" in services[target], f"{name} waits for {target}, which has no healthcheck"
+                has_check = "healthcheck" in services[target]
+                assert has_check, f"{name} waits for {target}, which has no healthcheck"
 
 
 def test_every_long_running_service_has_a_healthcheck(services: dict[str, dict[str, Any]]) -> None:
@@ -212,9 +213,7 @@ def test_grafana_provisions_clickhouse_and_loads_repo_dashboards(services: dict[
     mounts = dict(_bind_mounts(grafana))
     assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
     datasources = yaml.safe_load((GRAFANA_PROVISIONING / "datasources" / "kefu.yml").read_text("utf-8"))
-    clickhouse = next(
-        d for d in datasources["datasources"] if d["type"] == "grafana-clickhouse-datasource"
-    )
+    clickhouse = next(d for d in datasources["datasources"] if d["type"] == "grafana-clickhouse-datasource")
     assert clickhouse["jsonData"]["host"] == "clickhouse"
     providers = yaml.safe_load((GRAFANA_PROVISIONING / "dashboards" / "kefu.yml").read_text("utf-8"))
     assert providers["providers"][0]["options"]["path"] == mounts["./dashboards/grafana"]
