@@ -35,7 +35,7 @@ _KEYWORDS: dict[Context, tuple[str, ...]] = {
     Context.ID_CARD: ("身份证", "证件", "身份号", "id", "identity", "resident"),
     Context.PASSPORT: ("护照", "通行证", "passport"),
     Context.PHONE: (
-        "电话", "手机", "座机", "号码", "联系", "致电", "打", "tel", "phone", "call", "mobile", "cell",
+        "电话", "手机", "座机", "联系", "致电", "打", "tel", "phone", "call", "mobile", "cell",
         "fax", "传真",
     ),
 }
@@ -49,7 +49,7 @@ _KEYWORD_RE = re.compile(
     re.IGNORECASE,
 )
 
-CONTEXT_WINDOW = 14
+CONTEXT_WINDOW = 20
 """How many characters before a candidate are searched for a context keyword."""
 
 

@@ -17,12 +17,14 @@ PRIORITY_NAME = 10
 
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(set(SINGLE_SURNAMES))) + "])"
 # Characters that end a name: function words, verbs and nouns that typically follow one in a message.
-_STOP = "的是在了吗呢吧啊呀哦想要请帮和与跟及或我你他她您电手住地号码家先女小老经总师在今明昨已要会说"
-_GIVEN = "(?:(?![" + _STOP + "])[\u4e00-\u9fff])"
-_END = r"(?=$|[\s,.;:!?，。；：！？、()（）\"'0-9A-Za-z]|[" + _STOP + "])"
+_STOP = "的是在了吗呢吧啊呀哦想要请帮和与跟及或我你他她您住先女小老经总师已说电手"
+# Words that follow a name in a message and whose first character could be a given-name character.
+_STOP_WORDS = "明天|今天|昨天|地址|号码|家里|现在|这边|需要|订单|快递|会员|手机|电话|刚才|一直|上次"
+_GIVEN = "(?:(?!" + _STOP_WORDS + ")(?![" + _STOP + "])[\u4e00-\u9fff])"
+_END = r"(?=$|[\s,.;:!?，。；：！？、()（）\"'0-9A-Za-z]|[" + _STOP + "]|" + _STOP_WORDS + ")"
 
 _STRONG_CUE = (
-    "我叫|名字叫|名字是|叫做|姓名|联系人|收件人|收货人|寄件人|持卡人|开户名|户名|本人|签收人|乘机人|入住人|机主"
+    "实名信息|真实姓名|实名|我叫|名字叫|名字是|叫做|姓名|联系人|收件人|收货人|寄件人|持卡人|开户名|户名|本人|签收人|乘机人|入住人|机主"
 )
 _ZH_STRONG = re.compile(
     r"(?:" + _STRONG_CUE + r")(?:是|为|叫)?[:\s]*(" + _SURNAME + _GIVEN + r"{1,2})" + _END
@@ -30,6 +32,10 @@ _ZH_STRONG = re.compile(
 _ZH_WEAK = re.compile(r"(?:我是|这是|找)(" + _SURNAME + _GIVEN + r"{1,2})" + _END)
 _ZH_HONORIFIC = re.compile(
     r"(" + _SURNAME + _GIVEN + r"{0,2}?)(?=先生|女士|小姐|老师|经理|师傅|阿姨|大哥|大姐|同学|医生|律师)"
+)
+# A contact line: "邵雨，159 1697 8464" (a name right before a phone or ID number, at a segment start).
+_ZH_BEFORE_NUMBER = re.compile(
+    r"(?:^|(?<=[\s,:;.!?、]))(" + _SURNAME + _GIVEN + r"{1,2})[,\s]+(?=[+\d])"
 )
 _ZH_SURNAME_ONLY = re.compile(r"(?:我|本人|免贵)姓(" + _SURNAME + r")")
 _NOT_NAMES = frozenset(["谢谢", "好的", "高级", "金卡", "白金", "黄金", "万一", "周末", "常用", "高兴", "方便"])
@@ -76,7 +82,7 @@ def find_names(text: str) -> list[Candidate]:
     """
     found: list[Candidate] = []
     if not text.isascii():
-        for regex in (_ZH_STRONG, _ZH_WEAK, _ZH_HONORIFIC, _ZH_SURNAME_ONLY):
+        for regex in (_ZH_STRONG, _ZH_WEAK, _ZH_HONORIFIC, _ZH_SURNAME_ONLY, _ZH_BEFORE_NUMBER):
             for match in regex.finditer(text):
                 name = match.group(1)
                 if name in _NOT_NAMES:

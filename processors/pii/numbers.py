@@ -17,6 +17,7 @@ from .validators import (
     is_plausible_card,
     is_valid_id_card,
     is_valid_old_id_card,
+    looks_like_id_card,
 )
 
 PRIORITY_ID_CARD = 90
@@ -31,7 +32,7 @@ _MOBILE = re.compile(
     _LEFT + r"(?:(?:\+86|0086|\(\+?86\))[ -]?)?(1[3-9]\d)([ -]?)(\d{4})\2(\d{4})" + _RIGHT
 )
 _AREA = r"(?:010|02\d|0[3-9]\d{2})"
-_EXTENSION = r"(?:(?:-|转|ext\.? ?|x|#)\d{1,6})?"
+_EXTENSION = r"(?:(?: ?(?:ext\.?|x|转|分机) ?|-|#)\d{1,6})?"
 _LANDLINE_SEPARATED = re.compile(
     _LEFT + r"(?:\(" + _AREA + r"\) ?|" + _AREA + r"[ -])[2-9]\d{6,7}" + _EXTENSION + _RIGHT
 )
@@ -137,6 +138,10 @@ def find_bank_cards(text: str) -> list[Candidate]:
             continue
         context = context_before(text, match.start())
         if context is Context.BUSINESS:
+            continue
+        # An 18-digit number shaped like a resident ID (typo in the check digit) is not a card unless
+        # the text says card: 18-digit cards are rare, mistyped IDs are not.
+        if len(digits) == 18 and looks_like_id_card(digits) and context is not Context.CARD:
             continue
         if has_card_issuer_prefix(digits) or context is Context.CARD:
             found.append(Candidate("BANK_CARD", match.start(), match.end(), digits, PRIORITY_BANK_CARD))

@@ -79,6 +79,22 @@ def is_valid_id_card(value: str, *, today: date | None = None) -> bool:
     return id_card_check_char(value[:17]) == value[17].upper()
 
 
+def looks_like_id_card(value: str) -> bool:
+    """Whether 18 characters are shaped like a resident ID (province, 18xx-20xx year, month 0x/1x,
+    day 0x-3x), ignoring the check digit and calendar validity: i.e. a mistyped ID.
+
+    Examples
+    --------
+    >>> looks_like_id_card("110105194912310021")
+    True
+    >>> looks_like_id_card("622202123456789012")
+    False
+    """
+    if len(value) != 18 or not value[:17].isdigit() or value[:2] not in ID_PROVINCE_CODES:
+        return False
+    return value[6:8] in ("18", "19", "20") and value[10] in "01" and value[12] in "0123"
+
+
 def is_valid_old_id_card(value: str, *, today: date | None = None) -> bool:
     """Whether ``value`` looks like a 15-digit first-generation ID (no check digit; 19yy birth date).
 
