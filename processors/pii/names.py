@@ -29,7 +29,9 @@ _STRONG_CUE = (
 _ZH_STRONG = re.compile(
     r"(?:" + _STRONG_CUE + r")(?:是|为|叫)?[:\s]*(" + _SURNAME + _GIVEN + r"{1,2})" + _END
 )
-_ZH_WEAK = re.compile(r"(?:我是|这是|找)(" + _SURNAME + _GIVEN + r"{1,2})" + _END)
+# 我是/这是 are followed by far more non-names (我是江西的, 我是高级会员) than names, so the name must
+# end the clause.
+_ZH_WEAK = re.compile(r"(?:我是|这是)(" + _SURNAME + _GIVEN + r"{1,2})(?=$|[\s,.;:!?、]|先生|女士|小姐)")
 _ZH_HONORIFIC = re.compile(
     r"(" + _SURNAME + _GIVEN + r"{0,2}?)(?=先生|女士|小姐|老师|经理|师傅|阿姨|大哥|大姐|同学|医生|律师)"
 )
@@ -38,6 +40,15 @@ _ZH_BEFORE_NUMBER = re.compile(
     r"(?:^|(?<=[\s,:;.!?、]))(" + _SURNAME + _GIVEN + r"{1,2})[,\s]+(?=[+\d])"
 )
 _ZH_SURNAME_ONLY = re.compile(r"(?:我|本人|免贵)姓(" + _SURNAME + r")")
+_HONORIFIC_HINT = re.compile("先生|女士|小姐|老师|经理|师傅|阿姨|大哥|大姐|同学|医生|律师")
+_ZH_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (_ZH_STRONG, re.compile(_STRONG_CUE)),
+    (_ZH_WEAK, re.compile("我是|这是")),
+    (_ZH_HONORIFIC, _HONORIFIC_HINT),
+    (_ZH_SURNAME_ONLY, re.compile("姓")),
+    (_ZH_BEFORE_NUMBER, re.compile(r"\d")),
+)
+_ASCII_LETTER = re.compile("[A-Za-z]")
 _NOT_NAMES = frozenset(["谢谢", "好的", "高级", "金卡", "白金", "黄金", "万一", "周末", "常用", "高兴", "方便"])
 
 _EN_WORD = r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?"
@@ -82,13 +93,15 @@ def find_names(text: str) -> list[Candidate]:
     """
     found: list[Candidate] = []
     if not text.isascii():
-        for regex in (_ZH_STRONG, _ZH_WEAK, _ZH_HONORIFIC, _ZH_SURNAME_ONLY, _ZH_BEFORE_NUMBER):
+        # Each rule needs a literal cue; a cheap search for it skips most messages.
+        rules = [regex for regex, hint in _ZH_RULES if hint.search(text)]
+        for regex in rules:
             for match in regex.finditer(text):
                 name = match.group(1)
                 if name in _NOT_NAMES:
                     continue
                 found.append(Candidate("NAME", match.start(1), match.end(1), name, PRIORITY_NAME))
-    for regex in (_EN_CUE, _EN_TITLE):
+    for regex in (_EN_CUE, _EN_TITLE) if _ASCII_LETTER.search(text) else ():
         for match in regex.finditer(text):
             span = _english_name(match.group(1), match.start(1))
             if span is not None:
