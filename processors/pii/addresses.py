@@ -16,15 +16,61 @@ PRIORITY_ADDRESS = 20
 
 # Characters that cannot be part of a place name: they end the name on the left, so that "我住在北京市"
 # yields 北京市 and not 我住在北京市.
-_NOT_PLACE = frozenset("我你他她的是在到了吗呢吧啊请帮把给送寄发住与跟从往去要想就也还又很找这那哪已于址改票么")
-_NUMERIC_CHARS = frozenset("0123456789一二三四五六七八九十百零〇-ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz")
+_NOT_PLACE = frozenset(
+    "我你他她的是在到了吗呢吧啊请帮把给送寄发住与跟从往去要想就也还又很找这那哪已于址改票么"
+)
+_NUMERIC_CHARS = frozenset(
+    "0123456789一二三四五六七八九十百零〇-ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
+)
 _MAX_NAME = 8
 _MAX_NUMBER = 6
 
-_ADMIN = ("特别行政区", "自治区", "自治州", "开发区", "新区", "街道", "地区", "省", "市(?![场值面民])", "盟",
-          "区(?![别域分间块])", "县", "旗", "镇", "乡")  # fmt: skip
-_STREET = ("胡同", "大道", "大街", "小区", "花园", "公寓", "大厦", "广场", "家园", "新村", "社区", "大楼", "园区",
-           "公馆", "中心", "路", "街", "巷", "弄", "园", "苑", "村", "府", "湾", "庭", "城(?!市)")  # fmt: skip
+# Longer suffixes first so that 小区 is not read as 区, nor 大街 as 街.
+_ADMIN: tuple[str, ...] = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "开发区",
+    "新区",
+    "街道",
+    "地区",
+    "省",
+    "市(?![场值面民])",
+    "盟",
+    "区(?![别域分间块])",
+    "县",
+    "旗",
+    "镇",
+    "乡",
+)
+_STREET: tuple[str, ...] = (
+    "胡同",
+    "大道",
+    "大街",
+    "小区",
+    "花园",
+    "公寓",
+    "大厦",
+    "广场",
+    "家园",
+    "新村",
+    "社区",
+    "大楼",
+    "园区",
+    "公馆",
+    "中心",
+    "路",
+    "街",
+    "巷",
+    "弄",
+    "园",
+    "苑",
+    "村",
+    "府",
+    "湾",
+    "庭",
+    "城(?!市)",
+)
 _NUMBERED = ("号楼", "号院", "号房", "单元", "号(?![码线称])", "栋", "幢", "座", "期", "楼", "层", "室", "房")
 
 # One plain alternation (named groups would disable re's first-character scan: ~90x slower); the kind
@@ -85,7 +131,9 @@ def _chinese_address_spans(text: str) -> list[tuple[int, int]]:
             chains[-1][3] += kind[0] != "a"
             previous_end = end
             continue
-        if numbered and not any(c.isdigit() or c in "一二三四五六七八九十" for c in text[start : match.start()]):
+        if numbered and not any(
+            c.isdigit() or c in "一二三四五六七八九十" for c in text[start : match.start()]
+        ):
             continue
         if contiguous:
             chains[-1][1] = end
@@ -115,5 +163,7 @@ def find_addresses(text: str) -> list[Candidate]:
     ]
     if " " in text:
         for match in _EN_ADDRESS.finditer(text):
-            found.append(Candidate("ADDRESS", match.start(), match.end(), match.group().lower(), PRIORITY_ADDRESS))
+            found.append(
+                Candidate("ADDRESS", match.start(), match.end(), match.group().lower(), PRIORITY_ADDRESS)
+            )
     return found

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from .entities import MaskResult, PiiEntity
+from .masker import PiiMasker
 from .synthetic import Sample, Span, generate_samples
 
 TARGET_TYPES: tuple[str, ...] = ("PHONE", "ID_CARD", "BANK_CARD", "EMAIL")
@@ -78,7 +79,9 @@ def _report(tp: Counter[str], fp: Counter[str], fn: Counter[str]) -> dict[str, A
         "per_type": {t: _scores(tp[t], fp[t], fn[t]) for t in types},
         "overall": _scores(sum(tp.values()), sum(fp.values()), sum(fn.values())),
         "structured": _scores(
-            sum(tp[t] for t in TARGET_TYPES), sum(fp[t] for t in TARGET_TYPES), sum(fn[t] for t in TARGET_TYPES)
+            sum(tp[t] for t in TARGET_TYPES),
+            sum(fp[t] for t in TARGET_TYPES),
+            sum(fn[t] for t in TARGET_TYPES),
         ),
     }
 
@@ -118,8 +121,6 @@ def evaluate(masker: Masker, samples: Sequence[Sample]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """CLI: evaluate the default masker on ``--n`` synthetic samples and print JSON."""
-    from .masker import PiiMasker  # local import: the evaluation module must not be needed by the masker
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--n", type=int, default=5000, help="number of synthetic messages")
     parser.add_argument("--seed", type=int, default=7, help="generator seed")

@@ -24,7 +24,8 @@ _GIVEN = "(?:(?!" + _STOP_WORDS + ")(?![" + _STOP + "])[\u4e00-\u9fff])"
 _END = r"(?=$|[\s,.;:!?，。；：！？、()（）\"'0-9A-Za-z]|[" + _STOP + "]|" + _STOP_WORDS + ")"
 
 _STRONG_CUE = (
-    "实名信息|真实姓名|实名|我叫|名字叫|名字是|叫做|姓名|联系人|收件人|收货人|寄件人|持卡人|开户名|户名|本人|签收人|乘机人|入住人|机主"
+    "实名信息|真实姓名|实名|我叫|名字叫|名字是|叫做|姓名|联系人|收件人|收货人|寄件人|持卡人|开户名|户名|本人"
+    "|签收人|乘机人|入住人|机主"
 )
 _ZH_STRONG = re.compile(
     r"(?:" + _STRONG_CUE + r")(?:是|为|叫)?[:\s]*(" + _SURNAME + _GIVEN + r"{1,2})" + _END
@@ -36,9 +37,7 @@ _ZH_HONORIFIC = re.compile(
     r"(" + _SURNAME + _GIVEN + r"{0,2}?)(?=先生|女士|小姐|老师|经理|师傅|阿姨|大哥|大姐|同学|医生|律师)"
 )
 # A contact line: "邵雨，159 1697 8464" (a name right before a phone or ID number, at a segment start).
-_ZH_BEFORE_NUMBER = re.compile(
-    r"(?:^|(?<=[\s,:;.!?、]))(" + _SURNAME + _GIVEN + r"{1,2})[,\s]+(?=[+\d])"
-)
+_ZH_BEFORE_NUMBER = re.compile(r"(?:^|(?<=[\s,:;.!?、]))(" + _SURNAME + _GIVEN + r"{1,2})[,\s]+(?=[+\d])")
 _ZH_SURNAME_ONLY = re.compile(r"(?:我|本人|免贵)姓(" + _SURNAME + r")")
 _HONORIFIC_HINT = re.compile("先生|女士|小姐|老师|经理|师傅|阿姨|大哥|大姐|同学|医生|律师")
 _ZH_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -49,7 +48,9 @@ _ZH_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (_ZH_BEFORE_NUMBER, re.compile(r"\d")),
 )
 _ASCII_LETTER = re.compile("[A-Za-z]")
-_NOT_NAMES = frozenset(["谢谢", "好的", "高级", "金卡", "白金", "黄金", "万一", "周末", "常用", "高兴", "方便"])
+_NOT_NAMES = frozenset(
+    ["谢谢", "好的", "高级", "金卡", "白金", "黄金", "万一", "周末", "常用", "高兴", "方便"]
+)
 
 _EN_WORD = r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?"
 _EN_CUE = re.compile(
@@ -59,11 +60,90 @@ _EN_CUE = re.compile(
 )
 _EN_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.? (" + _EN_WORD + r"(?: " + _EN_WORD + r")?)")
 _EN_STOP = frozenset(
-    "The A An I It This That My Your Our Very Not Just So Really Still Also Here There Calling Writing "
-    "Looking Trying Going Having Getting Sorry Happy Unable Able About Regarding Order Customer Interested "
-    "Done Ok Okay Fine Good Glad Please Thanks Thank Hi Hello Dear Sure Yes No New Back Waiting Currently "
-    "From With For On In At To And But Or Amazon Apple Google Support Service Team Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday Gold Silver Premium Vip VIP".split()
+    [
+        "The",
+        "A",
+        "An",
+        "I",
+        "It",
+        "This",
+        "That",
+        "My",
+        "Your",
+        "Our",
+        "Very",
+        "Not",
+        "Just",
+        "So",
+        "Really",
+        "Still",
+        "Also",
+        "Here",
+        "There",
+        "Calling",
+        "Writing",
+        "Looking",
+        "Trying",
+        "Going",
+        "Having",
+        "Getting",
+        "Sorry",
+        "Happy",
+        "Unable",
+        "Able",
+        "About",
+        "Regarding",
+        "Order",
+        "Customer",
+        "Interested",
+        "Done",
+        "Ok",
+        "Okay",
+        "Fine",
+        "Good",
+        "Glad",
+        "Please",
+        "Thanks",
+        "Thank",
+        "Hi",
+        "Hello",
+        "Dear",
+        "Sure",
+        "Yes",
+        "No",
+        "New",
+        "Back",
+        "Waiting",
+        "Currently",
+        "From",
+        "With",
+        "For",
+        "On",
+        "In",
+        "At",
+        "To",
+        "And",
+        "But",
+        "Or",
+        "Amazon",
+        "Apple",
+        "Google",
+        "Support",
+        "Service",
+        "Team",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Gold",
+        "Silver",
+        "Premium",
+        "Vip",
+        "VIP",
+    ]
 )
 
 

@@ -28,9 +28,7 @@ PRIORITY_PHONE = 70
 _LEFT = r"(?<![0-9A-Za-z])"
 _RIGHT = r"(?![0-9A-Za-z])"
 
-_MOBILE = re.compile(
-    _LEFT + r"(?:(?:\+86|0086|\(\+?86\))[ -]?)?(1[3-9]\d)([ -]?)(\d{4})\2(\d{4})" + _RIGHT
-)
+_MOBILE = re.compile(_LEFT + r"(?:(?:\+86|0086|\(\+?86\))[ -]?)?(1[3-9]\d)([ -]?)(\d{4})\2(\d{4})" + _RIGHT)
 _AREA = r"(?:010|02\d|0[3-9]\d{2})"
 _EXTENSION = r"(?:(?: ?(?:ext\.?|x|转|分机) ?|-|#)\d{1,6})?"
 _LANDLINE_SEPARATED = re.compile(
@@ -78,7 +76,9 @@ def find_phones(text: str) -> list[Candidate]:
         found.append(Candidate("PHONE", match.start(), match.end(), number, PRIORITY_PHONE))
     for match in _LANDLINE_SEPARATED.finditer(text):
         if context_before(text, match.start()) is not Context.BUSINESS:
-            found.append(Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE))
+            found.append(
+                Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE)
+            )
     for match in _LANDLINE_BARE.finditer(text):
         # 01012345678 without separators is only a phone when the text says so.
         if context_before(text, match.start()) is Context.PHONE:
@@ -93,7 +93,9 @@ def find_phones(text: str) -> list[Candidate]:
                 found.append(Candidate("PHONE", match.start(), match.end(), key, PRIORITY_PHONE - 1))
     for match in _NANP.finditer(text):
         if context_before(text, match.start()) is not Context.BUSINESS:
-            found.append(Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE))
+            found.append(
+                Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE)
+            )
     return found
 
 

@@ -12,9 +12,44 @@ _SURNAMES = (
     "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔"
 )
 _COMPOUND = ("欧阳", "司马", "上官", "诸葛", "慕容")
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建文宇浩欣怡晨轩涵子梓思雨嘉俊博佳琪雪丹峰林亮斌飞鑫"
-_EN_FIRST = "James Mary John Linda Robert Emily Michael Sarah David Laura Daniel Olivia Wei Li Kevin Anna".split()
-_EN_LAST = "Smith Johnson Brown Taylor Miller Wilson Moore Anderson Clark Lewis Walker Young Chen Wang".split()
+_GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉"
+    "建文宇浩欣怡晨轩涵子梓思雨嘉俊博佳琪雪丹峰林亮斌飞鑫"
+)
+_EN_FIRST = [
+    "James",
+    "Mary",
+    "John",
+    "Linda",
+    "Robert",
+    "Emily",
+    "Michael",
+    "Sarah",
+    "David",
+    "Laura",
+    "Daniel",
+    "Olivia",
+    "Wei",
+    "Li",
+    "Kevin",
+    "Anna",
+]
+_EN_LAST = [
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Taylor",
+    "Miller",
+    "Wilson",
+    "Moore",
+    "Anderson",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Young",
+    "Chen",
+    "Wang",
+]
 
 _ZH_PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("广东省", "深圳市", ("南山区", "福田区", "宝安区")),
@@ -29,14 +64,64 @@ _ZH_PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("河南省", "郑州市", ("金水区", "中原区", "二七区")),
 )
 _ROADS = (
-    "科技园路", "文三路", "人民路", "解放路", "中山路", "南京东路", "建国门外大街", "长安街", "学院路", "滨江大道",
-    "天府大道", "珞喻路", "香港中路", "花园路", "光明街", "幸福巷", "梧桐路", "东风路",
+    "科技园路",
+    "文三路",
+    "人民路",
+    "解放路",
+    "中山路",
+    "南京东路",
+    "建国门外大街",
+    "长安街",
+    "学院路",
+    "滨江大道",
+    "天府大道",
+    "珞喻路",
+    "香港中路",
+    "花园路",
+    "光明街",
+    "幸福巷",
+    "梧桐路",
+    "东风路",
 )
-_ESTATES = ("阳光花园", "万科城", "碧桂园", "翠湖小区", "金色家园", "锦绣公寓", "华润大厦", "保利广场", "和平新村", "幸福里小区")
-_EN_STREETS = ("Baker Street", "Main Street", "Oak Avenue", "Maple Drive", "Park Road", "Sunset Boulevard", "Elm Lane")
-_EN_CITIES = ("London", "San Francisco, CA 94107", "Seattle, WA 98101", "New York, NY 10001", "Toronto", "Sydney")
+_ESTATES = (
+    "阳光花园",
+    "万科城",
+    "碧桂园",
+    "翠湖小区",
+    "金色家园",
+    "锦绣公寓",
+    "华润大厦",
+    "保利广场",
+    "和平新村",
+    "幸福里小区",
+)
+_EN_STREETS = (
+    "Baker Street",
+    "Main Street",
+    "Oak Avenue",
+    "Maple Drive",
+    "Park Road",
+    "Sunset Boulevard",
+    "Elm Lane",
+)
+_EN_CITIES = (
+    "London",
+    "San Francisco, CA 94107",
+    "Seattle, WA 98101",
+    "New York, NY 10001",
+    "Toronto",
+    "Sydney",
+)
 _MODELS = (
-    "iPhone 15 Pro Max", "RTX4090", "SM-G9980", "A2338", "XQ-65X90K", "TH-55LX800C", "Mate 60 Pro", "MX-3000", "KD-65X85L",
+    "iPhone 15 Pro Max",
+    "RTX4090",
+    "SM-G9980",
+    "A2338",
+    "XQ-65X90K",
+    "TH-55LX800C",
+    "Mate 60 Pro",
+    "MX-3000",
+    "KD-65X85L",
 )
 
 
@@ -128,6 +213,7 @@ def amount(rng: random.Random) -> str:
 
 def date_or_time(rng: random.Random) -> str:
     year, month, day = rng.randint(2019, 2026), rng.randint(1, 12), rng.randint(1, 28)
+    second = rng.randint(0, 59)
     return rng.choice(
         (
             f"{year}-{month:02d}-{day:02d}",
@@ -135,7 +221,7 @@ def date_or_time(rng: random.Random) -> str:
             f"{year}{month:02d}{day:02d}",
             f"{month:02d}/{day:02d}/{year}",
             f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
-            f"{year}-{month:02d}-{day:02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}",
+            f"{year}-{month:02d}-{day:02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{second:02d}",
         )
     )
 

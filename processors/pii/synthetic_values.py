@@ -12,20 +12,119 @@ import string
 from .validators import id_card_check_char
 
 _FULLWIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
-_MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 145 147 150 151 152 153 155 156 157 158 159 166 "
-    "170 171 173 175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 198 199".split()
+_MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "145",
+    "147",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "170",
+    "171",
+    "173",
+    "175",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "184",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+]
+_AREAS = (
+    "010",
+    "021",
+    "020",
+    "022",
+    "023",
+    "024",
+    "025",
+    "027",
+    "028",
+    "029",
+    "0755",
+    "0571",
+    "0512",
+    "0731",
 )
-_AREAS = ("010", "021", "020", "022", "023", "024", "025", "027", "028", "029", "0755", "0571", "0512", "0731")
-_PROVINCES = "11 12 13 31 32 33 35 37 41 42 44 45 50 51 53 61 62 65 81".split()
+_PROVINCES = [
+    "11",
+    "12",
+    "13",
+    "31",
+    "32",
+    "33",
+    "35",
+    "37",
+    "41",
+    "42",
+    "44",
+    "45",
+    "50",
+    "51",
+    "53",
+    "61",
+    "62",
+    "65",
+    "81",
+]
 _CARD_PREFIXES: tuple[tuple[str, int], ...] = (
-    ("622202", 19), ("622848", 19), ("621700", 19), ("622588", 16), ("623058", 19), ("621483", 16),
-    ("601382", 19), ("625966", 16), ("436742", 16), ("402674", 16), ("4", 16), ("518710", 16),
-    ("524091", 16), ("2223", 16), ("356833", 16), ("378282", 15), ("371449", 15),
+    ("622202", 19),
+    ("622848", 19),
+    ("621700", 19),
+    ("622588", 16),
+    ("623058", 19),
+    ("621483", 16),
+    ("601382", 19),
+    ("625966", 16),
+    ("436742", 16),
+    ("402674", 16),
+    ("4", 16),
+    ("518710", 16),
+    ("524091", 16),
+    ("2223", 16),
+    ("356833", 16),
+    ("378282", 15),
+    ("371449", 15),
 )
 _DOMAINS = (
-    "qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "foxmail.com", "sina.com.cn", "hotmail.com",
-    "yahoo.co.jp", "kefu-demo.cn", "mail.example.org", "company.com.cn",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "gmail.com",
+    "outlook.com",
+    "foxmail.com",
+    "sina.com.cn",
+    "hotmail.com",
+    "yahoo.co.jp",
+    "kefu-demo.cn",
+    "mail.example.org",
+    "company.com.cn",
 )
 _PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁苏浙赣鄂桂甘晋蒙陕吉闽贵粤川宁琼"
 _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -78,7 +177,9 @@ def landline(rng: random.Random) -> str:
 
 
 def international(rng: random.Random) -> str:
-    d = lambda n: digits(rng, n)  # noqa: E731 - a local shorthand keeps the formats readable
+    def d(count: int) -> str:  # a short local name keeps the formats below readable
+        return digits(rng, count)
+
     return rng.choice(
         (
             f"+44 20 {rng.randint(2, 8)}{d(3)} {d(4)}",
@@ -167,7 +268,9 @@ def invalid_bank_card(rng: random.Random) -> str:
 
 def email(rng: random.Random) -> str:
     alphabet = string.ascii_lowercase + string.digits
-    local = rng.choice(string.ascii_lowercase) + "".join(rng.choice(alphabet) for _ in range(rng.randint(2, 10)))
+    local = rng.choice(string.ascii_lowercase) + "".join(
+        rng.choice(alphabet) for _ in range(rng.randint(2, 10))
+    )
     if rng.random() < 0.35:
         local += rng.choice("._-+") + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
     if rng.random() < 0.1:
