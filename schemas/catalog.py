@@ -61,7 +61,9 @@ def _read_text(relative: str) -> str:
 
 def parse_schema(text: str) -> dict[str, Any]:
     """Parse Avro schema JSON text with fastavro, keeping logical types."""
-    parsed: dict[str, Any] = fastavro.parse_schema(json.loads(text), _write_hint=False)
+    parsed = fastavro.parse_schema(json.loads(text), _write_hint=False)
+    if not isinstance(parsed, dict):
+        raise ValueError("a record schema must be a JSON object")
     return parsed
 
 

@@ -73,7 +73,7 @@ class _Converter:
         self.named: dict[str, Any] = {}
         self.root = root
 
-    def convert(self, value: Any, node: Any, path: str) -> Any:  # noqa: PLR0911 - one branch per Avro type
+    def convert(self, value: Any, node: Any, path: str) -> Any:
         if isinstance(node, str):
             if node in self.named:
                 return self.convert(value, self.named[node], path)
@@ -145,7 +145,7 @@ class _Converter:
         raise FieldError(path, f"matches no branch of the union: {'; '.join(e.message for e in errors)}")
 
     @staticmethod
-    def _primitive(value: Any, kind: str, path: str) -> Any:  # noqa: PLR0911 - one branch per primitive
+    def _primitive(value: Any, kind: str, path: str) -> Any:
         if kind == "null":
             if value is not None:
                 raise FieldError(path, f"expected null, got {_type_name(value)}")

@@ -44,7 +44,9 @@ def _strip_logical_types(node: Any) -> Any:
 
 
 def _plain_parsed(schema_json: dict[str, Any]) -> dict[str, Any]:
-    parsed: dict[str, Any] = fastavro.parse_schema(_strip_logical_types(schema_json), _write_hint=False)
+    parsed = fastavro.parse_schema(_strip_logical_types(schema_json), _write_hint=False)
+    if not isinstance(parsed, dict):
+        raise ValueError("a record schema must be a JSON object")
     return parsed
 
 
@@ -98,13 +100,13 @@ class AvroCodec:
         writer = self._writer(schema_id)
         body = io.BytesIO(data[HEADER.size :])
         try:
-            datum: dict[str, Any] = fastavro.schemaless_reader(
-                body, writer or self._reader, None if writer is None else self._reader
-            )
+            datum = fastavro.schemaless_reader(body, writer or self._reader, None if writer is None else self._reader)
         except UnicodeDecodeError as error:
             raise DecodeError("invalid_utf8", f"a string is not valid UTF-8 ({error.reason})") from None
         except Exception as error:  # fastavro raises many types on garbage: EOFError, IndexError, ...
             raise DecodeError("undecodable", f"Avro body does not match schema {schema_id}: {error!r}") from None
+        if not isinstance(datum, dict):
+            raise DecodeError("undecodable", "Avro body is not a record")
         if body.tell() != len(data) - HEADER.size:
             raise DecodeError("undecodable", f"{len(data) - HEADER.size - body.tell()} trailing bytes")
         return datum

@@ -25,7 +25,12 @@ class Rejection:
     error_class: str = "invalid_field"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "path": self.path, "message": self.message, "error_class": self.error_class}
+        return {
+            "index": self.index,
+            "path": self.path,
+            "message": self.message,
+            "error_class": self.error_class,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,4 +98,3 @@ class Ingestor:
 
     async def deliver_async(self, prepared: Prepared) -> None:
         await self.producer.deliver_async(prepared.records)
-

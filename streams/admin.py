@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from confluent_kafka.admin import AdminClient, NewTopic
-from confluent_kafka.error import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from schemas.catalog import RECORD_NAMES, schema
 from schemas.wire import AvroCodec, registry_client
@@ -27,7 +27,7 @@ def ensure_topics(
         [NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in wanted],
         request_timeout=timeout_s,
     )
-    for topic, future in futures.items():
+    for future in futures.values():
         try:
             future.result(timeout=timeout_s)
         except KafkaException as error:

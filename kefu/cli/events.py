@@ -53,8 +53,8 @@ def produce(
             max_text_chars=settings.max_text_chars,
             known_tenants=settings.known_tenants(),
         )
-    except ValueError as error:
-        print(f"kefu produce: {error}", file=sys.stderr)
+    except ValueError as unknown:
+        print(f"kefu produce: {unknown}", file=sys.stderr)
         raise typer.Exit(2) from None
     if file is None:
         items, errors = _read_jsonl(sys.stdin)
@@ -62,19 +62,31 @@ def produce(
         with file.open(encoding="utf-8") as stream:
             items, errors = _read_jsonl(stream)
     prepared = ingestor.prepare(items)
-    errors += [{"line": r.index + 1, "path": r.path.split(".", 1)[-1], "message": r.message} for r in prepared.rejections]
+    errors += [
+        {"line": r.index + 1, "path": r.path.split(".", 1)[-1], "message": r.message} for r in prepared.rejections
+    ]
     for error in errors:
         print(f"line {error['line']}: {error['path']}: {error['message']}", file=sys.stderr)
     if errors and not skip_invalid:
-        print(f"kefu produce: {len(errors)} invalid lines; nothing produced (--skip-invalid to send the rest)",
-              file=sys.stderr)
+        print(
+            f"kefu produce: {len(errors)} invalid lines; nothing produced (--skip-invalid to send the rest)",
+            file=sys.stderr,
+        )
         raise typer.Exit(2)
     started = time.perf_counter()
     for start in range(0, len(prepared.records), CHUNK):
         producer.deliver(prepared.records[start : start + CHUNK])
     elapsed = time.perf_counter() - started
-    print(json.dumps({"topic": ingestor.topic, "produced": len(prepared.records), "invalid": len(errors),
-                      "seconds": round(elapsed, 3)}))
+    print(
+        json.dumps(
+            {
+                "topic": ingestor.topic,
+                "produced": len(prepared.records),
+                "invalid": len(errors),
+                "seconds": round(elapsed, 3),
+            }
+        )
+    )
     raise typer.Exit(1 if errors else 0)
 
 
@@ -96,12 +108,21 @@ def tail(
     endpoints = resolve_endpoints(settings)
     base = topic.removeprefix(settings.topic_prefix)
     if base not in RECORD_OF_TOPIC:
-        print(f"kefu tail: unknown topic {topic!r}; known: {', '.join(sorted(RECORD_OF_TOPIC))}", file=sys.stderr)
+        print(
+            f"kefu tail: unknown topic {topic!r}; known: {', '.join(sorted(RECORD_OF_TOPIC))}",
+            file=sys.stderr,
+        )
         raise typer.Exit(2)
     codec = AvroCodec(registry_client(endpoints.schema_registry), schema(RECORD_OF_TOPIC[base]), f"{topic}-value")
     # Assign partitions directly: no consumer-group join to wait for, and no offsets committed.
-    consumer = Consumer({"bootstrap.servers": endpoints.kafka, "group.id": f"kefu-tail-{uuid.uuid4().hex}",
-                         "enable.auto.commit": False, "session.timeout.ms": 6000})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": endpoints.kafka,
+            "group.id": f"kefu-tail-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "session.timeout.ms": 6000,
+        }
+    )
     metadata = consumer.list_topics(topic, timeout=10)
     if topic not in metadata.topics or metadata.topics[topic].error is not None:
         print(f"kefu tail: topic {topic!r} does not exist", file=sys.stderr)

@@ -26,7 +26,7 @@ def up() -> None:
 
 
 def _kafka_ok(bootstrap: str) -> bool:
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    host, _, port = bootstrap.split(",", maxsplit=1)[0].rpartition(":")
     try:
         with socket.create_connection((host, int(port)), timeout=1.0):
             return True
@@ -72,16 +72,15 @@ def status(
         body = _status()
     if as_json:
         print(json.dumps(body, indent=1))
+    elif not body.get("running"):
+        print(body["error"], file=sys.stderr)
     else:
-        if not body.get("running"):
-            print(body["error"], file=sys.stderr)
-        else:
-            print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
-            for key in ("kafka", "schema_registry", "http", "api_key", "data_dir"):
-                if body.get(key):
-                    ok = body["checks"].get(key)
-                    mark = "" if ok is None else (" ok" if ok else " DOWN")
-                    print(f"  {key:16} {body[key]}{mark}")
+        print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
+        for key in ("kafka", "schema_registry", "http", "api_key", "data_dir"):
+            if body.get(key):
+                ok = body["checks"].get(key)
+                mark = "" if ok is None else (" ok" if ok else " DOWN")
+                print(f"  {key:16} {body[key]}{mark}")
     raise typer.Exit(0 if body["healthy"] else 1)
 
 

@@ -182,7 +182,7 @@ class SchemaStore:
         if level.endswith("_TRANSITIVE") or not live:
             previous = [json.loads(self._state.schemas[v.schema_id]) for v in live]
         else:
-            _, sid, old = self.version(subject, version)
+            _, _, old = self.version(subject, version)
             previous = [json.loads(old)]
         return incompatibilities(level, parsed, previous)
 
@@ -225,4 +225,7 @@ class SchemaStore:
     def as_dict(self) -> dict[str, Any]:
         """A snapshot for debugging and tests."""
         with self._lock:
-            return {"subjects": {s: self.versions(s) for s in self.subjects()}, "ids": sorted(self._state.schemas)}
+            return {
+                "subjects": {s: self.versions(s) for s in self.subjects()},
+                "ids": sorted(self._state.schemas),
+            }

@@ -4,7 +4,6 @@ No ``from __future__ import annotations`` here: FastAPI must evaluate the ``Depe
 to functions local to ``create_api``.
 """
 
-
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,7 +18,13 @@ from kefu.settings import Settings
 from schemas.wire import registry_client
 from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS
 from serving.auth import ApiKeys
-from serving.channels import ChannelError, email_to_event, verify_wechat_signature, webchat_to_event, wechat_xml_to_event
+from serving.channels import (
+    ChannelError,
+    email_to_event,
+    verify_wechat_signature,
+    webchat_to_event,
+    wechat_xml_to_event,
+)
 from serving.ingest import Ingestor
 from streams.producer import BatchProducer, producer_config
 from streams.topics import INBOUND
@@ -31,7 +36,7 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiKeys) -> FastAPI:
+def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiKeys) -> FastAPI:  # noqa: PLR0915
     app = FastAPI(title="Kefu API", version="1", docs_url="/docs", redoc_url=None)
     producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
     inbound = Ingestor.for_topic(

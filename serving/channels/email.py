@@ -28,7 +28,9 @@ from serving.channels.errors import ChannelError
 
 MAX_EMAIL_BYTES = 2 * 2**20
 # Lines that start the quoted history in common clients (Gmail, Outlook, Foxmail, QQ Mail).
-QUOTE_START = re.compile(r"^(>|On .+ wrote:|在.+写道[:：]|-----\s*Original Message|-----\s*原始邮件|发件人[:：]|From:\s)")
+QUOTE_START = re.compile(
+    r"^(>|On .+ wrote:|在.+写道[:：]|-----\s*Original Message|-----\s*原始邮件|发件人[:：]|From:\s)"
+)
 
 
 def _body_text(message: EmailMessage) -> str:

@@ -23,12 +23,18 @@ from xml.etree import ElementTree
 from serving.channels.errors import ChannelError
 
 MAX_XML_BYTES = 64 * 1024
-TEXT_OF_TYPE = {"image": "[图片]", "voice": "[语音]", "video": "[视频]", "location": "[位置]", "link": "[链接]"}
+TEXT_OF_TYPE = {
+    "image": "[图片]",
+    "voice": "[语音]",
+    "video": "[视频]",
+    "location": "[位置]",
+    "link": "[链接]",
+}
 
 
 def verify_wechat_signature(token: str, signature: str, timestamp: str, nonce: str) -> bool:
     """WeChat's check: sha1 of the sorted token, timestamp and nonce equals ``signature``."""
-    digest = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat's protocol
+    digest = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
     return hmac.compare_digest(digest, signature)
 
 
