@@ -82,7 +82,9 @@ def _fit_softmax(scores: npt.NDArray[np.float32], targets: IntArray) -> tuple[fl
         return float(-np.where(correct, np.log(best), np.log1p(-best)).mean())
 
     start = np.array([np.log(0.1), float(np.quantile(scores.max(axis=1), 0.05))])
-    result = minimize(confidence_log_loss, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6})
+    result = minimize(
+        confidence_log_loss, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6}
+    )
     return float(np.exp(result.x[0])), float(result.x[1])
 
 
@@ -124,11 +126,14 @@ def fit_calibration(
     return ScoreCalibration(
         temperature=temperature,
         none_score=none_score,
-        unknown_threshold=unknown_threshold, multi_threshold=multi_threshold
+        unknown_threshold=unknown_threshold,
+        multi_threshold=multi_threshold,
     )
 
 
-def expected_calibration_error(confidence: FloatArray, correct: npt.NDArray[np.bool_], bins: int = 10) -> float:
+def expected_calibration_error(
+    confidence: FloatArray, correct: npt.NDArray[np.bool_], bins: int = 10
+) -> float:
     """Mean |confidence - accuracy| over equal-width confidence bins, weighted by bin size.
 
     Examples

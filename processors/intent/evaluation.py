@@ -37,14 +37,24 @@ def evaluate_intent(model: IntentModel, examples: Sequence[tuple[str, str]]) -> 
     forced = model.best_labels(texts)
     present = sorted(set(truth))
     confidence = np.array([prediction.confidence for prediction in predictions])
+
+    def f1(guesses: list[str], average: str) -> float:
+        return round(float(f1_score(truth, guesses, labels=present, average=average, zero_division=0)), 4)
+
     forced_correct = np.array([guess == label for guess, label in zip(forced, truth, strict=True)])
     return {
         "n": len(examples),
         "accuracy": round(float(np.mean([p == t for p, t in zip(predicted, truth, strict=True)])), 4),
-        "macro_f1": round(float(f1_score(truth, predicted, labels=present, average="macro", zero_division=0)), 4),
-        "micro_f1": round(float(f1_score(truth, predicted, labels=present, average="micro", zero_division=0)), 4),
+        "macro_f1": round(
+            float(f1_score(truth, predicted, labels=present, average="macro", zero_division=0)), 4
+        ),
+        "micro_f1": round(
+            float(f1_score(truth, predicted, labels=present, average="micro", zero_division=0)), 4
+        ),
         "unknown_rate": round(sum(p == UNKNOWN_INTENT for p in predicted) / len(predicted), 4),
         "forced_accuracy": round(float(forced_correct.mean()), 4),
-        "forced_macro_f1": round(float(f1_score(truth, forced, labels=present, average="macro", zero_division=0)), 4),
+        "forced_macro_f1": round(
+            float(f1_score(truth, forced, labels=present, average="macro", zero_division=0)), 4
+        ),
         "confidence_ece": expected_calibration_error(confidence, forced_correct),
     }

@@ -17,6 +17,7 @@ from processors.intent.features import NgramFeaturizer
 from processors.intent.linear import fit_linear_svm, out_of_fold_scores
 from processors.intent.params import IntentParams
 from processors.intent.prediction import UNKNOWN_INTENT, IntentPrediction
+from processors.intent.storage import load_model_files, save_model_files
 
 __all__ = ["IntentModel", "examples_sha256"]
 
@@ -70,9 +71,7 @@ class IntentModel:
         self._metadata = metadata
 
     @classmethod
-    def train(
-        cls, examples: Sequence[tuple[str, str]], *, seed: int = 0, **params: Any
-    ) -> IntentModel:
+    def train(cls, examples: Sequence[tuple[str, str]], *, seed: int = 0, **params: Any) -> IntentModel:
         """Fit a model on ``(text, label)`` pairs.
 
         Parameters
@@ -167,9 +166,9 @@ class IntentModel:
         """Classify a batch of messages (the stream's hot path: batch as much as you can).
 
         The whole message decides between a label and ``unknown``. Labels come from the whole
-        message and from each of its clauses (see :mod:`.clauses`) when their probability reaches the calibrated
-        multi-intent threshold. A best label below the unknown threshold, or the ``unknown`` class
-        learnt from out-of-scope training examples, gives ``unknown``.
+        message and from each of its clauses (see :mod:`.clauses`) when their probability reaches
+        the calibrated multi-intent threshold. A best label below the unknown threshold, or the
+        ``unknown`` class learnt from out-of-scope training examples, gives ``unknown``.
         """
         if not texts:
             return []
@@ -244,13 +243,13 @@ class IntentModel:
         for row, (_, label) in enumerate(examples):
             start, end = features.indptr[row], features.indptr[row + 1]
             columns, values = features.indices[start:end], features.data[start:end]
-            squared_norm = float(values @ values) + 1.0  # +1: the bias is a weight on a constant input
+            # Biases stay fixed: moving them shifts every message, not only ones like the correction.
+            squared_norm = max(float(values @ values), 1e-12)
             signs = np.full(len(self._labels), -1.0, dtype=np.float32)
             signs[self._labels.index(label)] = 1.0
             scores = values @ self._weights_t[columns] + self._bias
             steps = np.minimum(cap, np.maximum(0.0, 1.0 - signs * scores) / squared_norm) * signs
             self._weights_t[columns] += np.outer(values, steps).astype(np.float32)
-            self._bias += steps.astype(np.float32)
         self._metadata["online_updates"] = int(self._metadata.get("online_updates", 0)) + len(examples)
         return self
 
@@ -265,8 +264,6 @@ class IntentModel:
 
     def save(self, directory: Path) -> None:
         """Write the model as JSON and ``.npz`` arrays (no pickle); see :mod:`.storage`."""
-        from processors.intent.storage import save_model_files
-
         save_model_files(
             directory,
             labels=self._labels,
@@ -282,8 +279,6 @@ class IntentModel:
     @classmethod
     def load(cls, directory: Path) -> IntentModel:
         """Read a model written by :meth:`save`."""
-        from processors.intent.storage import load_model_files
-
         stored = load_model_files(directory)
         featurizer = NgramFeaturizer(
             vocabulary={term: index for index, term in enumerate(stored.vocabulary)},

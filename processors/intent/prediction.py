@@ -26,8 +26,9 @@ class IntentPrediction:
         close it came).
     intents
         ``intent`` first, then every other label whose calibrated probability (in the whole message
-        or in one of its clauses) reaches the multi-intent threshold, most probable first; empty when ``intent`` is ``"unknown"``. A message asking two things
-        ("退货，顺便开发票") carries both.
+        or in one of its clauses) reaches the multi-intent threshold, most probable first; empty
+        when ``intent`` is ``"unknown"``. A message asking two things ("退货，顺便开发票") carries
+        both.
     """
 
     intent: str
