@@ -1,0 +1,36 @@
+"""Where the shared CIC data lives and the project's own validation split of it.
+
+CIC's train and dev labels are noisy and its clean test split is held by others, so models are
+validated on a stratified slice of train that training never sees; dev is reported alongside.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sklearn.model_selection import train_test_split
+
+from processors.intent.examples import read_intent_examples
+
+__all__ = ["CIC_DIR", "cic_available", "cic_splits"]
+
+CIC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cic"
+
+Examples = list[tuple[str, str]]
+
+
+def cic_available(directory: Path = CIC_DIR) -> bool:
+    """Whether the CIC train and dev files are present."""
+    return (directory / "train.jsonl").exists() and (directory / "dev.jsonl").exists()
+
+
+def cic_splits(
+    directory: Path = CIC_DIR, *, held_out_fraction: float = 0.2, seed: int = 0
+) -> tuple[Examples, Examples, Examples]:
+    """``(fit, held_out, dev)``: train split stratified by label, plus the untouched dev set."""
+    train = read_intent_examples([directory / "train.jsonl"])
+    dev = read_intent_examples([directory / "dev.jsonl"])
+    fit, held_out = train_test_split(
+        train, test_size=held_out_fraction, random_state=seed, stratify=[label for _, label in train]
+    )
+    return list(fit), list(held_out), dev

@@ -1,0 +1,55 @@
+"""Reading labelled intent examples from JSONL files.
+
+Accepted rows: ``{"text" or "sentence": ..., "label": ...}``, optionally ``"label_des"``.
+Label choice (predictions must read as intents, not numbers): a label that is only digits (the CIC
+format, ``"57"``) is replaced by its description, from the row's ``label_des`` or else from a
+``labels.jsonl`` (``{"label": id, "label_des": description}``) next to the file. Any other label (the
+project's ``where_is_my_order`` style ids) is kept as is: stable ids are better keys than prose.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["read_intent_examples", "read_label_descriptions"]
+
+LABELS_FILE = "labels.jsonl"
+
+
+def read_label_descriptions(path: Path) -> dict[str, str]:
+    """``label id -> description`` from a ``labels.jsonl`` file (ids read as strings)."""
+    descriptions: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            descriptions[str(row["label"])] = str(row["label_des"])
+    return descriptions
+
+
+def read_intent_examples(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """Read ``(text, label)`` pairs from JSONL files, in file then line order.
+
+    Rows with empty text or no label are skipped (blank lines too); a row that is not JSON raises
+    ``ValueError`` naming the file and line.
+    """
+    examples: list[tuple[str, str]] = []
+    for path in paths:
+        sibling = path.parent / LABELS_FILE
+        descriptions = read_label_descriptions(sibling) if sibling.exists() and sibling != path else {}
+        for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{line_number}: not JSON ({error.msg})") from error
+            text = str(row.get("text") or row.get("sentence") or "").strip()
+            label = str(row.get("label", "")).strip()
+            if not text or not label:
+                continue
+            if label.isdigit():
+                label = str(row.get("label_des") or descriptions.get(label, label))
+            examples.append((text, label))
+    return examples

@@ -1,0 +1,119 @@
+"""Sparse TF-IDF features for short customer messages: character n-grams plus Latin words.
+
+Character 1-3-grams need no word segmenter, so Chinese, typos and mixed Chinese/English all work with
+one cheap code path (on CIC they matched jieba word n-grams within noise and are ~3x faster). Whole
+Latin-script words are added because an English word ("refund") is stronger evidence than its
+trigrams. Written by hand rather than with scikit-learn's vectoriser so the fitted state is three
+plain arrays that can be saved without pickle.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix
+
+from processors.textnorm import normalize_text
+
+__all__ = ["NgramFeaturizer"]
+
+_LATIN_WORD = re.compile(r"[a-z][a-z']+")
+_WORD_PREFIX = "\x00w:"  # cannot collide with a character n-gram of normalised text
+
+
+def _terms(text: str, ngram_min: int, ngram_max: int) -> list[str]:
+    """All features of one normalised text: character n-grams then Latin words."""
+    terms: list[str] = []
+    length = len(text)
+    for size in range(ngram_min, ngram_max + 1):
+        terms.extend(text[start : start + size] for start in range(length - size + 1))
+    terms.extend(_WORD_PREFIX + word for word in _LATIN_WORD.findall(text))
+    return terms
+
+
+@dataclass(slots=True)
+class NgramFeaturizer:
+    """Maps texts to L2-normalised, sublinear-TF, IDF-weighted sparse rows.
+
+    Parameters
+    ----------
+    vocabulary
+        Term -> column index.
+    idf
+        Inverse document frequency per column (smoothed, as in scikit-learn).
+    ngram_min, ngram_max
+        Character n-gram sizes.
+
+    Examples
+    --------
+    >>> featurizer = NgramFeaturizer.fit(["退货退款", "查询物流"], ngram_max=2)
+    >>> matrix = featurizer.transform(["我要退货"])
+    >>> matrix.shape[0], round(float((matrix.multiply(matrix)).sum()), 6)
+    (1, 1.0)
+    """
+
+    vocabulary: dict[str, int]
+    idf: npt.NDArray[np.float32]
+    ngram_min: int = 1
+    ngram_max: int = 3
+
+    @classmethod
+    def fit(
+        cls, texts: Iterable[str], *, ngram_min: int = 1, ngram_max: int = 3, min_df: int = 1
+    ) -> NgramFeaturizer:
+        """Learn the vocabulary and IDF weights from ``texts``."""
+        document_frequency: Counter[str] = Counter()
+        n_documents = 0
+        for text in texts:
+            document_frequency.update(set(_terms(normalize_text(text), ngram_min, ngram_max)))
+            n_documents += 1
+        # Sorted so the column order, and so the saved model, does not depend on hash seeds.
+        kept = sorted(term for term, count in document_frequency.items() if count >= min_df)
+        vocabulary = {term: index for index, term in enumerate(kept)}
+        idf = np.array(
+            [math.log((1 + n_documents) / (1 + document_frequency[term])) + 1.0 for term in kept],
+            dtype=np.float32,
+        )
+        return cls(vocabulary=vocabulary, idf=idf, ngram_min=ngram_min, ngram_max=ngram_max)
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns produced by :meth:`transform`."""
+        return len(self.vocabulary)
+
+    def terms_in_order(self) -> list[str]:
+        """Vocabulary terms listed by column index (the saved form)."""
+        ordered = [""] * len(self.vocabulary)
+        for term, index in self.vocabulary.items():
+            ordered[index] = term
+        return ordered
+
+    def transform(self, texts: Sequence[str]) -> csr_matrix:
+        """Feature rows for ``texts``; unseen terms are ignored, an empty text is a zero row."""
+        vocabulary = self.vocabulary
+        indices: list[int] = []
+        counts: list[int] = []
+        indptr = [0]
+        for text in texts:
+            row = Counter(
+                vocabulary[term]
+                for term in _terms(normalize_text(text), self.ngram_min, self.ngram_max)
+                if term in vocabulary
+            )
+            indices.extend(row.keys())
+            counts.extend(row.values())
+            indptr.append(len(indices))
+        column = np.asarray(indices, dtype=np.int32)
+        values = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * self.idf[column]
+        offsets = np.asarray(indptr, dtype=np.int64)
+        row_lengths = np.diff(offsets)
+        row_of_value = np.repeat(np.arange(len(texts)), row_lengths)
+        norms = np.sqrt(np.bincount(row_of_value, weights=values * values, minlength=len(texts)))
+        values /= np.where(norms > 0, norms, 1.0)[row_of_value].astype(np.float32)
+        return csr_matrix((values, column, offsets), shape=(len(texts), self.n_features))
