@@ -24,6 +24,7 @@ class Endpoints:
     pid: int | None = None
     data_dir: str | None = None
     processes: dict[str, int] = field(default_factory=dict)
+    metrics: list[str] = field(default_factory=list)  # Prometheus endpoints of the API and each worker
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,7 +16,7 @@ from faust.types import EventT
 from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
-from streams import topics
+from streams import metrics, topics
 from streams.inbound import InboundStage
 from streams.producer import BatchProducer, producer_config
 from streams.records import InRecord
@@ -66,8 +66,12 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     @app.agent(inbound_topic, name="enrich")
     async def enrich(stream: faust.StreamT[bytes]) -> None:
         async for events in stream.take_events(batch_size, within=batch_s):  # type: ignore[attr-defined]
-            outputs = stage.process([_in_record(e) for e in events])
-            await producer.deliver_async(outputs)
+            with metrics.BATCH_SECONDS.labels("enrich").time():
+                outputs = stage.process([_in_record(e) for e in events])
+                await producer.deliver_async(outputs)
+            metrics.CONSUMED.labels(inbound_topic.get_topic_name()).inc(len(events))
+            for record in outputs:
+                metrics.PRODUCED.labels(record.topic).inc()
 
     app.kefu_stage = stage  # type: ignore[attr-defined]  # for metrics and tests
     app.kefu_producer = producer  # type: ignore[attr-defined]

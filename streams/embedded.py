@@ -194,14 +194,15 @@ class EmbeddedPlatform:
             api_key = ensure_dev_key(self.data_dir)
         http_port = self.settings.http_port or free_port(self.settings.http_host)
         http = f"http://{self.settings.http_host}:{http_port}"
+        metrics_ports = [free_port() for _ in range(self.settings.workers)]
         workers = [
             self._spawn(
                 f"worker-{n}",
                 self._kefu("worker", "--id", str(n), "--ready-file", str(run_dir / f"worker-{n}.ready")),
-                {**env, "KEFU_METRICS_PORT": "0"},
+                {**env, "KEFU_METRICS_PORT": str(port)},
                 essential=False,
             )
-            for n in range(self.settings.workers)
+            for n, port in enumerate(metrics_ports)
         ]
         api = self._spawn("api", self._kefu("api"), {**env, "KEFU_HTTP_PORT": str(http_port)}, essential=False)
         _wait_until(lambda: _http_ok(f"{http}/health"), "the HTTP API", timeout, api)
@@ -218,6 +219,7 @@ class EmbeddedPlatform:
             pid=os.getpid(),
             data_dir=str(self.data_dir),
             processes={c.name: c.process.pid for c in self.children if c.process is not None},
+            metrics=[f"{http}/metrics"] + [f"http://{host}:{port}/metrics" for port in metrics_ports],
         )
         write_state(self.settings, endpoints)
         return endpoints

@@ -14,6 +14,7 @@ from typing import Any
 
 from processors.validation import InvalidEvent, validate_event
 from schemas.wire import AvroCodec, DecodeError
+from streams.metrics import DEAD_LETTERS
 from streams.producer import OutRecord
 from streams.records import InRecord, dead_letter, now_ms
 
@@ -82,6 +83,7 @@ class InboundStage:
 
     def _reject(self, record: InRecord, error_class: str, reason: str, stage: str, tenant: str | None) -> OutRecord:
         self.counts.dead_letters[error_class] = self.counts.dead_letters.get(error_class, 0) + 1
+        DEAD_LETTERS.labels(error_class).inc()
         log.warning("dead letter %s/%d/%d: %s: %s", record.topic, record.partition, record.offset, error_class, reason)
         return dead_letter(self.deadletter, record, error_class, reason, stage, tenant, self.deadletter_topic)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from prometheus_client import start_http_server
 
 from kefu.settings import Settings
 from streams.app import create_app
@@ -27,5 +28,7 @@ def run_worker(
             ready_file.parent.mkdir(parents=True, exist_ok=True)
             ready_file.touch()
 
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()
