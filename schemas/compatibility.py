@@ -47,6 +47,8 @@ class _Names:
     def __init__(self, root: Any) -> None:
         self.types: dict[str, dict[str, Any]] = {}
         self._collect(root, "")
+        # Short names too: a reference like "Channel" inside namespace kefu.v1 means kefu.v1.Channel.
+        self.short: dict[str, dict[str, Any]] = {full.rpartition(".")[2]: t for full, t in self.types.items()}
 
     def _collect(self, node: Any, namespace: str) -> None:
         if isinstance(node, list):
@@ -70,7 +72,8 @@ class _Names:
     def resolve(self, node: Any, namespace: str) -> Any:
         if isinstance(node, str) and node not in PRIMITIVES:
             full = node if "." in node else f"{namespace}.{node}" if namespace else node
-            return self.types.get(full, self.types.get(node, node))
+            found = self.types.get(full) or self.types.get(node) or self.short.get(node.rpartition(".")[2])
+            return found if found is not None else node
         if isinstance(node, dict) and isinstance(node.get("type"), dict | list):
             return self.resolve(node["type"], namespace)
         if isinstance(node, dict) and node.get("type") in PRIMITIVES:
@@ -105,10 +108,11 @@ def _check(
 ) -> Iterator[str]:
     reader = rnames.resolve(reader, "")
     writer = wnames.resolve(writer, "")
-    key = (id(reader), id(writer))
-    if key in seen:
-        return
-    seen.add(key)
+    if isinstance(reader, dict) and isinstance(writer, dict) and "name" in reader:
+        key = (id(reader), id(writer))  # only named types can recurse; anything else must be checked each time
+        if key in seen:
+            return
+        seen.add(key)
     rk, wk = _kind(reader), _kind(writer)
     if wk == "union":
         for branch in writer:

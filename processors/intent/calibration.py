@@ -55,9 +55,7 @@ class ScoreCalibration:
         return asdict(self)
 
 
-def _softmax(
-    scores: npt.NDArray[np.float32], temperature: float, none_score: float
-) -> npt.NDArray[np.float32]:
+def _softmax(scores: npt.NDArray[np.float32], temperature: float, none_score: float) -> npt.NDArray[np.float32]:
     logits = np.empty((scores.shape[0], scores.shape[1] + 1), dtype=np.float32)
     logits[:, :-1] = scores
     logits[:, -1] = none_score
@@ -82,9 +80,7 @@ def _fit_softmax(scores: npt.NDArray[np.float32], targets: IntArray) -> tuple[fl
         return float(-np.where(correct, np.log(best), np.log1p(-best)).mean())
 
     start = np.array([np.log(0.1), float(np.quantile(scores.max(axis=1), 0.05))])
-    result = minimize(
-        confidence_log_loss, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6}
-    )
+    result = minimize(confidence_log_loss, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6})
     return float(np.exp(result.x[0])), float(result.x[1])
 
 
@@ -131,9 +127,7 @@ def fit_calibration(
     )
 
 
-def expected_calibration_error(
-    confidence: FloatArray, correct: npt.NDArray[np.bool_], bins: int = 10
-) -> float:
+def expected_calibration_error(confidence: FloatArray, correct: npt.NDArray[np.bool_], bins: int = 10) -> float:
     """Mean |confidence - accuracy| over equal-width confidence bins, weighted by bin size.
 
     Examples

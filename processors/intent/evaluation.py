@@ -45,16 +45,10 @@ def evaluate_intent(model: IntentModel, examples: Sequence[tuple[str, str]]) -> 
     return {
         "n": len(examples),
         "accuracy": round(float(np.mean([p == t for p, t in zip(predicted, truth, strict=True)])), 4),
-        "macro_f1": round(
-            float(f1_score(truth, predicted, labels=present, average="macro", zero_division=0)), 4
-        ),
-        "micro_f1": round(
-            float(f1_score(truth, predicted, labels=present, average="micro", zero_division=0)), 4
-        ),
+        "macro_f1": round(float(f1_score(truth, predicted, labels=present, average="macro", zero_division=0)), 4),
+        "micro_f1": round(float(f1_score(truth, predicted, labels=present, average="micro", zero_division=0)), 4),
         "unknown_rate": round(sum(p == UNKNOWN_INTENT for p in predicted) / len(predicted), 4),
         "forced_accuracy": round(float(forced_correct.mean()), 4),
-        "forced_macro_f1": round(
-            float(f1_score(truth, forced, labels=present, average="macro", zero_division=0)), 4
-        ),
+        "forced_macro_f1": round(float(f1_score(truth, forced, labels=present, average="macro", zero_division=0)), 4),
         "confidence_ece": expected_calibration_error(confidence, forced_correct),
     }

@@ -64,9 +64,7 @@ class NgramFeaturizer:
     ngram_max: int = 3
 
     @classmethod
-    def fit(
-        cls, texts: Iterable[str], *, ngram_min: int = 1, ngram_max: int = 3, min_df: int = 1
-    ) -> NgramFeaturizer:
+    def fit(cls, texts: Iterable[str], *, ngram_min: int = 1, ngram_max: int = 3, min_df: int = 1) -> NgramFeaturizer:
         """Learn the vocabulary and IDF weights from ``texts``."""
         document_frequency: Counter[str] = Counter()
         n_documents = 0

@@ -256,9 +256,7 @@ class IntentModel:
     def _add_label(self, label: str) -> None:
         labels = sorted([*self._labels, label])
         position = labels.index(label)
-        self._weights_t = np.ascontiguousarray(
-            np.insert(self._weights_t, position, 0.0, axis=1), dtype=np.float32
-        )
+        self._weights_t = np.ascontiguousarray(np.insert(self._weights_t, position, 0.0, axis=1), dtype=np.float32)
         self._bias = np.insert(self._bias, position, -1.0).astype(np.float32)
         self._labels = tuple(labels)
 

@@ -16,12 +16,8 @@ PRIORITY_ADDRESS = 20
 
 # Characters that cannot be part of a place name: they end the name on the left, so that "我住在北京市"
 # yields 北京市 and not 我住在北京市.
-_NOT_PLACE = frozenset(
-    "我你他她的是在到了吗呢吧啊请帮把给送寄发住与跟从往去要想就也还又很找这那哪已于址改票么"
-)
-_NUMERIC_CHARS = frozenset(
-    "0123456789一二三四五六七八九十百零〇-ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
-)
+_NOT_PLACE = frozenset("我你他她的是在到了吗呢吧啊请帮把给送寄发住与跟从往去要想就也还又很找这那哪已于址改票么")
+_NUMERIC_CHARS = frozenset("0123456789一二三四五六七八九十百零〇-ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz")
 _MAX_NAME = 8
 _MAX_NUMBER = 6
 
@@ -131,9 +127,7 @@ def _chinese_address_spans(text: str) -> list[tuple[int, int]]:
             chains[-1][3] += kind[0] != "a"
             previous_end = end
             continue
-        if numbered and not any(
-            c.isdigit() or c in "一二三四五六七八九十" for c in text[start : match.start()]
-        ):
+        if numbered and not any(c.isdigit() or c in "一二三四五六七八九十" for c in text[start : match.start()]):
             continue
         if contiguous:
             chains[-1][1] = end
@@ -163,7 +157,5 @@ def find_addresses(text: str) -> list[Candidate]:
     ]
     if " " in text:
         for match in _EN_ADDRESS.finditer(text):
-            found.append(
-                Candidate("ADDRESS", match.start(), match.end(), match.group().lower(), PRIORITY_ADDRESS)
-            )
+            found.append(Candidate("ADDRESS", match.start(), match.end(), match.group().lower(), PRIORITY_ADDRESS))
     return found

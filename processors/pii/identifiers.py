@@ -24,9 +24,7 @@ _IPV4 = re.compile(
 _IPV6_CANDIDATE = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
 
 # Chinese passports: E + 8 digits, E + letter + 7 digits, G/D/S/P + 7-8 digits; HK/Macau permits H/M.
-_PASSPORT_CN = re.compile(
-    r"(?<![0-9A-Za-z])(?:E[0-9A-HJ-NP-Z]\d{7}|[EG]\d{8}|[DSPHM]\d{8}|[DSP]E\d{7})(?![0-9A-Za-z])"
-)
+_PASSPORT_CN = re.compile(r"(?<![0-9A-Za-z])(?:E[0-9A-HJ-NP-Z]\d{7}|[EG]\d{8}|[DSPHM]\d{8}|[DSP]E\d{7})(?![0-9A-Za-z])")
 # Any passport after an explicit cue: one or two letters then 6-9 digits (most national formats).
 _PASSPORT_GENERIC = re.compile(r"(?<![0-9A-Za-z])[A-Z]{1,2}\d{6,9}(?![0-9A-Za-z])")
 _DATE_LIKE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
@@ -49,10 +47,7 @@ def find_emails(text: str) -> list[Candidate]:
     """
     if "@" not in text:
         return []
-    return [
-        Candidate("EMAIL", m.start(), m.end(), m.group().lower(), PRIORITY_EMAIL)
-        for m in _EMAIL.finditer(text)
-    ]
+    return [Candidate("EMAIL", m.start(), m.end(), m.group().lower(), PRIORITY_EMAIL) for m in _EMAIL.finditer(text)]
 
 
 def find_ip_addresses(text: str) -> list[Candidate]:
@@ -67,9 +62,7 @@ def find_ip_addresses(text: str) -> list[Candidate]:
     """
     found: list[Candidate] = []
     if "." in text:
-        found.extend(
-            Candidate("IP", m.start(), m.end(), m.group(), PRIORITY_IP) for m in _IPV4.finditer(text)
-        )
+        found.extend(Candidate("IP", m.start(), m.end(), m.group(), PRIORITY_IP) for m in _IPV4.finditer(text))
     if text.count(":") >= 2:
         for match in _IPV6_CANDIDATE.finditer(text):
             value = match.group()

@@ -27,9 +27,7 @@ _STRONG_CUE = (
     "实名信息|真实姓名|实名|我叫|名字叫|名字是|叫做|姓名|联系人|收件人|收货人|寄件人|持卡人|开户名|户名|本人"
     "|签收人|乘机人|入住人|机主"
 )
-_ZH_STRONG = re.compile(
-    r"(?:" + _STRONG_CUE + r")(?:是|为|叫)?[:\s]*(" + _SURNAME + _GIVEN + r"{1,2})" + _END
-)
+_ZH_STRONG = re.compile(r"(?:" + _STRONG_CUE + r")(?:是|为|叫)?[:\s]*(" + _SURNAME + _GIVEN + r"{1,2})" + _END)
 # 我是/这是 are followed by far more non-names (我是江西的, 我是高级会员) than names, so the name must
 # end the clause.
 _ZH_WEAK = re.compile(r"(?:我是|这是)(" + _SURNAME + _GIVEN + r"{1,2})(?=$|[\s,.;:!?、]|先生|女士|小姐)")
@@ -48,9 +46,7 @@ _ZH_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (_ZH_BEFORE_NUMBER, re.compile(r"\d")),
 )
 _ASCII_LETTER = re.compile("[A-Za-z]")
-_NOT_NAMES = frozenset(
-    ["谢谢", "好的", "高级", "金卡", "白金", "黄金", "万一", "周末", "常用", "高兴", "方便"]
-)
+_NOT_NAMES = frozenset(["谢谢", "好的", "高级", "金卡", "白金", "黄金", "万一", "周末", "常用", "高兴", "方便"])
 
 _EN_WORD = r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?"
 _EN_CUE = re.compile(

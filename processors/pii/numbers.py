@@ -76,9 +76,7 @@ def find_phones(text: str) -> list[Candidate]:
         found.append(Candidate("PHONE", match.start(), match.end(), number, PRIORITY_PHONE))
     for match in _LANDLINE_SEPARATED.finditer(text):
         if context_before(text, match.start()) is not Context.BUSINESS:
-            found.append(
-                Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE)
-            )
+            found.append(Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE))
     for match in _LANDLINE_BARE.finditer(text):
         # 01012345678 without separators is only a phone when the text says so.
         if context_before(text, match.start()) is Context.PHONE:
@@ -93,9 +91,7 @@ def find_phones(text: str) -> list[Candidate]:
                 found.append(Candidate("PHONE", match.start(), match.end(), key, PRIORITY_PHONE - 1))
     for match in _NANP.finditer(text):
         if context_before(text, match.start()) is not Context.BUSINESS:
-            found.append(
-                Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE)
-            )
+            found.append(Candidate("PHONE", match.start(), match.end(), _digits(match.group()), PRIORITY_PHONE))
     return found
 
 

@@ -268,9 +268,7 @@ def invalid_bank_card(rng: random.Random) -> str:
 
 def email(rng: random.Random) -> str:
     alphabet = string.ascii_lowercase + string.digits
-    local = rng.choice(string.ascii_lowercase) + "".join(
-        rng.choice(alphabet) for _ in range(rng.randint(2, 10))
-    )
+    local = rng.choice(string.ascii_lowercase) + "".join(rng.choice(alphabet) for _ in range(rng.randint(2, 10)))
     if rng.random() < 0.35:
         local += rng.choice("._-+") + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
     if rng.random() < 0.1:

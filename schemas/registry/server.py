@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from schemas.registry.store import IncompatibleSchema, InvalidSchema, NotFound, SchemaStore
+from schemas.registry.store import IncompatibleSchema, InvalidRequest, InvalidSchema, NotFound, SchemaStore
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
@@ -48,6 +48,10 @@ def create_registry_app(store: SchemaStore) -> FastAPI:
     @app.exception_handler(InvalidSchema)
     async def invalid(_: Request, error: InvalidSchema) -> JSONResponse:
         return _error(422, 42201, str(error))
+
+    @app.exception_handler(InvalidRequest)
+    async def invalid_request(_: Request, error: InvalidRequest) -> JSONResponse:
+        return _error(422, error.code, str(error))
 
     @app.exception_handler(IncompatibleSchema)
     async def incompatible(_: Request, error: IncompatibleSchema) -> JSONResponse:

@@ -32,6 +32,14 @@ class InvalidSchema(ValueError):
     """The schema text is not valid Avro JSON."""
 
 
+class InvalidRequest(ValueError):
+    """A malformed request parameter; ``code`` is Confluent's error code (42202 version, 42203 level)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class IncompatibleSchema(ValueError):
     """The schema breaks the subject's compatibility level."""
 
@@ -113,6 +121,8 @@ class SchemaStore:
         if str(version) in ("latest", "-1"):
             chosen = live[-1]
         else:
+            if not str(version).isdigit():
+                raise InvalidRequest(42202, f"The specified version '{version}' is not a valid version id.")
             match = [v for v in live if v.version == int(version)]
             if not match:
                 raise NotFound(40402, f"Version {version} not found.")
@@ -189,7 +199,7 @@ class SchemaStore:
     def set_level(self, level: str, subject: str | None = None) -> str:
         level = level.upper()
         if level not in LEVELS:
-            raise InvalidSchema(f"unknown compatibility level {level!r}")
+            raise InvalidRequest(42203, f"Invalid compatibility level {level!r}; expected one of {', '.join(LEVELS)}")
         with self._lock:
             self._state.config[subject or ""] = level
             self._save()

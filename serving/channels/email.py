@@ -29,7 +29,7 @@ from serving.channels.errors import ChannelError
 MAX_EMAIL_BYTES = 2 * 2**20
 # Lines that start the quoted history in common clients (Gmail, Outlook, Foxmail, QQ Mail).
 QUOTE_START = re.compile(
-    r"^(>|On .+ wrote:|在.+写道[:：]|-----\s*Original Message|-----\s*原始邮件|发件人[:：]|From:\s)"
+    r"^(>|On .+ wrote:|在.+写道[:：]|-{5,}\s*Original Message|-{5,}\s*原始邮件|发件人[:：]|From:\s)"
 )
 
 
@@ -49,8 +49,11 @@ def _body_text(message: EmailMessage) -> str:
 
 def _strip_quoted(text: str) -> str:
     kept: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if QUOTE_START.match(line.strip()):
+    lines = text.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        # Clients wrap long attributions ("On ..., Li Lei <" / "lilei@example.com> wrote:"): try the pair too.
+        joined = f"{line.strip()} {lines[i + 1].strip()}" if i + 1 < len(lines) else line.strip()
+        if QUOTE_START.match(line.strip()) or (line.startswith("On ") and QUOTE_START.match(joined)):
             break
         kept.append(line)
     return "\n".join(kept).strip()

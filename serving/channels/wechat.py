@@ -41,7 +41,11 @@ def verify_wechat_signature(token: str, signature: str, timestamp: str, nonce: s
 def _parse(xml: bytes) -> dict[str, str]:
     if len(xml) > MAX_XML_BYTES:
         raise ChannelError(f"WeChat callback larger than {MAX_XML_BYTES} bytes")
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+    try:
+        text = xml.decode("utf-8")  # WeChat sends UTF-8; checking decoded text also catches a UTF-16 DTD
+    except UnicodeDecodeError:
+        raise ChannelError("WeChat callback is not UTF-8") from None
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
         raise ChannelError("WeChat callback must not contain a DTD")  # no entity expansion attacks
     try:
         root = ElementTree.fromstring(xml)

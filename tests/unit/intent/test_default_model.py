@@ -52,9 +52,7 @@ def test_default_model_metadata_matches_sample_data() -> None:
 def test_every_sample_label_has_a_chinese_description() -> None:
     descriptions = {
         row["label"]: row["label_des"]
-        for row in map(
-            json.loads, (SAMPLE_DATA_DIR / "labels.jsonl").read_text(encoding="utf-8").splitlines()
-        )
+        for row in map(json.loads, (SAMPLE_DATA_DIR / "labels.jsonl").read_text(encoding="utf-8").splitlines())
     }
     labels = {label for _, label in read_intent_examples([SAMPLE_DATA_DIR / "intents.jsonl"])}
     assert labels == set(descriptions)

@@ -39,9 +39,7 @@ def test_offsets_point_into_the_original_text() -> None:
 
 def test_longer_entity_wins_an_overlap() -> None:
     text = "邮箱13812345678@qq.com"
-    assert [(e.type, text[e.start : e.end]) for e in mask_pii(text).entities] == [
-        ("EMAIL", "13812345678@qq.com")
-    ]
+    assert [(e.type, text[e.start : e.end]) for e in mask_pii(text).entities] == [("EMAIL", "13812345678@qq.com")]
 
 
 def test_entities_never_hold_the_value() -> None:
