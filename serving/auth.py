@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class ApiKeys:
         hashed: dict[str, str] = {}
         for pair in filter(None, (p.strip() for p in spec.split(","))):
             tenant, _, digest = pair.partition(":")
-            if not tenant or len(digest) != 64:
+            if not tenant or not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
                 raise ValueError(f"KEFU_API_KEYS entry {pair[:12]}... is not tenant:sha256hex")
             hashed[digest.lower()] = tenant
         return cls(hashed)
