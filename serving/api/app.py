@@ -136,24 +136,28 @@ def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiK
             return _error(422, str(error))
         return await ingest([event], tenant)
 
-    @app.get("/v1/channels/wechat")
-    async def wechat_verify(signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
+    def wechat_refusal(signature: str, timestamp: str, nonce: str) -> Response | None:
+        """Why a WeChat callback is refused (channel off, bad signature), or None when it is genuine."""
         if not settings.wechat_token:
             return _error(503, "WeChat channel is not configured (KEFU_WECHAT_TOKEN)")
         if not verify_wechat_signature(settings.wechat_token, signature, timestamp, nonce):
             return _error(403, "bad WeChat signature")
-        return PlainTextResponse(echostr)
+        return None
+
+    @app.get("/v1/channels/wechat")
+    async def wechat_verify(signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
+        return wechat_refusal(signature, timestamp, nonce) or PlainTextResponse(echostr)
 
     @app.post("/v1/channels/wechat")
     async def wechat(request: Request, signature: str, timestamp: str, nonce: str) -> Response:
-        if not settings.wechat_token:
-            return _error(503, "WeChat channel is not configured (KEFU_WECHAT_TOKEN)")
-        if not verify_wechat_signature(settings.wechat_token, signature, timestamp, nonce):
-            return _error(403, "bad WeChat signature")
+        refusal = wechat_refusal(signature, timestamp, nonce)
+        if refusal is not None:
+            return refusal
         try:
             event = wechat_xml_to_event(await body_of(request), settings.wechat_tenant)
         except ChannelError as error:
             log.warning("WeChat callback rejected: %s", error)
+            REJECTED.labels("wechat_unsupported").inc()
             return PlainTextResponse("success")  # WeChat retries anything else; the reason is in the log
         response = await ingest([event], settings.wechat_tenant)
         return PlainTextResponse("success") if response.status_code == 202 else response
