@@ -144,6 +144,12 @@ CHINESE_CUES: Final[dict[str, tuple[CueCategory, float]]] = {
             "退款慢",
             "漏发",
             "发错",
+            # "解决" alone is not a cue ("这个怎么解决" is a plain question); its failures are.
+            "没解决",
+            "没有解决",
+            "未解决",
+            "解决不了",
+            "没能解决",
         ],
         ("negative", 1.5),
     ),
@@ -267,7 +273,7 @@ ENGLISH_CUES: Final[dict[str, tuple[CueCategory, float]]] = {
 }
 
 CHINESE_NEGATORS: Final[frozenset[str]] = frozenset("不没别未无非莫甭")
-"""A cue preceded by one of these within its clause is negated: "不满意", "没解决", "不急"."""
+"""A cue preceded by one of these within its clause is negated: "不满意", "不太满意", "不急"."""
 
 ENGLISH_NEGATORS: Final[frozenset[str]] = frozenset(
     [

@@ -6,8 +6,12 @@ The review corpora have two classes only, so "neutral" is decided here, by two r
    "请问我的快递到哪了", so whatever the model says about such a text reflects its topic words (快递,
    退货 occur mostly in complaints), not the writer's attitude. Its score is shrunk by
    ``REQUEST_SCORE_SHRINK`` so it stays near 0 for anyone ranking by score.
-2. Otherwise a probability within ``half_width`` of 0.5 is neutral: the model cannot tell. The width is
-   calibrated per model on the shipped customer-service calibration set (see :mod:`.calibration`).
+2. A message with no cue whose probability is within ``half_width`` of 0.5 is neutral: the model cannot
+   tell, and nothing in the text says otherwise. The width is calibrated per model on the shipped
+   customer-service calibration set (see :mod:`.calibration`).
+3. A message with a cue (a complaint, thanks, urgency, shouting) states an attitude: the sign of its
+   score decides. A review-trained model is often unsure about short chat messages, and a band would
+   otherwise swallow "谢谢客服，你们服务真好".
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ def decide_polarity(probability: float, cues: MessageCues, half_width: float) ->
     score = 2.0 * probability - 1.0
     if is_plain_request(cues):
         return "neutral", score * REQUEST_SCORE_SHRINK
-    if abs(probability - 0.5) < half_width:
+    has_cue = cues.polar_cue_count > 0 or cues.shouting
+    if not has_cue and abs(probability - 0.5) < half_width:
         return "neutral", score
     return ("positive" if score > 0 else "negative"), score

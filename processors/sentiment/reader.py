@@ -92,9 +92,10 @@ def read_sentiment_file(path: Path) -> list[tuple[str, int]]:
             label = parse_polarity_label(row["label"])
         except ValueError as error:
             raise SentimentDataError(f"{path}:{line_number}: {error}") from error
-        if label is None or not isinstance(text, str) or not text.strip():
+        if label is None or not isinstance(text, str) or not text.replace("\ufeff", "").strip():
             continue
-        examples.append((text.strip(), label))
+        # Some SophonPlus rows carry a stray byte-order mark inside the field, not only at file start.
+        examples.append((text.replace("\ufeff", "").strip(), label))
     return examples
 
 
