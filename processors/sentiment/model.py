@@ -24,7 +24,7 @@ from scipy import sparse
 from processors.sentiment.calibration import fit_neutral_half_width
 from processors.sentiment.cues import MessageCues, find_cues
 from processors.sentiment.emotion import infer_emotion
-from processors.sentiment.features import FloatArray, NgramTfidf
+from processors.sentiment.features import FloatArray, NgramTfidf, unit_rows
 from processors.sentiment.polarity import decide_polarity
 from processors.sentiment.sample_data import CALIBRATION_FILE, read_labelled_messages
 from processors.sentiment.types import SentimentPrediction
@@ -34,6 +34,12 @@ FORMAT_VERSION = 1
 REGULARIZATION_C = 16.0
 """Inverse L2 strength, chosen on a validation tenth of the shared training reviews (hash bucket 1, not
 the held-out bucket): C = 2, 4, 8, 16, 32 gave 0.923, 0.927, 0.928, 0.929, 0.929."""
+
+MAX_FEATURES = 200_000
+"""Vocabulary cap, applied by refitting on the n-grams with the largest first-fit weights.
+
+On the shared reviews (1.5M n-grams seen twice or more) keeping 200k changed validation accuracy by
++-0.1 point, made vector lookup 40% faster and the saved model 8x smaller (~4 MB instead of 30 MB)."""
 
 SHORT_MESSAGE_LEXICON_WEIGHT = 1.0
 SHORT_MESSAGE_CHARS = 40
@@ -105,12 +111,20 @@ class SentimentModel:
             raise ValueError("training needs examples of both labels 0 (negative) and 1 (positive)")
         texts = [text for text, _ in examples]
         featurizer, tfidf = NgramTfidf.fit(texts)
-        shifts = np.asarray([find_cues(text).polarity_shift for text in texts], dtype=np.float32)
-        vectors = sparse.hstack([tfidf, sparse.csr_matrix(shifts[:, None])], format="csr")
+        shifts = sparse.csr_matrix(
+            np.asarray([find_cues(text).polarity_shift for text in texts], dtype=np.float32)[:, None]
+        )
         # liblinear: deterministic for a given random_state, and the fastest solver here for a sparse
-        # binary problem (~10 s for 80k reviews).
+        # binary problem (~15 s for 75k reviews).
         classifier = LogisticRegression(C=REGULARIZATION_C, solver="liblinear", random_state=seed)
-        classifier.fit(vectors, labels)
+        classifier.fit(sparse.hstack([tfidf, shifts], format="csr"), labels)
+        if featurizer.size > MAX_FEATURES:
+            # Keep the n-grams the first fit leaned on most, then fit again on those alone.
+            strength = np.abs(np.asarray(classifier.coef_).ravel()[:-1])
+            kept = np.sort(np.argsort(-strength, kind="stable")[:MAX_FEATURES])
+            featurizer, tfidf = featurizer.select(kept), unit_rows(tfidf[:, kept])
+            classifier.fit(sparse.hstack([tfidf, shifts], format="csr"), labels)
+        vectors = sparse.hstack([tfidf, shifts], format="csr")
         weights = np.asarray(classifier.coef_, dtype=np.float32).ravel()
         coef, lexicon_weight = weights[:-1], float(weights[-1])
         intercept = float(classifier.intercept_[0])

@@ -15,6 +15,9 @@ MAX_CHARS = 1000
 NGRAM_MIN = 1
 NGRAM_MAX = 4
 
+WORD_PREFIX = "\nw:"
+"""Marks whole-word features. Normalised text holds no newline, so no char n-gram can look like one."""
+
 _SPACES = re.compile(r"\s+")
 _ENGLISH_WORD = re.compile(r"[a-z][a-z']+")
 
@@ -35,14 +38,14 @@ def normalize_text(text: str) -> str:
 
 
 def feature_strings(normalized: str) -> list[str]:
-    """Char 1-4-grams of an already normalised text, plus ``w:``-prefixed English words.
+    """Char 1-4-grams of an already normalised text, plus ``WORD_PREFIX``-marked English words.
 
     Examples
     --------
     >>> feature_strings("不好")
     ['不', '好', '不好']
     >>> feature_strings("ok")[-1]
-    'w:ok'
+    '\\nw:ok'
     """
     n = len(normalized)
     grams = [
@@ -50,5 +53,10 @@ def feature_strings(normalized: str) -> list[str]:
         for size in range(NGRAM_MIN, NGRAM_MAX + 1)
         for start in range(n - size + 1)
     ]
-    grams.extend("w:" + word for word in _ENGLISH_WORD.findall(normalized))
+    grams.extend(english_word_features(normalized))
     return grams
+
+
+def english_word_features(normalized: str) -> list[str]:
+    """The ``WORD_PREFIX``-marked English words of a normalised text."""
+    return [WORD_PREFIX + word for word in _ENGLISH_WORD.findall(normalized)]
