@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from processors.sentiment.lexicon import (
     CHINESE_CUES,
     CHINESE_NEGATORS,
+    CHINESE_NOT_CUES,
     ENGLISH_CUES,
     ENGLISH_NEGATORS,
     CueCategory,
@@ -51,6 +52,7 @@ def _alternation(terms: list[str]) -> str:
 
 _CHINESE_PATTERN = re.compile(_alternation(list(CHINESE_CUES)))
 _ENGLISH_PATTERN = re.compile(r"\b(?:" + _alternation(list(ENGLISH_CUES)) + r")\b")
+_CHINESE_NOT_CUES = re.compile(_alternation(list(CHINESE_NOT_CUES)))
 _ENGLISH_GREETING = re.compile(r"\bgood (?:morning|afternoon|evening|day|night)\b")
 
 _REQUEST_PATTERN = re.compile(
@@ -111,7 +113,9 @@ def _english_negated(text: str, start: int) -> bool:
 
 
 def is_shouting(original: str) -> bool:
-    """True when at least two English words are written and most of them are in capitals.
+    """True when at least three English words are in capitals and they are most of the English words.
+
+    Three, not two: brand names ("HUAWEI", "USB", "DHL") come in ones and twos.
 
     Examples
     --------
@@ -119,10 +123,12 @@ def is_shouting(original: str) -> bool:
     True
     >>> is_shouting("My USB cable from DHL")
     False
+    >>> is_shouting("HUAWEI手机用HUAWEI的数据线")
+    False
     """
     words = _LATIN_WORD.findall(original)
     capitals = sum(1 for word in words if word.isupper())
-    return capitals >= 2 and capitals >= 0.6 * len(words)
+    return capitals >= 3 and capitals >= 0.6 * len(words)
 
 
 def find_cues(text: str) -> MessageCues:
@@ -142,8 +148,10 @@ def find_cues(text: str) -> MessageCues:
     shift = 0.0
     count = 0
     english_text = _ENGLISH_GREETING.sub(" ", normalized)
+    # Blank with as many spaces as characters: negation windows keep counting the same characters.
+    chinese_text = _CHINESE_NOT_CUES.sub(lambda match: " " * len(match.group()), normalized)
     scans = (
-        (_CHINESE_PATTERN, normalized, CHINESE_CUES, _chinese_negated),
+        (_CHINESE_PATTERN, chinese_text, CHINESE_CUES, _chinese_negated),
         (_ENGLISH_PATTERN, english_text, ENGLISH_CUES, _english_negated),
     )
     for pattern, haystack, table, negated in scans:

@@ -272,6 +272,9 @@ ENGLISH_CUES: Final[dict[str, tuple[CueCategory, float]]] = {
     ),
 }
 
+CHINESE_NOT_CUES: Final[tuple[str, ...]] = ("妈妈的", "灿烂", "烂漫", "急诊", "催化", "滚筒", "不急不躁")
+"""Phrases that contain a cue without meaning it ("妈妈的" holds "妈的"); blanked before scanning."""
+
 CHINESE_NEGATORS: Final[frozenset[str]] = frozenset("不没别未无非莫甭")
 """A cue preceded by one of these within its clause is negated: "不满意", "不太满意", "不急"."""
 

@@ -78,7 +78,7 @@ def term_keys(terms: Sequence[str]) -> KeyArray:
             where = np.flatnonzero(lengths == size)
             if len(where) == 0:
                 continue
-            codes = _code_points("".join(terms[i] for i in where)).reshape(len(where), size)
+            codes = _code_points("".join(terms[int(i)] for i in where)).reshape(len(where), size)
             sized = np.full(len(where), size, dtype=np.uint64)
             for offset in range(size):
                 sized = sized * _MULTIPLIER + codes[:, offset]

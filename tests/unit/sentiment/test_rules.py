@@ -104,3 +104,12 @@ def test_evaluate_reads_polarity_from_the_sign_of_the_score() -> None:
     assert figures["accuracy"] == figures["micro_f1"] == 0.75
     assert figures["macro_f1"] == pytest.approx((0.8 + 2 / 3) / 2)
     assert figures["neutral_rate"] == 0.5
+
+
+@pytest.mark.parametrize("text", ["送妈妈的礼物", "阳光灿烂", "滚筒洗衣机"])
+def test_phrases_that_merely_contain_a_cue_are_not_cues(text: str) -> None:
+    assert find_cues(text).polar_cue_count == 0
+
+
+def test_two_brand_names_in_capitals_are_not_shouting() -> None:
+    assert not find_cues("HUAWEI手机可以用HUAWEI的数据线吗").shouting
