@@ -2,8 +2,9 @@
 
 ``P(positive)`` comes from a logistic regression over the TF-IDF vector plus one extra input, the lexicon
 cue shift of :mod:`.cues` (capped at +-4). The regression learns how far to trust the lexicon
-(``lexicon_weight``) from the training data instead of it being added by hand: on 75k reviews a
-hand-added shift cost 0.7 points of accuracy, a learned one does not. ``score = 2 * P(positive) - 1``.
+(``lexicon_weight``) from the training data instead of it being added by hand: on the shared reviews a
+shift added with weight 1 cost 0.7 points of held-out accuracy against the n-grams alone, the learned
+weight (~0.5) gains 0.4-0.5. ``score = 2 * P(positive) - 1``.
 Polarity and the neutral band are decided in :mod:`.polarity`, the emotion in :mod:`.emotion`.
 
 Predicting needs numpy and scipy only.
@@ -38,17 +39,18 @@ the held-out bucket): C = 2, 4, 8, 16, 32 gave 0.923, 0.927, 0.928, 0.929, 0.929
 MAX_FEATURES = 200_000
 """Vocabulary cap, applied by refitting on the n-grams with the largest first-fit weights.
 
-On the shared reviews (1.5M n-grams seen twice or more) keeping 200k changed validation accuracy by
-+-0.1 point, made vector lookup 40% faster and the saved model 8x smaller (~4 MB instead of 30 MB)."""
+On the shared reviews (1.5M n-grams seen twice or more) keeping 200k gave validation accuracy 0.9287
+against 0.9288 for all, and the saved model is 3.8 MB instead of 30 MB. Refitting takes ~2 s."""
 
 SHORT_MESSAGE_LEXICON_WEIGHT = 1.0
 SHORT_MESSAGE_CHARS = 40
 """Messages up to this many characters use at least ``SHORT_MESSAGE_LEXICON_WEIGHT`` for the lexicon.
 
-Trained on reviews, the regression learns a lexicon weight of ~0.6: reviews carry plenty of n-gram
-evidence and never talk to an agent. In a short chat message ("太感谢了，问题解决了") the cues are most of
-the evidence there is, and the review n-grams mislead (问题 is a complaint word in reviews). Applying the
-floor to every text cost 0.5 points of review accuracy; applying it to short ones costs nothing measurable."""
+Trained on reviews, the regression learns a lexicon weight of ~0.5: reviews carry plenty of n-gram
+evidence and never talk to an agent. In a short chat message ("受够了，每次打电话都推来推去") the cues are
+most of the evidence there is, and review n-grams mislead. Measured on the shared-data model: the floor
+moves three-way accuracy on the shipped customer-service test messages from 0.955 to 0.964 and held-out
+review accuracy from 0.9385 to 0.9389."""
 
 VOCABULARY_FILE = "vocabulary.json"
 IDF_FILE = "idf.npy"

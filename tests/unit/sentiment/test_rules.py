@@ -113,3 +113,9 @@ def test_phrases_that_merely_contain_a_cue_are_not_cues(text: str) -> None:
 
 def test_two_brand_names_in_capitals_are_not_shouting() -> None:
     assert not find_cues("HUAWEI手机可以用HUAWEI的数据线吗").shouting
+
+
+def test_exclamations_add_to_anger_only_when_the_message_is_negative() -> None:
+    assert infer_emotion(find_cues("太慢了"), -0.6)[0] == "neutral"
+    assert infer_emotion(find_cues("太慢了!!!"), -0.6)[0] == "angry"
+    assert infer_emotion(find_cues("太好了!!!"), 0.8)[0] == "satisfied"
