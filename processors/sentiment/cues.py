@@ -35,12 +35,20 @@ SHOUTING_SHIFT = -1.5
 """Capitals in a support chat ("WHERE IS MY REFUND") are anger far more often than joy."""
 
 NEGATED_SATISFIED_SHIFT = -1.5
-""""不满意", "not happy", "没解决": a negated satisfied or positive cue is itself a complaint."""
+""""不满意", "not happy": a negated satisfied or positive cue is itself a complaint."""
 
 MAX_POLARITY_SHIFT = 4.0
 """Caps the lexicon's pull on the logit so a long rant cannot overflow and a long review stays the model's."""
 
+CONTRAST_BEFORE = 0.5
+CONTRAST_AFTER = 1.5
+"""Cue weights before / after the last contrast word ("但是", "不过", "but"): in "谢谢，不过问题还没解决"
+and "外观很惊艳，但是细节太差了" the clause after the turn carries the verdict."""
+
 _NEGATION_WINDOW = 3
+_A_NOT_A = re.compile(r"(.)[不没]\1")
+"""能不能, 是不是, 有没有: a yes-no question, not a negation of what follows."""
+_CONTRAST = re.compile(r"但是|但|不过|可是|然而|\bbut\b|\bhowever\b")
 _CLAUSE_BREAK = re.compile(r"[,.!?;:，。！？；：、~\n]")
 
 
@@ -97,6 +105,10 @@ class MessageCues:
     repeated_questions: bool
 
 
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
 def _clause_prefix(text: str, start: int, width: int) -> str:
     prefix = text[max(0, start - width) : start]
     breaks = list(_CLAUSE_BREAK.finditer(prefix))
@@ -104,7 +116,8 @@ def _clause_prefix(text: str, start: int, width: int) -> str:
 
 
 def _chinese_negated(text: str, start: int) -> bool:
-    return any(char in CHINESE_NEGATORS for char in _clause_prefix(text, start, _NEGATION_WINDOW))
+    prefix = _A_NOT_A.sub("", _clause_prefix(text, start, _NEGATION_WINDOW + 2))[-_NEGATION_WINDOW:]
+    return any(char in CHINESE_NEGATORS for char in prefix)
 
 
 def _english_negated(text: str, start: int) -> bool:
@@ -147,9 +160,11 @@ def find_cues(text: str) -> MessageCues:
     totals: dict[CueCategory, float] = dict.fromkeys(POLARITY_SIGN, 0.0)
     shift = 0.0
     count = 0
-    english_text = _ENGLISH_GREETING.sub(" ", normalized)
-    # Blank with as many spaces as characters: negation windows keep counting the same characters.
-    chinese_text = _CHINESE_NOT_CUES.sub(lambda match: " " * len(match.group()), normalized)
+    # Blank with as many spaces as characters, so positions (negation windows, contrast) stay aligned.
+    english_text = _ENGLISH_GREETING.sub(_blank, normalized)
+    chinese_text = _CHINESE_NOT_CUES.sub(_blank, normalized)
+    contrasts = list(_CONTRAST.finditer(normalized))
+    turn = contrasts[-1].end() if contrasts else -1
     scans = (
         (_CHINESE_PATTERN, chinese_text, CHINESE_CUES, _chinese_negated),
         (_ENGLISH_PATTERN, english_text, ENGLISH_CUES, _english_negated),
@@ -158,9 +173,13 @@ def find_cues(text: str) -> MessageCues:
         for match in pattern.finditer(haystack):
             category, weight = table[match.group()]
             count += 1
+            factor = 1.0
+            if turn >= 0:
+                factor = CONTRAST_AFTER if match.start() >= turn else CONTRAST_BEFORE
+            weight *= factor
             if negated(haystack, match.start()):
                 if category in ("satisfied", "positive"):
-                    shift += NEGATED_SATISFIED_SHIFT
+                    shift += NEGATED_SATISFIED_SHIFT * factor
                 continue
             totals[category] += weight
             shift += POLARITY_SIGN[category] * weight

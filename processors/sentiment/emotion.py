@@ -19,10 +19,12 @@ REQUEST_BONUS = 0.5
 """A plain question or request with no cue is extra evidence for neutral."""
 
 POLARITY_COUPLING = 1.0
-"""How much the polarity score (in [-1, 1]) adds to angry (when negative) or satisfied (when positive).
+"""How much the polarity score (in [-1, 1]) moves angry (down for positive scores, up for negative) and
+satisfied (the other way).
 
-1.0 is below the neutral baseline plus a margin, so a merely disappointed review without anger words stays
-neutral rather than angry, while it tips a message that already has one weak cue.
+At most 1.0, the neutral baseline, so a merely disappointed review without anger words stays neutral
+rather than angry, while it tips a message that already has one weak cue; and a "谢谢" in a message that
+is negative overall ("谢谢，不过问题还没解决") is not enough for satisfied.
 """
 
 SHOUTING_WEIGHT = 2.0
@@ -32,16 +34,14 @@ REPEATED_QUESTION_WEIGHT = 0.6
 
 def emotion_evidence(cues: MessageCues, score: float) -> dict[Emotion, float]:
     """Evidence for each emotion, the inputs of the softmax."""
-    negative = max(0.0, -score)
-    positive = max(0.0, score)
     emphasis = EXCLAMATION_WEIGHT if cues.exclamations else 0.0
     return {
         "angry": cues.angry
-        + POLARITY_COUPLING * negative
+        - POLARITY_COUPLING * score
         + (SHOUTING_WEIGHT if cues.shouting else 0.0)
         + (emphasis if score < 0 else 0.0),
         "anxious": cues.anxious + (REPEATED_QUESTION_WEIGHT if cues.repeated_questions else 0.0),
-        "satisfied": cues.satisfied + POLARITY_COUPLING * positive + (emphasis if score > 0 else 0.0),
+        "satisfied": cues.satisfied + POLARITY_COUPLING * score + (emphasis if score > 0 else 0.0),
         "neutral": NEUTRAL_BASELINE
         + (REQUEST_BONUS if cues.is_request and cues.polar_cue_count == 0 else 0.0),
     }

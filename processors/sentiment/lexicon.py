@@ -262,6 +262,7 @@ ENGLISH_CUES: Final[dict[str, tuple[CueCategory, float]]] = {
             "defective",
             "faulty",
             "too slow",
+            "late",
             "missing",
         ],
         ("negative", 1.5),

@@ -119,3 +119,14 @@ def test_exclamations_add_to_anger_only_when_the_message_is_negative() -> None:
     assert infer_emotion(find_cues("太慢了"), -0.6)[0] == "neutral"
     assert infer_emotion(find_cues("太慢了!!!"), -0.6)[0] == "angry"
     assert infer_emotion(find_cues("太好了!!!"), 0.8)[0] == "satisfied"
+
+
+def test_a_not_a_question_is_not_a_negation() -> None:
+    cues = find_cues("能不能快点")
+    assert cues.anxious > 0
+
+
+def test_the_clause_after_a_contrast_carries_the_verdict() -> None:
+    assert find_cues("谢谢，不过问题还没解决").polarity_shift < 0
+    assert find_cues("有点贵，但是质量很好").polarity_shift > 0
+    assert infer_emotion(find_cues("谢谢，不过问题还没解决"), -0.8)[0] != "satisfied"
