@@ -40,10 +40,11 @@ NEGATED_SATISFIED_SHIFT = -1.5
 MAX_POLARITY_SHIFT = 4.0
 """Caps the lexicon's pull on the logit so a long rant cannot overflow and a long review stays the model's."""
 
-CONTRAST_BEFORE = 0.5
-CONTRAST_AFTER = 1.5
+CONTRAST_BEFORE = 0.75
+CONTRAST_AFTER = 1.25
 """Cue weights before / after the last contrast word ("但是", "不过", "but"): in "谢谢，不过问题还没解决"
-and "外观很惊艳，但是细节太差了" the clause after the turn carries the verdict."""
+the clause after the turn carries the verdict. Kept mild: on held-out reviews (whose n-grams already
+capture most turns) 0.5/1.5 cost 0.2 points of accuracy and 0.75/1.25 cost 0.1."""
 
 _NEGATION_WINDOW = 3
 _A_NOT_A = re.compile(r"(.)[不没]\1")
