@@ -12,7 +12,7 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
 
 @lru_cache(maxsize=1)
 def load_default_sentiment_model() -> SentimentModel:
-    """The shipped model, loaded once per process (it is read-only after loading).
+    """The shipped model, loaded once per process and shared: callers must not mutate it.
 
     Rebuild it with ``python -m processors.sentiment.build_default``.
     """

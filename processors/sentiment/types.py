@@ -27,7 +27,7 @@ class SentimentPrediction:
     emotion
         ``"angry"``, ``"anxious"``, ``"satisfied"`` or ``"neutral"``.
     emotion_confidence
-        Softmax probability of ``emotion`` among the four emotions, in ``(0.25, 1]``.
+        Softmax probability of ``emotion`` among the four emotions, in ``[0.25, 1]``.
     """
 
     polarity: Polarity
