@@ -20,9 +20,7 @@ from processors.sentiment.reader import read_sentiment_examples
 from processors.sentiment.sample_data import TEST_FILE, read_labelled_messages
 
 
-def predictions_per_second(
-    model: SentimentModel, texts: Sequence[str], *, batch_size: int, rounds: int
-) -> float:
+def predictions_per_second(model: SentimentModel, texts: Sequence[str], *, batch_size: int, rounds: int) -> float:
     """Best of ``rounds`` timings of predicting all ``texts`` in batches of ``batch_size``."""
     model.predict(texts[:batch_size])  # warm caches before timing
     best = float("inf")
@@ -44,9 +42,7 @@ def main() -> None:
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    model = (
-        load_default_sentiment_model() if arguments.model is None else SentimentModel.load(arguments.model)
-    )
+    model = load_default_sentiment_model() if arguments.model is None else SentimentModel.load(arguments.model)
     messages = [message.text for message in read_labelled_messages(TEST_FILE)]
     corpora: dict[str, list[str]] = {"cs_messages": messages}
     if arguments.reviews is not None:

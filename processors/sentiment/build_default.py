@@ -29,9 +29,7 @@ def cs_test_figures(model: SentimentModel) -> dict[str, float | int]:
     return {
         "polarity_3way_accuracy": round(sum(m.polarity == p.polarity for m, p in pairs) / len(pairs), 4),
         "neutral_recall": round(sum(p.polarity == "neutral" for p in neutral) / len(neutral), 4),
-        "emotion_accuracy": round(
-            sum(m.emotion == p.emotion for m, p in labelled_emotion) / len(labelled_emotion), 4
-        ),
+        "emotion_accuracy": round(sum(m.emotion == p.emotion for m, p in labelled_emotion) / len(labelled_emotion), 4),
         "n": len(pairs),
     }
 

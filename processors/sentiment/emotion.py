@@ -42,8 +42,7 @@ def emotion_evidence(cues: MessageCues, score: float) -> dict[Emotion, float]:
         + (emphasis if score < 0 else 0.0),
         "anxious": cues.anxious + (REPEATED_QUESTION_WEIGHT if cues.repeated_questions else 0.0),
         "satisfied": cues.satisfied + POLARITY_COUPLING * score + (emphasis if score > 0 else 0.0),
-        "neutral": NEUTRAL_BASELINE
-        + (REQUEST_BONUS if cues.is_request and cues.polar_cue_count == 0 else 0.0),
+        "neutral": NEUTRAL_BASELINE + (REQUEST_BONUS if cues.is_request and cues.polar_cue_count == 0 else 0.0),
     }
 
 

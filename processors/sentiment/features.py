@@ -50,15 +50,9 @@ class NgramTfidf:
 
     def __post_init__(self) -> None:
         if len(self.vocabulary) != len(self.idf):
-            raise ValueError(
-                f"vocabulary has {len(self.vocabulary)} terms but idf has {len(self.idf)} values"
-            )
-        self._word_columns = {
-            term: column for term, column in self.vocabulary.items() if term.startswith(WORD_PREFIX)
-        }
-        grams = [
-            (term, column) for term, column in self.vocabulary.items() if not term.startswith(WORD_PREFIX)
-        ]
+            raise ValueError(f"vocabulary has {len(self.vocabulary)} terms but idf has {len(self.idf)} values")
+        self._word_columns = {term: column for term, column in self.vocabulary.items() if term.startswith(WORD_PREFIX)}
+        grams = [(term, column) for term, column in self.vocabulary.items() if not term.startswith(WORD_PREFIX)]
         keys = term_keys([term for term, _ in grams])
         order = np.argsort(keys)
         self._sorted_keys = keys[order]
@@ -73,7 +67,7 @@ class NgramTfidf:
         every feature is kept.
         """
         # Imported here: only training needs scikit-learn, and importing it costs ~1 s at worker start.
-        from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+        from sklearn.feature_extraction.text import CountVectorizer
 
         normalized = [normalize_text(text) for text in texts]
         effective_min_df = min_df if len(normalized) >= 10 * min_df else 1
@@ -111,9 +105,7 @@ class NgramTfidf:
                 columns = np.concatenate([columns, np.asarray(word_columns, dtype=np.int64)])
         ones = np.ones(len(rows), dtype=np.float32)
         # COO -> CSR sums repeated (row, column) pairs: that is the term count.
-        return sparse.csr_matrix(
-            sparse.coo_matrix((ones, (rows, columns)), shape=(len(normalized), self.size)).tocsr()
-        )
+        return sparse.csr_matrix(sparse.coo_matrix((ones, (rows, columns)), shape=(len(normalized), self.size)).tocsr())
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Weighted vectors of ``texts``: one row each; unknown features are ignored."""

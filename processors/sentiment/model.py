@@ -106,7 +106,7 @@ class SentimentModel:
         ``trained_at`` defaults to now; reproducible builds pass a fixed time.
         """
         # Imported here: only training needs scikit-learn, and importing it costs ~1 s at worker start.
-        from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+        from sklearn.linear_model import LogisticRegression
 
         labels = np.asarray([label for _, label in examples], dtype=np.int8)
         if len(examples) == 0 or set(np.unique(labels).tolist()) != {0, 1}:
@@ -178,8 +178,7 @@ class SentimentModel:
         short_weight = max(self.lexicon_weight, SHORT_MESSAGE_LEXICON_WEIGHT)
         weighted_shifts = np.fromiter(
             (
-                cue.polarity_shift
-                * (short_weight if len(text) <= SHORT_MESSAGE_CHARS else self.lexicon_weight)
+                cue.polarity_shift * (short_weight if len(text) <= SHORT_MESSAGE_CHARS else self.lexicon_weight)
                 for text, cue in zip(texts, cues, strict=True)
             ),
             dtype=np.float32,

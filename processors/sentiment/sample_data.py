@@ -38,7 +38,5 @@ def read_labelled_messages(path: Path) -> list[LabelledMessage]:
             polarity, emotion = row["polarity"], row.get("emotion")
             if polarity not in POLARITIES or (emotion is not None and emotion not in EMOTIONS):
                 raise ValueError(f"{path}:{line_number}: bad label {polarity!r}/{emotion!r}")
-            messages.append(
-                LabelledMessage(row["text"], cast(Polarity, polarity), cast("Emotion | None", emotion))
-            )
+            messages.append(LabelledMessage(row["text"], cast(Polarity, polarity), cast("Emotion | None", emotion)))
     return messages

@@ -49,9 +49,7 @@ def feature_strings(normalized: str) -> list[str]:
     """
     n = len(normalized)
     grams = [
-        normalized[start : start + size]
-        for size in range(NGRAM_MIN, NGRAM_MAX + 1)
-        for start in range(n - size + 1)
+        normalized[start : start + size] for size in range(NGRAM_MIN, NGRAM_MAX + 1) for start in range(n - size + 1)
     ]
     grams.extend(english_word_features(normalized))
     return grams

@@ -34,9 +34,7 @@ NEUTRAL_QUESTIONS = [
 def test_written_neutral_questions_are_at_least_95_percent_neutral(default_model: SentimentModel) -> None:
     predictions = default_model.predict(NEUTRAL_QUESTIONS)
     not_neutral = [
-        (text, p.polarity)
-        for text, p in zip(NEUTRAL_QUESTIONS, predictions, strict=True)
-        if p.polarity != "neutral"
+        (text, p.polarity) for text, p in zip(NEUTRAL_QUESTIONS, predictions, strict=True) if p.polarity != "neutral"
     ]
     assert len(not_neutral) <= 0.05 * len(NEUTRAL_QUESTIONS), not_neutral
 
@@ -82,9 +80,7 @@ def test_thanks_are_positive_and_satisfied(default_model: SentimentModel, text: 
     assert prediction.score > 0
 
 
-@pytest.mark.parametrize(
-    "text", ["怎么还没发货，我急用", "It's urgent, please ship asap", "催一下，等了好几天了"]
-)
+@pytest.mark.parametrize("text", ["怎么还没发货，我急用", "It's urgent, please ship asap", "催一下，等了好几天了"])
 def test_urgency_is_anxious_and_not_positive(default_model: SentimentModel, text: str) -> None:
     (prediction,) = default_model.predict([text])
     assert prediction.emotion == "anxious"

@@ -68,9 +68,7 @@ def test_emotion_without_any_evidence_is_neutral() -> None:
 
 def test_calibration_prefers_the_narrowest_best_band() -> None:
     cues = find_cues("收到了")
-    width, accuracy = fit_neutral_half_width(
-        [0.42, 0.1, 0.9], [cues] * 3, ["neutral", "negative", "positive"]
-    )
+    width, accuracy = fit_neutral_half_width([0.42, 0.1, 0.9], [cues] * 3, ["neutral", "negative", "positive"])
     assert (width, accuracy) == (0.1, 1.0)
 
 
@@ -90,9 +88,7 @@ class FixedScores:
 
     def predict(self, texts: Sequence[str]) -> list[SentimentPrediction]:
         return [
-            SentimentPrediction(
-                "neutral" if abs(s) < 0.2 else "positive" if s > 0 else "negative", s, "neutral", 0.5
-            )
+            SentimentPrediction("neutral" if abs(s) < 0.2 else "positive" if s > 0 else "negative", s, "neutral", 0.5)
             for s in self.scores[: len(texts)]
         ]
 
