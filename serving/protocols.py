@@ -1,0 +1,70 @@
+"""The model interfaces the rest of Kefu codes against.
+
+Each has an embedded implementation (models shipped in packages) and a production one (an OpenAI-compatible
+endpoint); Ray Serve deployments wrap whichever the settings choose. Callers never know which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+"""A ``(n, dim)`` array of L2-normalised embeddings."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A knowledge-base chunk as retrieval returns it."""
+
+    chunk_id: str
+    source: str
+    text: str
+    title: str | None = None
+    score: float = 0.0
+    """The score of the stage that produced it (fusion, then reranker); higher is better."""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Text to normalised vectors; queries and passages may be embedded differently (e5 prefixes)."""
+
+    model_id: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors: ...
+
+
+@runtime_checkable
+class Reranker(Protocol):
+    """Scores passages for a query: a probability-like relevance in [0, 1], higher is better."""
+
+    model_id: str
+
+    def score(self, query: str, passages: Sequence[Passage]) -> list[float]: ...
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Chat completion, whole or streamed token by token."""
+
+    model_id: str
+
+    def generate(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2) -> str: ...
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2
+    ) -> Iterator[str]: ...
