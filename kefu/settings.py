@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     max_events_per_request: int = Field(1000, ge=1, description="Most events one POST /v1/events may carry.")
     metrics_port: int = Field(9102, ge=0, description="Port of a worker's /metrics; 0 = off.")
 
+    # --- Enrichment (dedupe, PII, intent, sentiment) ---
+    dedupe_window_s: float = Field(3600.0, gt=0, description="How long an event id is remembered for dedupe.")
+    near_duplicate_window_s: float = Field(
+        10.0, ge=0, description="Same text from the same conversation within this many seconds is a duplicate."
+    )
+    dedupe_max_conversations: int = Field(200_000, ge=1, description="Conversations the dedupe memory holds.")
+    intent_model_dir: Path | None = Field(None, description="Intent model directory; unset = the shipped model.")
+    sentiment_model_dir: Path | None = Field(None, description="Sentiment model directory; unset = the shipped model.")
+
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")
 

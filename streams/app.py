@@ -17,6 +17,7 @@ from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams import metrics, topics
+from streams.enricher import build_enrichment_pipeline
 from streams.inbound import InboundStage
 from streams.producer import BatchProducer, producer_config
 from streams.records import InRecord
@@ -59,6 +60,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
         deadletter_topic=settings.topic(topics.DEADLETTER),
         max_text_chars=settings.max_text_chars,
         known_tenants=settings.known_tenants(),
+        enricher=build_enrichment_pipeline(settings),
     )
     inbound_topic = app.topic(settings.topic(topics.INBOUND), key_type=bytes, value_type=bytes)
     batch_size, batch_s = settings.worker_batch_size, settings.worker_batch_ms / 1000

@@ -7,6 +7,9 @@ import logging
 import typer
 
 from kefu.cli import events, platform
+from kefu.cli.evaluate import eval_app
+from kefu.cli.predict import predict_app
+from kefu.cli.train import train_app
 from kefu.settings import get_settings
 
 app = typer.Typer(
@@ -18,6 +21,9 @@ app = typer.Typer(
 )
 platform.register(app)
 events.register(app)
+app.add_typer(train_app, name="train")
+app.add_typer(predict_app, name="predict")
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:
