@@ -7,6 +7,7 @@ import logging
 import typer
 
 from kefu.cli import events, platform
+from kefu.cli.bench import bench_app
 from kefu.cli.evaluate import eval_app
 from kefu.cli.predict import predict_app
 from kefu.cli.train import train_app
@@ -24,6 +25,7 @@ events.register(app)
 app.add_typer(train_app, name="train")
 app.add_typer(predict_app, name="predict")
 app.add_typer(eval_app, name="eval")
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:
