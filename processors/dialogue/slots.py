@@ -59,6 +59,7 @@ _BOUGHT = re.compile(
 _PLACEHOLDER = re.compile(r"\[(PHONE|ADDRESS|EMAIL|NAME)_\d+\]")
 # Product words that are not products in these phrases ("手机号" is a phone number, "phone number" too).
 _NOT_PRODUCT = re.compile(r"手机号|手机验证|绑定手机|phone\s*number|by phone|phone call|手机支付", re.IGNORECASE)
+_NEGATED = re.compile(r"(?:不是|并不是|而不是|并非)$|\bnot (?:the |a |my )?$|\bisn't (?:the |a )?$")
 _ASCII_WORD = re.compile(r"^[a-z0-9 .\-]+$")
 
 
@@ -75,6 +76,8 @@ def _last_match(text: str, table: Mapping[str, tuple[str, ...]]) -> str | None:
             if _ASCII_WORD.match(form):
                 pattern = rf"(?<![a-z0-9]){pattern}(?![a-z0-9])"
             for match in re.finditer(pattern, text):
+                if _NEGATED.search(text[max(0, match.start() - 5) : match.start()]):
+                    continue  # "是充电器，不是充电宝": the negated mention is not the slot
                 rank = (match.end(), len(form), key)
                 if best is None or rank[:2] > best[:2]:
                     best = rank
@@ -146,6 +149,8 @@ def extract_slots(
     {'product': '充电器', 'amount': '89', 'date': '5月20日'}
     >>> extract_slots("运单号SF1234567890123还没到")
     {'tracking_no': 'SF1234567890123'}
+    >>> extract_slots("说错了，是充电器，不是充电宝")
+    {'product': '充电器'}
     >>> extract_slots("满99元包邮吗？")
     {}
     """
