@@ -18,7 +18,7 @@ from .smalltalk import small_talk_kind
 from .state import DialogueState
 from .topics import detect_topic
 
-__all__ = ["Rewriter", "condense_question", "is_follow_up"]
+__all__ = ["Rewriter", "condense_question", "is_follow_up", "retrieval_query", "slot_statement"]
 
 Rewriter = Callable[[str, DialogueState], "str | None"]
 """Hook signature for a model-based rewrite: ``(text, state) -> standalone query or None``."""
@@ -81,6 +81,59 @@ def is_follow_up(text: str, state: DialogueState, *, lexicon: Lexicon = DEFAULT_
     return len(folded.split()) <= _SHORT_EN_WORDS and not has_topic and not has_product
 
 
+_IDENTIFIER = re.compile(
+    r"(?:订单编号|订单号码|订单号|运单号|快递单号|物流单号|单号|order\s*(?:number|no\.?|id|#)?|tracking\s*(?:number|no\.?)?)?"
+    r"[\s:：#是为]*(?<![A-Za-z0-9])[A-Za-z]{0,4}\d{6,24}(?![A-Za-z0-9])|\[[A-Z]+_\d+\]",
+    re.IGNORECASE,
+)
+_STATEMENT_FILLER = re.compile(
+    r"订单号|订单|单号|运单号|快递单号|手机号|电话|号码|地址|邮箱|我的|我是|我|是|的|用|付|买|一件|一个|一台|一双|"
+    r"不对|说错了|不是|改成|改为|换成|了|啊|哦|呢|吧|嗯|就|这个|那个|\bmy\b|\border\b|\bnumber\b|\bis\b|"
+    r"\bit's\b|\bi\b|\bpaid\b|\bwith\b|\bby\b|\bthe\b|\ba\b|\bphone\b|[\s\W_\d]",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"[?？吗]|怎么|多久|什么|能不能|可以|如何|几|哪|\b(?:how|what|when|can|could|where|why)\b", re.I)
+_IDENTIFIER_SLOTS = frozenset({"order_id", "tracking_no", "phone", "address", "email", "name"})
+
+
+def retrieval_query(query: str) -> str:
+    """``query`` without order/tracking numbers and PII placeholders, which only add noise to retrieval.
+
+    >>> retrieval_query("订单号KF20250520123456的耳机什么时候发货，电话[PHONE_1]")
+    '的耳机什么时候发货，电话'
+    """
+    return " ".join(_IDENTIFIER.sub("", query).split())
+
+
+def slot_statement(text: str, *, lexicon: Lexicon = DEFAULT_LEXICON) -> frozenset[str]:
+    """The slots ``text`` states when stating them is all it does (no question), else an empty set.
+
+    "订单号是KF20250520123456" and "我是用信用卡付的" are statements; "订单KF2025… 什么时候发货" is not.
+
+    >>> sorted(slot_statement("订单号是KF20250520123456")), sorted(slot_statement("我是用信用卡付的"))
+    (['order_id'], ['payment_method'])
+    >>> slot_statement("订单KF20250520123456什么时候发货")
+    frozenset()
+    """
+    slots = extract_slots(text, lexicon=lexicon)
+    if not slots or _QUESTION.search(text):
+        return frozenset()
+    rest = _fold(_IDENTIFIER.sub(" ", text)).lower()
+    for key in ("product", "reason", "payment_method", "invoice_type"):
+        if key in slots:
+            table = {
+                "product": lexicon.products,
+                "reason": lexicon.reasons,
+                "payment_method": lexicon.payment_methods,
+                "invoice_type": lexicon.invoice_types,
+            }[key]
+            for forms in table.values():
+                for form in sorted(forms, key=len, reverse=True):
+                    rest = rest.replace(form, " ")
+    rest = re.sub(r"\d{1,2}月\d{1,2}[日号]|今天|昨天|前天|上周|上个月|元|块", " ", rest)
+    return frozenset(slots) if len(_STATEMENT_FILLER.sub("", rest)) <= 2 else frozenset()
+
+
 def _product_name(product: str, zh: bool, lexicon: Lexicon) -> str:
     if zh:
         return product
@@ -124,7 +177,7 @@ def condense_question(
     --------
     >>> state = DialogueState(last_query="耳机可以退货吗", topic="returns", slots={"product": "耳机"})
     >>> condense_question("那运费呢？", state)
-    '耳机退货的运费是怎样的？'
+    '耳机退货的运费？'
     >>> condense_question("它能保修吗", state)
     '耳机能保修吗'
     >>> condense_question("要多久？", state)
@@ -136,6 +189,10 @@ def condense_question(
     >>> condense_question("how much is it?", en), condense_question("what about refunds?", en)
     ('how much is the laptop?', 'what about refunds for the laptop?')
     """
+    stated = slot_statement(text, lexicon=lexicon)
+    if stated - _IDENTIFIER_SLOTS and state.last_query:
+        # "我是用信用卡付的" after "退款多久到账？": the detail refines the previous question.
+        return f"{state.last_query} {_fold(text)}"
     if not is_follow_up(text, state, lexicon=lexicon):
         return text
     if rewrite is not None:
@@ -168,7 +225,7 @@ def _condense_zh(text: str, product: str, topic: str) -> str:
         return text
     if _ZH_QUESTION_START.match(core):
         return f"{subject}{core}？"
-    return f"{subject}的{core}是怎样的？"
+    return f"{subject}的{core}？"
 
 
 def _condense_en(text: str, product: str, topic: str) -> str:

@@ -88,7 +88,17 @@ _REASONS: dict[str, tuple[str, ...]] = {
         "broken",
         "faulty",
     ),
-    "changed_mind": ("不想要", "不喜欢", "拍错", "买错", "买多了", "无理由", "changed my mind", "don't want", "no longer need"),
+    "changed_mind": (
+        "不想要",
+        "不喜欢",
+        "拍错",
+        "买错",
+        "买多了",
+        "无理由",
+        "changed my mind",
+        "don't want",
+        "no longer need",
+    ),
 }
 
 _PAYMENT_METHODS: dict[str, tuple[str, ...]] = {
@@ -139,7 +149,9 @@ _TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic("warranty", "保修", "warranty", ("保修", "维修", "修理", "售后", "warranty", "repair")),
-    Topic("payment", "支付", "payment", ("支付", "付款", "扣款", "分期", "扣了", "payment", "pay ", "charged", "instal")),
+    Topic(
+        "payment", "支付", "payment", ("支付", "付款", "扣款", "分期", "扣了", "payment", "pay ", "charged", "instal")
+    ),
     Topic(
         "promotions",
         "优惠券",
@@ -151,7 +163,20 @@ _TOPICS: tuple[Topic, ...] = (
         "accounts",
         "账户",
         "accounts",
-        ("密码", "登录", "登陆", "账号", "账户", "注销", "绑定手机", "验证码", "password", "log in", "login", "account"),
+        (
+            "密码",
+            "登录",
+            "登陆",
+            "账号",
+            "账户",
+            "注销",
+            "绑定手机",
+            "验证码",
+            "password",
+            "log in",
+            "login",
+            "account",
+        ),
     ),
 )
 

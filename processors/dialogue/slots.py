@@ -45,9 +45,7 @@ _AMOUNT = re.compile(
     r"(?<![满减\d.])(?:[¥￥]\s*(\d+(?:\.\d{1,2})?)|(\d+(?:\.\d{1,2})?)\s*(?:元|块钱|块|rmb|yuan|RMB)"
     r"|\$\s*(\d+(?:\.\d{1,2})?))(?!\s*(?:包邮|以上|以下|的门槛))"
 )
-_DATE_ABSOLUTE = re.compile(
-    r"(\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?|\d{1,2}月\d{1,2}[日号])"
-)
+_DATE_ABSOLUTE = re.compile(r"(\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?|\d{1,2}月\d{1,2}[日号])")
 _DATE_RELATIVE = re.compile(
     r"(今天|昨天|前天|大前天|上周[一二三四五六日天]?|上个月|上礼拜|yesterday|last week|last month)"
     r"(?=.{0,6}?(?:买|下单|下的单|签收|收到|到货|付款|付的|支付|ordered|bought|received|delivered|paid))",

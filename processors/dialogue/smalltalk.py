@@ -21,6 +21,8 @@ _PHRASES: tuple[tuple[SmallTalk, tuple[str, ...]], ...] = (
             "在吗",
             "在不在",
             "有人吗",
+            "hi there",
+            "hello there",
             "hello",
             "hi",
             "hey",
@@ -32,7 +34,25 @@ _PHRASES: tuple[tuple[SmallTalk, tuple[str, ...]], ...] = (
             "亲",
         ),
     ),
-    ("ack", ("好的", "好滴", "明白了", "知道了", "懂了", "了解了", "收到", "嗯嗯", "嗯", "哦", "ok", "okay", "got it", "great")),
+    (
+        "ack",
+        (
+            "好的",
+            "好滴",
+            "明白了",
+            "知道了",
+            "懂了",
+            "了解了",
+            "收到",
+            "嗯嗯",
+            "嗯",
+            "哦",
+            "ok",
+            "okay",
+            "got it",
+            "great",
+        ),
+    ),
 )
 _FILLER = re.compile(r"[\s\W_]+|[啊呀呢吧哈哦嘛啦喔么]+")
 
@@ -64,7 +84,8 @@ def small_talk_kind(text: str) -> SmallTalk | None:
     if not kinds or _FILLER.sub("", rest):
         return None
     # The substantive kind wins over an acknowledgement ("好的，谢谢" is thanks).
-    for preferred in ("thanks", "goodbye", "greeting"):
-        if any(kind == preferred for _, kind in kinds):
-            return preferred  # type: ignore[return-value]
+    preferred: tuple[SmallTalk, ...] = ("thanks", "goodbye", "greeting")
+    for candidate in preferred:
+        if any(kind == candidate for _, kind in kinds):
+            return candidate
     return "ack"

@@ -122,9 +122,7 @@ class DialogueState:
             tenant_id=str(data.get("tenant_id", "")),
             locale=str(data.get("locale", "zh-CN")),
             slots={str(k): str(v) for k, v in dict(data.get("slots", {})).items()},
-            turns=tuple(
-                Turn(str(t["role"]), str(t["text"]), int(t.get("ts", 0))) for t in data.get("turns", [])
-            ),
+            turns=tuple(Turn(str(t["role"]), str(t["text"]), int(t.get("ts", 0))) for t in data.get("turns", [])),
             summary=str(data.get("summary", "")),
             topic=data.get("topic"),
             topics=tuple(data.get("topics", ())),
@@ -150,7 +148,7 @@ def update_state(
     event: Mapping[str, Any],
     *,
     standalone_query: str | None = None,
-    config: StateConfig = StateConfig(),  # noqa: B008 - frozen, shared default
+    config: StateConfig = StateConfig(),
     lexicon: Lexicon = DEFAULT_LEXICON,
 ) -> DialogueState:
     """The state after one event of the conversation.
@@ -211,7 +209,7 @@ def record_reply(
     *,
     action: ReplyAction,
     ts: int = 0,
-    config: StateConfig = StateConfig(),  # noqa: B008 - frozen, shared default
+    config: StateConfig = StateConfig(),
 ) -> DialogueState:
     """The state after the bot replied.
 

@@ -58,9 +58,14 @@ def summarize(state: DialogueState, *, max_chars: int = 300, lexicon: Lexicon = 
     --------
     >>> from processors.dialogue.state import DialogueState
     >>> state = DialogueState(slots={"order_id": "KF20250520123456", "product": "耳机"}, topics=("returns",),
-    ...                       first_issue="耳机坏了能退吗", last_query="耳机退货的运费谁出？", emotions=("angry",))
-    >>> summarize(state)
-    '话题：退货。已知：订单号 KF20250520123456；商品 耳机。首个问题：「耳机坏了能退吗」。最近问题：「耳机退货的运费谁出？」。客户情绪：生气。'
+    ...                       first_issue="耳机坏了能退吗", last_query="运费谁出？", emotions=("angry",))
+    >>> for part in summarize(state).split("。")[:-1]:
+    ...     print(part)
+    话题：退货
+    已知：订单号 KF20250520123456；商品 耳机
+    首个问题：「耳机坏了能退吗」
+    最近问题：「运费谁出？」
+    客户情绪：生气
     >>> len(summarize(state, max_chars=30))
     30
     """
@@ -79,8 +84,10 @@ def summarize(state: DialogueState, *, max_chars: int = 300, lexicon: Lexicon = 
         parts.append(("Topics: " + ", ".join(labels) + ".") if english else ("话题：" + "、".join(labels) + "。"))
     known = [
         f"{_SLOT_LABELS.get(key, (key, key))[index]} {value}"
-        for key, value in sorted(state.slots.items(), key=lambda kv: list(_SLOT_LABELS).index(kv[0])
-                                 if kv[0] in _SLOT_LABELS else len(_SLOT_LABELS))
+        for key, value in sorted(
+            state.slots.items(),
+            key=lambda kv: list(_SLOT_LABELS).index(kv[0]) if kv[0] in _SLOT_LABELS else len(_SLOT_LABELS),
+        )
     ]
     if known:
         parts.append(("Known: " + "; ".join(known) + ".") if english else ("已知：" + "；".join(known) + "。"))
@@ -96,7 +103,9 @@ def summarize(state: DialogueState, *, max_chars: int = 300, lexicon: Lexicon = 
         if english:
             parts.append(f"Customer is {emotion}" + (f" ({run} turns in a row)." if run > 1 else "."))
         else:
-            parts.append(f"客户情绪：{_EMOTIONS_ZH.get(emotion, emotion)}" + (f"（连续{run}轮）。" if run > 1 else "。"))
+            parts.append(
+                f"客户情绪：{_EMOTIONS_ZH.get(emotion, emotion)}" + (f"（连续{run}轮）。" if run > 1 else "。")
+            )
     if state.clarifications:
         n = state.clarifications
         parts.append(f"{n} clarifying question(s) asked." if english else f"已追问澄清{n}次。")

@@ -8,9 +8,16 @@ __all__ = ["INTENT_NAMES", "canned_reply", "clarifying_question", "handoff_notic
 
 _CANNED: dict[str, tuple[str, str]] = {
     "greeting": ("您好，我是客服演示商城的智能客服，请问有什么可以帮您？", "Hello! How can I help you today?"),
-    "thanks": ("不客气，很高兴能帮到您！还有其他问题随时问我。", "You're welcome! Let me know if there is anything else."),
+    "thanks": (
+        "不客气，很高兴能帮到您！还有其他问题随时问我。",
+        "You're welcome! Let me know if there is anything else.",
+    ),
     "goodbye": ("感谢您的咨询，祝您购物愉快，再见！", "Thank you for contacting us. Goodbye!"),
     "ack": ("好的，还有其他问题可以随时问我。", "Sure. Anything else I can help with?"),
+    "noted": (
+        "好的，已记下您提供的信息。请问还有什么可以帮您？",
+        "Thanks, I've noted that. What else can I help with?",
+    ),
     "out_of_scope": (
         "抱歉，我只能解答客服演示商城的购物、订单和售后问题。",
         "Sorry, I can only help with shopping, orders and after-sales questions for Kefu Demo Shop.",
@@ -66,7 +73,7 @@ def is_english(locale: str) -> bool:
 
 
 def canned_reply(kind: str, locale: str = "zh-CN") -> str:
-    """The fixed reply for ``kind`` (greeting, thanks, goodbye, ack, out_of_scope).
+    """The fixed reply for ``kind`` (greeting, thanks, goodbye, ack, noted, out_of_scope).
 
     >>> canned_reply("thanks")
     '不客气，很高兴能帮到您！还有其他问题随时问我。'

@@ -32,7 +32,31 @@ _WORD = re.compile(r"[a-z]{3,}")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零一二两三四五六七八九十]+(?=[天个次年元分小期倍张月周件级日])")
 _EN_STOP = frozenset(
-    "the and for you your are can with this that from will have not our was has all any per its into out".split()
+    [
+        "the",
+        "and",
+        "for",
+        "you",
+        "your",
+        "are",
+        "can",
+        "with",
+        "this",
+        "that",
+        "from",
+        "will",
+        "have",
+        "not",
+        "our",
+        "was",
+        "has",
+        "all",
+        "any",
+        "per",
+        "its",
+        "into",
+        "out",
+    ]
 )
 _COURTESY = re.compile(
     r"抱歉|请您放心|别着急|不要着急|您好|很高兴|还有其他问题|sorry|don't worry|happy to help|anything else",
@@ -159,7 +183,9 @@ def _answer_part(text: str) -> str:
         if marker in text:
             return text.split(marker, 1)[1].strip()
     lines = [line.strip().lstrip("-*0123456789. ").strip() for line in text.splitlines()]
-    return "".join(line if _CJK.search(line[-1:]) is None else line + "。" for line in lines if line and not line.startswith("#"))
+    return "".join(
+        line if _CJK.search(line[-1:]) is None else line + "。" for line in lines if line and not line.startswith("#")
+    )
 
 
 def extractive_answer(query: str, passages: Sequence[Passage], *, max_sentences: int = 2, max_chars: int = 200) -> str:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal
 
+from processors.dialogue.condense import slot_statement
 from processors.dialogue.smalltalk import small_talk_kind
 from processors.dialogue.state import DialogueState
 from processors.moderation import ModerationVerdict
@@ -51,8 +52,24 @@ class HandoffReason(StrEnum):
 
 
 _ESCALATE: dict[str, tuple[str, ...]] = {
-    "safety": ("起火", "冒烟", "爆炸", "自燃", "触电", "漏电", "烫伤", "受伤", "不想活", "自杀", "轻生",
-               "caught fire", "explode", "electric shock", "injured", "smoke"),
+    "safety": (
+        "起火",
+        "冒烟",
+        "爆炸",
+        "自燃",
+        "触电",
+        "漏电",
+        "烫伤",
+        "受伤",
+        "不想活",
+        "自杀",
+        "轻生",
+        "caught fire",
+        "explode",
+        "electric shock",
+        "injured",
+        "smoke",
+    ),
     "legal": ("起诉", "律师", "法院", "报警", "打官司", "lawyer", "sue you", "legal action", "court"),
     "media": ("媒体曝光", "曝光你们", "找记者", "上新闻", "发微博", "journalist", "go to the media"),
     "regulator": ("12315", "消协", "消费者协会", "市场监管", "工商局", "consumer association"),
@@ -60,16 +77,41 @@ _ESCALATE: dict[str, tuple[str, ...]] = {
     "fraud": ("诈骗", "骗子", "盗刷", "被盗", "陌生订单", "fraud", "scam", "hacked", "stolen account"),
 }
 _ESCALATE_PRIORITY: dict[str, int] = {
-    "safety": 1, "legal": 1, "media": 1, "regulator": 1, "fraud": 1, "complaint": 2,
+    "safety": 1,
+    "legal": 1,
+    "media": 1,
+    "regulator": 1,
+    "fraud": 1,
+    "complaint": 2,
 }
 _HUMAN_REQUEST: tuple[str, ...] = (
-    r"转人工", r"转接人工", r"找人工", r"要人工", r"接人工", r"人工服务", r"人工客服", r"请人工", r"真人",
-    r"活人", r"客服电话", r"^人工$", r"换个人", r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+)?"
-    r"(?:human|person|agent|representative|someone)", r"\bhuman\s+agent\b", r"\breal\s+person\b",
-    r"\blive\s+agent\b", r"\brepresentative\b", r"\bcustomer\s+service\s+(?:number|phone)\b",
+    r"转人工",
+    r"转接人工",
+    r"找人工",
+    r"要人工",
+    r"接人工",
+    r"人工服务",
+    r"人工客服",
+    r"请人工",
+    r"真人",
+    r"活人",
+    r"客服电话",
+    r"不(?:要|想)(?:跟|和|同)?机器人",
+    r"^人工$",
+    r"换个人",
+    r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+)?"
+    r"(?:human|person|agent|representative|someone)",
+    r"\bhuman\s+agent\b",
+    r"\breal\s+person\b",
+    r"\blive\s+agent\b",
+    r"\brepresentative\b",
+    r"\bcustomer\s+service\s+(?:number|phone)\b",
 )
 # "人工客服几点上班？" asks about the service, it does not ask for it.
 _INFO_QUESTION = r"几点|什么时候|上班|时间|在线吗|\bwhen\b|\bhours\b|\bavailable\b|\bopen\b"
+
+
+_IDENTIFIER_SLOTS = frozenset({"order_id", "tracking_no", "phone", "address", "email", "name"})
 
 
 def _frozen(table: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -102,7 +144,8 @@ class PolicyConfig:
     human_request_patterns
         Regular expressions of a request for a human.
     human_request_intents
-        Intent labels that count as a request for a human when confident (``intent_threshold``).
+        Intent labels that count as a request for a human when confident (``intent_threshold``). Empty by
+        default: the shipped intent model tags "扫地机器人坏了" as ``ask_human`` (机器人), the patterns do not.
     default_priority
         Priority of hand-offs for any other reason.
     """
@@ -116,7 +159,7 @@ class PolicyConfig:
     must_escalate: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _frozen(_ESCALATE))
     escalate_priority: Mapping[str, int] = field(default_factory=lambda: _frozen(_ESCALATE_PRIORITY))
     human_request_patterns: tuple[str, ...] = _HUMAN_REQUEST
-    human_request_intents: tuple[str, ...] = ("ask_human",)
+    human_request_intents: tuple[str, ...] = ()
     default_priority: int = 3
 
 
@@ -143,7 +186,8 @@ class MessageSignals:
 
         >>> MessageSignals.from_event({"text": "hi", "intent": "greeting", "intent_confidence": 0.9,
         ...     "intents": [{"label": "greeting", "confidence": 0.9}], "sentiment": {"emotion": "neutral"}})
-        MessageSignals(text='hi', intent='greeting', intent_confidence=0.9, intents=(('greeting', 0.9),), emotion='neutral')
+        MessageSignals(text='hi', intent='greeting', intent_confidence=0.9, intents=(('greeting', 0.9),),
+                       emotion='neutral')
         """
         sentiment = event.get("sentiment")
         emotion = str(sentiment.get("emotion", "neutral")) if isinstance(sentiment, Mapping) else "neutral"
@@ -263,6 +307,10 @@ def triage(
     kind = small_talk_kind(signals.text)
     if kind is not None:
         return Decision("canned", canned_reply(kind, locale))
+    stated = slot_statement(signals.text)
+    if stated and stated <= _IDENTIFIER_SLOTS:
+        # Only an order number or contact placeholder: note it (update_state has), nothing to retrieve.
+        return Decision("canned", canned_reply("noted", locale))
     if not signals.text.strip():
         # Nothing left once moderation removed the injected instructions.
         return Decision("canned", canned_reply("out_of_scope", locale))

@@ -58,7 +58,10 @@ class RoutingConfig:
 
 
 def choose_profile(
-    tier: str, intent: str | None, load: float, config: RoutingConfig = RoutingConfig()  # noqa: B008
+    tier: str,
+    intent: str | None,
+    load: float,
+    config: RoutingConfig = RoutingConfig(),
 ) -> ModelProfile:
     """The generator profile for one answer.
 
@@ -127,7 +130,7 @@ def backoff_delays(policy: RetryPolicy, rng: random.Random | None = None) -> lis
 
 def call_with_retries(
     call: Callable[[], T],
-    policy: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen
+    policy: RetryPolicy = RetryPolicy(),
     *,
     retry_on: tuple[type[BaseException], ...] = (Exception,),
     sleep: Callable[[float], None] = time.sleep,
@@ -160,7 +163,7 @@ def call_with_retries(
 
 async def acall_with_retries(
     call: Callable[[], Awaitable[T]],
-    policy: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen
+    policy: RetryPolicy = RetryPolicy(),
     *,
     sleep: Callable[[float], Awaitable[object]],
     retry_on: tuple[type[BaseException], ...] = (Exception,),
