@@ -184,10 +184,10 @@ class MessageSignals:
     def from_event(cls, event: Mapping[str, Any], *, text: str | None = None) -> MessageSignals:
         """Signals from an ``EnrichedEvent``-like dict; ``text`` overrides the event's (moderated) text.
 
-        >>> MessageSignals.from_event({"text": "hi", "intent": "greeting", "intent_confidence": 0.9,
+        >>> s = MessageSignals.from_event({"text": "hi", "intent": "greeting", "intent_confidence": 0.9,
         ...     "intents": [{"label": "greeting", "confidence": 0.9}], "sentiment": {"emotion": "neutral"}})
-        MessageSignals(text='hi', intent='greeting', intent_confidence=0.9, intents=(('greeting', 0.9),),
-                       emotion='neutral')
+        >>> s.intent, s.intents, s.emotion
+        ('greeting', (('greeting', 0.9),), 'neutral')
         """
         sentiment = event.get("sentiment")
         emotion = str(sentiment.get("emotion", "neutral")) if isinstance(sentiment, Mapping) else "neutral"
