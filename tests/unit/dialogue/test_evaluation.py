@@ -19,7 +19,20 @@ from processors.responder import HandoffReason
 from serving.protocols import Passage
 from tests.unit.dialogue.harness import SAMPLE_KB, PureResponder
 
-CATEGORIES = set("returns refunds shipping invoices accounts promotions warranty payment membership about".split())
+CATEGORIES = set(
+    [
+        "returns",
+        "refunds",
+        "shipping",
+        "invoices",
+        "accounts",
+        "promotions",
+        "warranty",
+        "payment",
+        "membership",
+        "about",
+    ]
+)
 
 
 def _norm(text: str) -> str:
