@@ -73,6 +73,11 @@ class KpiAggregator:
     def open_windows(self) -> int:
         return sum(not w.closed for windows in self._windows.values() for w in windows.values())
 
+    @property
+    def partitions(self) -> set[int]:
+        """Partitions this aggregator holds state for."""
+        return set(self._windows) | set(self._resume_guard)
+
     # -- input -------------------------------------------------------------------------------------------------
 
     def add(self, record_type: str, datum: dict[str, Any], partition: int = 0, offset: int | None = None) -> Outcome:
