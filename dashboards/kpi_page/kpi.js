@@ -101,6 +101,14 @@
 
   const BOX = { left: 48, right: 630, top: 24, bottom: 210 };
 
+  // A round axis maximum: four gridline steps of 1, 2, 2.5 or 5 times a power of ten (whole steps for counts).
+  function niceMax(value, whole) {
+    const raw = Math.max(value, 1e-9) / 4;
+    const magnitude = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
+    return 4 * (whole ? Math.max(1, Math.ceil(step)) : step);
+  }
+
   function frame(svg, maxY, format) {
     svg.replaceChildren();
     for (let i = 0; i <= 4; i += 1) {
@@ -127,7 +135,7 @@
 
   function lineChart(svg, hours, series, format, fixedMax) {
     const all = series.flatMap((s) => s.values).filter((v) => v != null);
-    const maxY = fixedMax || Math.max(1e-9, ...all) * 1.1;
+    const maxY = fixedMax || niceMax(Math.max(0, ...all), format === fmt.count);
     frame(svg, maxY, format);
     const n = Math.max(1, hours.length - 1);
     const xOf = (i) => BOX.left + ((BOX.right - BOX.left) * i) / n;
@@ -151,7 +159,7 @@
   }
 
   function barChart(svg, labels, values, format, color) {
-    const maxY = Math.max(1, ...values) * 1.15;
+    const maxY = niceMax(Math.max(1, ...values) * 1.15, true);
     frame(svg, maxY, format);
     const width = (BOX.right - BOX.left) / Math.max(1, values.length);
     const xOf = (i) => BOX.left + width * (i + 0.5);
