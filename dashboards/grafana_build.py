@@ -46,7 +46,7 @@ def kpi_panels() -> list[tuple[dict[str, Any], int, int]]:
         WHERE $__timeFilter(window_start) AND {FILTERS} {BY_HOUR}"""
     by_intent = f"""SELECT intent, {VOLUME}, {RATES}, max(latency_p95_ms) AS worst_hourly_p95_ms
         {HOURLY} GROUP BY intent ORDER BY volume DESC LIMIT 50"""
-    stat_options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}
+    stat_options: dict[str, Any] = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}
     return [
         (
             panel(
