@@ -250,20 +250,22 @@ class EmbeddedPlatform:
         for child in reversed(self.children):
             child.stop()
         self.children.clear()
-        self.settings.state_file.unlink(missing_ok=True)
-        if self._lock_file is not None:
+        if self._lock_file is not None:  # only the instance holding the lock owns the state file
+            self.settings.state_file.unlink(missing_ok=True)
             self._lock_file.close()
             self._lock_file = None
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _take_lock(self) -> None:
-        self._lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
+        lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
         try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            lock_file.close()
             raise StartupFailed(
                 f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
             ) from None
+        self._lock_file = lock_file
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str], essential: bool) -> Child:
         child_env = {**os.environ, "KEFU_DATA_DIR": str(self.data_dir), **env}
