@@ -40,4 +40,3 @@ def make_detector(spec: MetricSpec) -> ChangeDetector:
         )
         return detector
     raise ValueError(f"unknown detector {spec.detector!r}")
-

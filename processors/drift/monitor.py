@@ -166,9 +166,7 @@ class DriftMonitor:
 
         Call it from a timer too, so a trigger is not held back when its tenant goes quiet.
         """
-        ready = [
-            key for key, pending in self._pending.items() if now_ms is None or pending.deadline <= now_ms
-        ]
+        ready = [key for key, pending in self._pending.items() if now_ms is None or pending.deadline <= now_ms]
         triggers = [build_trigger(self._pending.pop(key).detections) for key in ready]
         self.counts["triggers"] += len(triggers)
         return triggers

@@ -54,9 +54,7 @@ def text_for_oov(masked_text: str) -> str:
     return _PLACEHOLDER.sub("", masked_text)
 
 
-def signals_from_enriched_batch(
-    datums: Sequence[Mapping[str, Any]], *, oov: OovScorer | None = None
-) -> list[Signal]:
+def signals_from_enriched_batch(datums: Sequence[Mapping[str, Any]], *, oov: OovScorer | None = None) -> list[Signal]:
     """Signals of a batch of ``EnrichedEvent`` datums; the OOV scorer runs once for the whole batch.
 
     Tagged customer messages give ``intent_confidence``, ``unknown_intent_rate``, ``negative_emotion_rate`` and,
@@ -72,7 +70,9 @@ def signals_from_enriched_batch(
         signals.append(Signal(tenant, "unknown_intent_rate", float(datum["intent"] == "unknown"), ts))
         sentiment = datum.get("sentiment")
         if sentiment is not None:
-            signals.append(Signal(tenant, "negative_emotion_rate", float(sentiment["emotion"] in NEGATIVE_EMOTIONS), ts))
+            signals.append(
+                Signal(tenant, "negative_emotion_rate", float(sentiment["emotion"] in NEGATIVE_EMOTIONS), ts)
+            )
         if rates:
             signals.append(Signal(tenant, "oov_rate", float(rates[index]), ts))
     return signals
@@ -97,7 +97,9 @@ def signals_from_reply(datum: Mapping[str, Any]) -> list[Signal]:
     >>> [s.value for s in signals_from_reply({"tenant_id": "acme", "handoff": {"reason": "low_confidence"}, "ts": 5})]
     [1.0]
     """
-    return [Signal(str(datum["tenant_id"]), "handoff_rate", float(datum.get("handoff") is not None), _millis(datum["ts"]))]
+    return [
+        Signal(str(datum["tenant_id"]), "handoff_rate", float(datum.get("handoff") is not None), _millis(datum["ts"]))
+    ]
 
 
 def signals_from_feedback(datum: Mapping[str, Any]) -> list[Signal]:
