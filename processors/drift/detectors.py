@@ -28,7 +28,7 @@ def make_detector(spec: MetricSpec) -> ChangeDetector:
 
     >>> detector = make_detector(MetricSpec("unknown_intent_rate", "intent"))
     >>> type(detector).__name__, detector.delta
-    ('ADWIN', 0.0002)
+    ('ADWIN', 0.002)
     """
     if spec.detector == "ADWIN":
         detector: ChangeDetector = drift.ADWIN(delta=spec.adwin_delta)

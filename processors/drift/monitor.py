@@ -109,10 +109,10 @@ class DriftMonitor:
     ...     rate = 0.10 if i < 1500 else 0.25
     ...     triggers += monitor.update("acme", "unknown_intent_rate", float(rng.random() < rate), ts=i * 1000)
     >>> [(t["metric"], t["severity"], t["window_end"] // 1000) for t in triggers]
-    [('unknown_intent_rate', 'medium', 1791)]
+    [('unknown_intent_rate', 'high', 1759)]
     >>> evidence = triggers[0]["evidence"]
     >>> evidence["mean_before"], evidence["mean_after"], evidence["n_after"]
-    ('0.101167', '0.248', '250')
+    ('0.101167', '0.252294', '218')
     """
 
     def __init__(
