@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     intent_model_dir: Path | None = Field(None, description="Intent model directory; unset = the shipped model.")
     sentiment_model_dir: Path | None = Field(None, description="Sentiment model directory; unset = the shipped model.")
 
+    # --- KPIs and dashboards ---
+    kpi_window_s: int = Field(60, ge=1, description="Length of the online KPI tumbling windows (seconds).")
+    kpi_allowed_lateness_s: float = Field(
+        15.0, ge=0, description="How long a KPI window waits for out-of-order events after it ends (seconds)."
+    )
+    kpi_correction_horizon_s: int = Field(
+        600, ge=0, description="How long after closing a KPI window later events still correct it (seconds)."
+    )
+    kpi_flush_interval_s: float = Field(1.0, gt=0, description="How often the KPI agent closes windows (seconds).")
+    kpi_lookup_size: int = Field(
+        200_000, ge=1, description="Customer messages the KPI agent remembers to attribute replies and ratings."
+    )
+    kpi_page_refresh_s: int = Field(30, ge=1, description="Auto-refresh period of the /kpi page (seconds).")
+
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")
 

@@ -19,6 +19,8 @@ from schemas.wire import AvroCodec, registry_client
 from streams import metrics, topics
 from streams.enricher import build_enrichment_pipeline
 from streams.inbound import InboundStage
+from streams.kpi_agent import register_kpi_agent
+from streams.observe import ConsumerPositions, register_lag_monitor
 from streams.producer import BatchProducer, producer_config
 from streams.records import InRecord
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
         known_tenants=settings.known_tenants(),
         enricher=build_enrichment_pipeline(settings),
     )
+    positions = ConsumerPositions()
     inbound_topic = app.topic(settings.topic(topics.INBOUND), key_type=bytes, value_type=bytes)
     batch_size, batch_s = settings.worker_batch_size, settings.worker_batch_ms / 1000
 
@@ -71,10 +74,12 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
             with metrics.BATCH_SECONDS.labels("enrich").time():
                 outputs = stage.process([_in_record(e) for e in events])
                 await producer.deliver_async(outputs)
-            metrics.CONSUMED.labels(inbound_topic.get_topic_name()).inc(len(events))
+            positions.observe("enrich", events)
             for record in outputs:
                 metrics.PRODUCED.labels(record.topic).inc()
 
+    app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]
+    register_lag_monitor(app, positions)
     app.kefu_stage = stage  # type: ignore[attr-defined]  # for metrics and tests
     app.kefu_producer = producer  # type: ignore[attr-defined]
     return app
