@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from kefu.cli import events, platform
+from kefu.cli import ab, events, models, platform, retrain
 from kefu.cli.bench import bench_app
 from kefu.cli.evaluate import eval_app
 from kefu.cli.predict import predict_app
@@ -22,6 +22,9 @@ app = typer.Typer(
 )
 platform.register(app)
 events.register(app)
+models.register(app)
+retrain.register(app)
+ab.register(app)
 app.add_typer(train_app, name="train")
 app.add_typer(predict_app, name="predict")
 app.add_typer(eval_app, name="eval")

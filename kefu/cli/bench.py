@@ -21,3 +21,16 @@ def bench_enrich(
     from streams.bench.enrich import run_bench
 
     print(json.dumps(run_bench(events, rate, seconds, partitions), indent=1))
+
+
+@bench_app.command("drift")
+def bench_drift(
+    seeds: Annotated[int, typer.Option(help="Shifted streams per metric.", min=1)] = 10,
+    before: Annotated[int, typer.Option(help="Stationary events before the shift.", min=100)] = 5000,
+    after: Annotated[int, typer.Option(help="Events after the shift.", min=100)] = 5000,
+    stationary: Annotated[int, typer.Option(help="Events per stationary-only stream.", min=1000)] = 50_000,
+) -> None:
+    """Detection delay, misses and false alarms per 10k events of the drift detectors on synthetic streams."""
+    from processors.drift.benchmark import run_drift_bench
+
+    print(json.dumps(run_drift_bench(seeds=seeds, before=before, after=after, stationary=stationary), indent=1))

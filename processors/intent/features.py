@@ -111,6 +111,28 @@ class NgramFeaturizer:
             ordered[index] = term
         return ordered
 
+    def unseen_ngram_rate(self, texts: Sequence[str], *, size: int = 2) -> npt.NDArray[np.float64]:
+        """Share of each text's character ``size``-grams that are not in the vocabulary (0 for no n-gram).
+
+        A drift signal: text about something the model never saw is made of n-grams it never saw.
+
+        >>> featurizer = NgramFeaturizer.fit(["退货退款"], ngram_max=2)
+        >>> featurizer.unseen_ngram_rate(["退货", "直播退货", "好"]).round(3).tolist()
+        [0.0, 0.667, 0.0]
+        """
+        if not self.ngram_min <= size <= self.ngram_max:
+            raise ValueError(f"size must be within the featurizer's n-gram sizes {self.ngram_min}..{self.ngram_max}")
+        keys, rows = batch_ngram_keys([normalize_text(text) for text in texts], size, size)
+        totals = np.bincount(rows, minlength=len(texts))
+        if len(self._sorted_keys):
+            slots = np.searchsorted(self._sorted_keys, keys)
+            slots[slots == len(self._sorted_keys)] = 0
+            unseen_rows = rows[self._sorted_keys[slots] != keys]
+        else:
+            unseen_rows = rows
+        unseen = np.bincount(unseen_rows, minlength=len(texts))
+        return np.divide(unseen, totals, out=np.zeros(len(texts), dtype=np.float64), where=totals > 0)
+
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         """Feature rows for ``texts``; unseen terms are ignored, an empty text is a zero row."""
         normalized = [normalize_text(text) for text in texts]

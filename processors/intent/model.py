@@ -179,6 +179,10 @@ class IntentModel:
         scores = np.asarray(features @ self._weights_t) + self._bias
         return self._calibration.probabilities(scores)
 
+    def unseen_ngram_rate(self, texts: Sequence[str], *, size: int = 2) -> list[float]:
+        """Per text, the share of its character ``size``-grams the model never saw in training (drift signal)."""
+        return [float(rate) for rate in self._featurizer.unseen_ngram_rate(texts, size=size)]
+
     def best_labels(self, texts: Sequence[str]) -> list[str]:
         """The highest-scoring label of each text, never ``unknown`` (for forced-choice evaluation)."""
         if not texts:
