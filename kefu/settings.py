@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     dedupe_max_conversations: int = Field(200_000, ge=1, description="Conversations the dedupe memory holds.")
     intent_model_dir: Path | None = Field(None, description="Intent model directory; unset = the shipped model.")
     sentiment_model_dir: Path | None = Field(None, description="Sentiment model directory; unset = the shipped model.")
+    models_dir: Path | None = Field(None, description="Model registry directory; unset = <data_dir>/models.")
+    model_poll_s: float = Field(5.0, gt=0, description="How often workers look for a newly promoted model.")
 
     # --- KPIs and dashboards ---
     kpi_window_s: int = Field(60, ge=1, description="Length of the online KPI tumbling windows (seconds).")
@@ -87,6 +89,10 @@ class Settings(BaseSettings):
     @property
     def state_file(self) -> Path:
         return self.data_dir / "state.json"
+
+    @property
+    def model_registry_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -14,10 +14,11 @@ import faust
 from faust.types import EventT
 
 from kefu.settings import Settings
+from processors.model_watch import refresh_pipeline
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams import metrics, topics
-from streams.enricher import build_enrichment_pipeline
+from streams.enricher import build_enrichment_pipeline, model_watchers
 from streams.inbound import InboundStage
 from streams.kpi_agent import register_kpi_agent
 from streams.observe import ConsumerPositions, register_lag_monitor
@@ -54,6 +55,8 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     )
     client = registry_client(registry_url)
     producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
+    enricher = build_enrichment_pipeline(settings)
+    watchers = model_watchers(settings)
     stage = InboundStage(
         AvroCodec(client, schema("ConversationEvent"), f"{settings.topic(topics.INBOUND)}-value"),
         AvroCodec(client, schema("EnrichedEvent"), f"{settings.topic(topics.ENRICHED)}-value"),
@@ -62,7 +65,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
         deadletter_topic=settings.topic(topics.DEADLETTER),
         max_text_chars=settings.max_text_chars,
         known_tenants=settings.known_tenants(),
-        enricher=build_enrichment_pipeline(settings),
+        enricher=enricher,
     )
     positions = ConsumerPositions()
     inbound_topic = app.topic(settings.topic(topics.INBOUND), key_type=bytes, value_type=bytes)
@@ -80,6 +83,12 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
 
     app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]
     register_lag_monitor(app, positions)
+
+    @app.timer(settings.model_poll_s, name="swap-promoted-models")  # type: ignore[untyped-decorator]
+    async def swap_promoted_models() -> None:
+        # Runs on the event loop between batches, so a batch never sees two versions of a model.
+        refresh_pipeline(enricher, watchers)
+
     app.kefu_stage = stage  # type: ignore[attr-defined]  # for metrics and tests
     app.kefu_producer = producer  # type: ignore[attr-defined]
     return app

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from jobs.registry import FileRegistry
 from kefu.settings import Settings
 from processors.dedupe import DedupeConfig, Deduplicator
 from processors.enrichment import EnrichmentPipeline
 from processors.intent import IntentModel, load_default_intent_model
+from processors.model_watch import ModelWatcher
 from processors.pii import PiiMasker
 from processors.sentiment import SentimentModel, load_default_sentiment_model
 
@@ -26,3 +30,12 @@ def build_enrichment_pipeline(settings: Settings) -> EnrichmentPipeline:
         )
     )
     return EnrichmentPipeline(masker=PiiMasker(), intent_model=intent, sentiment_model=sentiment, deduplicator=dedupe)
+
+
+def model_watchers(settings: Settings) -> dict[str, ModelWatcher[Any]]:
+    """Watchers of the registry's active intent and sentiment versions (hot swap without a restart)."""
+    registry = FileRegistry(settings.model_registry_dir)
+    return {
+        "intent": ModelWatcher(registry, "intent", IntentModel.load),
+        "sentiment": ModelWatcher(registry, "sentiment", SentimentModel.load),
+    }
