@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     wechat_tenant: str = Field("default", description="Tenant that WeChat callbacks belong to.")
     max_events_per_request: int = Field(1000, ge=1, description="Most events one POST /v1/events may carry.")
     metrics_port: int = Field(9102, ge=0, description="Port of a worker's /metrics; 0 = off.")
+    chat_reply_timeout_s: float = Field(60.0, gt=0, description="How long /v1/chat/completions waits for the bot.")
 
     # --- Enrichment (dedupe, PII, intent, sentiment) ---
     dedupe_window_s: float = Field(3600.0, gt=0, description="How long an event id is remembered for dedupe.")

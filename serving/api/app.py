@@ -15,11 +15,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kefu.settings import Settings
-from schemas.wire import registry_client
+from schemas.catalog import schema
+from schemas.wire import AvroCodec, registry_client
+from serving.api.chat import chat_router
 from serving.api.deps import api_key_tenant
 from serving.api.kpi import kpi_router
 from serving.api.kpi_sql import KpiQuery
 from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS, route_label
+from serving.api.replies import ReplyWaiter
 from serving.auth import ApiKeys
 from serving.channels import (
     ChannelError,
@@ -30,7 +33,7 @@ from serving.channels import (
 )
 from serving.ingest import Ingestor
 from streams.producer import BatchProducer, producer_config
-from streams.topics import INBOUND
+from streams.topics import INBOUND, REPLIES
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,9 @@ def create_api(  # noqa: PLR0915
 
     tenant_of = api_key_tenant(keys)
     app.include_router(kpi_router(tenant_of, settings))
+    replies_topic = settings.topic(REPLIES)
+    waiter = ReplyWaiter(bootstrap, replies_topic, AvroCodec(registry_client(registry_url), schema("BotReply")))
+    app.include_router(chat_router(tenant_of, inbound, waiter, settings.chat_reply_timeout_s))
 
     async def ingest(items: list[Any], tenant: str) -> JSONResponse:
         prepared = inbound.prepare(items, tenant_scope=tenant)
@@ -162,8 +168,13 @@ def create_api(  # noqa: PLR0915
         response = await ingest([event], settings.wechat_tenant)
         return PlainTextResponse("success") if response.status_code == 202 else response
 
+    @app.on_event("startup")
+    async def read_replies() -> None:
+        waiter.start()
+
     @app.on_event("shutdown")
     async def flush() -> None:
+        waiter.stop()
         producer.close()
 
     return app
