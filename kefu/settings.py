@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     wechat_tenant: str = Field("default", description="Tenant that WeChat callbacks belong to.")
     max_events_per_request: int = Field(1000, ge=1, description="Most events one POST /v1/events may carry.")
     metrics_port: int = Field(9102, ge=0, description="Port of a worker's /metrics; 0 = off.")
+    responder_enabled: bool = Field(True, description="Run the responder agent in the workers.")
+    responder_concurrency: int = Field(8, ge=1, description="Conversations a worker answers at once.")
     chat_reply_timeout_s: float = Field(60.0, gt=0, description="How long /v1/chat/completions waits for the bot.")
 
     # --- Enrichment (dedupe, PII, intent, sentiment) ---
