@@ -50,6 +50,23 @@ class Settings(BaseSettings):
     max_events_per_request: int = Field(1000, ge=1, description="Most events one POST /v1/events may carry.")
     metrics_port: int = Field(9102, ge=0, description="Port of a worker's /metrics; 0 = off.")
 
+    # --- ClickHouse store ---
+    clickhouse_dsn: str | None = Field(
+        None,
+        description="ClickHouse server DSN (http://user:password@host:8123/kefu); unset = embedded chDB in the data dir.",
+    )
+    sink_batch_rows: int = Field(50_000, ge=1, description="Rows the ClickHouse sink buffers before it writes.")
+    sink_flush_ms: int = Field(
+        500, ge=10, le=1000, description="Longest a record waits in the sink before it is written (<= 1 s)."
+    )
+    sink_group: str = Field("kefu-sink", description="Consumer group of the ClickHouse sink.")
+    store_query_port: int = Field(0, ge=0, description="Port of the embedded store's query endpoint; 0 = free one.")
+    store_query_timeout_s: float = Field(30.0, gt=0, description="Longest an analyst query may run.")
+    store_text_retention_days: int = Field(365, ge=1, description="Days free text is kept in ClickHouse.")
+    store_tenant_text_retention: str | None = Field(
+        None, description="Comma-separated `tenant:days` overrides of the text retention."
+    )
+
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")
 
@@ -64,6 +81,10 @@ class Settings(BaseSettings):
     @property
     def state_file(self) -> Path:
         return self.data_dir / "state.json"
+
+    @property
+    def embedded_store(self) -> bool:
+        return self.clickhouse_dsn is None or self.clickhouse_dsn.startswith("chdb:")
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
