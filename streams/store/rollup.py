@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
 
 
-def _at(ms: int) -> str:
+def format_ms(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
@@ -27,7 +27,7 @@ def refresh_rollup(client: Client, since_ms: int, until_ms: int) -> None:
     """Recompute the rollup for the whole hours covering ``[since_ms, until_ms)``."""
     since = since_ms - since_ms % HOUR_MS
     until = until_ms - until_ms % HOUR_MS + (HOUR_MS if until_ms % HOUR_MS else 0)
-    bounds = {"since": _at(since), "until": _at(until)}
+    bounds = {"since": format_ms(since), "until": format_ms(until)}
     client.command(
         "DELETE FROM kpi_hourly_rollup WHERE hour >= {since:DateTime64(3, 'UTC')} AND hour < {until:DateTime64(3, 'UTC')}",
         parameters=bounds,
@@ -46,7 +46,6 @@ class DirtyHours:
     lookback_ms: int
     since_ms: int | None = None
     until_ms: int | None = None
-    touched: set[str] = field(default_factory=set)
 
     def add(self, first_ms: int, last_ms: int) -> None:
         self.since_ms = first_ms if self.since_ms is None else min(self.since_ms, first_ms)

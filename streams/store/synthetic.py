@@ -28,6 +28,8 @@ class SyntheticPlan:
     seed: int = 7
     start_ms: int = 1_793_491_200_000  # 2026-11-01T00:00:00Z
 
+    TABLES = ("events", "bot_replies", "handoffs", "feedback")
+
     @property
     def messages(self) -> int:
         return max(MESSAGES_PER_CONVERSATION, int(self.events / RECORDS_PER_MESSAGE))
