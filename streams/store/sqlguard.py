@@ -174,9 +174,11 @@ def check_read_only(sql: str) -> None:
         )
     if first.upper == "SHOW":
         _check_show(tokens[tokens.index(first) + 1 :])
+        return  # SHOW CREATE TABLE: CREATE is part of the statement's name
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else None
-        if token.kind == "word" and token.upper in FORBIDDEN_KEYWORDS:
+        database_name = following is not None and following.text == "."  # system.tables is a table, not SYSTEM
+        if token.kind == "word" and token.upper in FORBIDDEN_KEYWORDS and not database_name:
             raise QueryRefused(
                 f"{token.upper} is not allowed: the store is read-only for queries "
                 "(quote a column of that name with backticks)"
