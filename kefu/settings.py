@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     # --- ClickHouse store ---
     clickhouse_dsn: str | None = Field(
         None,
-        description="ClickHouse server DSN (http://user:password@host:8123/kefu); unset = embedded chDB in the data dir.",
+        description="ClickHouse server DSN (http://user:password@host:8123/kefu); unset = embedded chDB in data dir.",
     )
     sink_batch_rows: int = Field(50_000, ge=1, description="Rows the ClickHouse sink buffers before it writes.")
     sink_flush_ms: int = Field(

@@ -44,7 +44,7 @@ def _print_table(rows: list[dict[str, Any]], names: list[str]) -> None:
 
 
 def sql(
-    query: Annotated[str, typer.Argument(help="One read-only statement, e.g. \"SELECT count() FROM events FINAL\".")],
+    query: Annotated[str, typer.Argument(help='One read-only statement, e.g. "SELECT count() FROM events FINAL".')],
     output: Annotated[str, typer.Option("--format", help="table, json (one object per line) or csv.")] = "table",
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value for a {name:Type} placeholder.")
@@ -112,7 +112,9 @@ def export(
     except (StoreError, StoreUnavailable) as error:
         print(f"kefu export: {error}", file=sys.stderr)
         raise typer.Exit(1) from None
-    print(json.dumps({"table": table, "rows": rows, "out": str(out), "seconds": round(time.perf_counter() - started, 3)}))
+    print(
+        json.dumps({"table": table, "rows": rows, "out": str(out), "seconds": round(time.perf_counter() - started, 3)})
+    )
 
 
 def register(app: typer.Typer) -> None:

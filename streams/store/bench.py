@@ -22,7 +22,7 @@ from streams.store.synthetic import SyntheticPlan
 #: The KPI queries the benchmark times; docs/queries.sql has them with explanations.
 KPI_QUERIES: dict[str, str] = {
     "daily_kpis_per_tenant": """
-SELECT toDate(hour) AS day, tenant_id, sum(customer_messages) AS messages, sum(conversations) AS conversations,
+SELECT toDate(hour) AS day, tenant_id, sum(customer_messages) AS messages, sum(conversations) AS n_conversations,
        sum(contained_conversations) / sum(conversations) AS containment_rate,
        sum(handoffs) / sum(conversations) AS handoff_rate,
        sum(resolved_conversations) / sum(conversations) AS fcr_rate,
@@ -34,7 +34,7 @@ FROM kpi_hourly_rollup FINAL
 WHERE tenant_id = 'tenant-3' AND hour >= '2026-11-08 00:00:00' AND hour < '2026-11-15 00:00:00'
 GROUP BY hour, channel ORDER BY hour, channel""",
     "intents_by_handoff_rate": """
-SELECT intent, sum(handoffs) / sum(conversations) AS handoff_rate, sum(conversations) AS conversations
+SELECT intent, sum(handoffs) / sum(conversations) AS handoff_rate, sum(conversations) AS n_conversations
 FROM kpi_hourly_rollup FINAL WHERE intent != '' GROUP BY intent ORDER BY handoff_rate DESC LIMIT 10""",
     "negative_and_unknown_by_channel": """
 SELECT channel, sum(negative_emotion) / sum(customer_messages) AS negative_rate,

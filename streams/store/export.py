@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def parse_since(text: str, now_ms: int) -> int:
     try:
         moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"--since {text!r} is not an ISO date/time (2026-11-01, 2026-11-01T08:00) or 7d/12h/30m") from None
+        raise ValueError(
+            f"--since {text!r} is not an ISO date/time (2026-11-01, 2026-11-01T08:00) or 7d/12h/30m"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp() * 1000)
@@ -63,7 +66,7 @@ def export_table(store: StoreClient, table: str, since_ms: int, until_ms: int, o
     writer: pq.ParquetWriter | None = None
     rows = 0
     try:
-        for lo, hi in zip(bounds, bounds[1:], strict=False):
+        for lo, hi in itertools.pairwise(bounds):
             chunk = store.query(sql, {"lo": format_ms(lo), "hi": format_ms(hi)})
             if writer is None:
                 writer = pq.ParquetWriter(out, chunk.schema, compression="zstd")

@@ -1,6 +1,6 @@
 """Versioned schema migrations, applied at start-up and recorded in ``schema_migrations``.
 
-Migrations are the SQL files ``streams/store/migrations/NNNN_name.sql``, applied in version order, each once.
+Migrations are the SQL files ``streams/store/ddl/NNNN_name.sql``, applied in version order, each once.
 Every statement in them is idempotent (``IF NOT EXISTS``), so two sinks starting together in production, or a
 crash half-way through a file, are harmless: the next start re-runs the file and records it. An applied
 migration must never be edited (its checksum is recorded and checked); change the schema with a new file.
@@ -55,7 +55,7 @@ class Migration:
 
 def available_migrations() -> list[Migration]:
     """The migration files shipped with the package, oldest first."""
-    folder = resources.files("streams.store").joinpath("migrations")
+    folder = resources.files("streams.store").joinpath("ddl")
     found = []
     for entry in folder.iterdir():
         match = _FILE.match(entry.name)

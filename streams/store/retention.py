@@ -52,12 +52,11 @@ def apply_text_retention(client: Client, expression: str) -> list[str]:
             "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
             parameters={"t": table.name},
         ).result_rows[0][0]
-        types = dict(
-            client.query(
-                "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {t:String}",
-                parameters={"t": table.name},
-            ).result_rows
-        )
+        found = client.query(
+            "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {t:String}",
+            parameters={"t": table.name},
+        ).result_rows
+        types: dict[str, str] = {str(name): str(kind) for name, kind in found}
         for column in table.text_columns:
             definition = f"`{column}` {types[column]} TTL {expression}"
             if definition in create:

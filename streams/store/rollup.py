@@ -29,7 +29,8 @@ def refresh_rollup(client: Client, since_ms: int, until_ms: int) -> None:
     until = until_ms - until_ms % HOUR_MS + (HOUR_MS if until_ms % HOUR_MS else 0)
     bounds = {"since": format_ms(since), "until": format_ms(until)}
     client.command(
-        "DELETE FROM kpi_hourly_rollup WHERE hour >= {since:DateTime64(3, 'UTC')} AND hour < {until:DateTime64(3, 'UTC')}",
+        "DELETE FROM kpi_hourly_rollup "
+        "WHERE hour >= {since:DateTime64(3, 'UTC')} AND hour < {until:DateTime64(3, 'UTC')}",
         parameters=bounds,
     )
     client.command(

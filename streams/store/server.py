@@ -36,7 +36,12 @@ class QueryServer:
     """A threaded HTTP server in front of a StoreClient on the owner's read-only session."""
 
     def __init__(
-        self, store: StoreClient, token: str, health: Callable[[], dict[str, Any]], host: str = "127.0.0.1", port: int = 0
+        self,
+        store: StoreClient,
+        token: str,
+        health: Callable[[], dict[str, Any]],
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.store, self.token, self.health = store, token, health
         self.httpd = ThreadingHTTPServer((host, port), self._handler())
@@ -60,7 +65,7 @@ class QueryServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            def log_message(self, format: str, *args: Any) -> None:
                 log.debug(format, *args)
 
             def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:

@@ -25,7 +25,7 @@ from schemas.wire import AvroCodec, DecodeError, registry_client
 from streams.producer import BatchProducer, OutRecord, producer_config
 from streams.records import InRecord, dead_letter
 from streams.store.client import DirectBackend, StoreClient, write_endpoint
-from streams.store.connection import READ_ONLY, connect, open_store, store_dsn
+from streams.store.connection import connect, open_store, store_dsn
 from streams.store.rollup import DirtyHours, refresh_rollup
 from streams.store.server import QueryServer
 from streams.store.sink import ClickHouseSink

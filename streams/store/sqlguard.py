@@ -185,17 +185,15 @@ def check_read_only(sql: str) -> None:
             )
         if token.kind == "word" and token.upper == "FORMAT" and (following is None or following.kind == "word"):
             raise QueryRefused("a FORMAT clause is not allowed here; choose the output with --format")
-        if token.kind in ("word", "quoted") and following is not None and following.text == "(":
-            if _function_refused(token.name):
-                raise QueryRefused(f"{token.name}() is not allowed: it reads files, URLs or other servers")
-        if token.kind in ("word", "quoted") and token.name.lower() == "system" and following is not None:
-            if following.text == "." and i + 2 < len(tokens):
-                table = tokens[i + 2].name.lower()
-                if table not in ALLOWED_SYSTEM_TABLES:
-                    raise QueryRefused(
-                        f"system.{table} is not readable here (allowed: "
-                        f"{', '.join(sorted(ALLOWED_SYSTEM_TABLES))})"
-                    )
+        named = token.kind in ("word", "quoted")
+        if named and following is not None and following.text == "(" and _function_refused(token.name):
+            raise QueryRefused(f"{token.name}() is not allowed: it reads files, URLs or other servers")
+        if named and token.name.lower() == "system" and database_name and i + 2 < len(tokens):
+            table = tokens[i + 2].name.lower()
+            if table not in ALLOWED_SYSTEM_TABLES:
+                raise QueryRefused(
+                    f"system.{table} is not readable here (allowed: {', '.join(sorted(ALLOWED_SYSTEM_TABLES))})"
+                )
 
 
 def _check_show(rest: list[Token]) -> None:

@@ -66,7 +66,8 @@ INSERT INTO bot_replies (event_id, in_reply_to, conversation_id, tenant_id, chan
     model_profile, handoff_reason, handoff_detail, ts)
 SELECT concat('r-{seed}-', toString(number)), concat('m-{seed}-', toString(number)), {conv_id}, {tenant},
     {channel}, '您的快递明天到。', 0.8, toInt32(200 + ({hm} % 1000) + if({hm} % 100 = 0, 5000, 0)), 'default',
-    NULL, NULL, fromUnixTimestamp64Milli(toInt64({conv_ts} + (number % {MESSAGES_PER_CONVERSATION}) * 30000 + 1500), 'UTC')
+    NULL, NULL,
+    fromUnixTimestamp64Milli(toInt64({conv_ts} + (number % {MESSAGES_PER_CONVERSATION}) * 30000 + 1500), 'UTC')
 FROM numbers({n}) WHERE cityHash64({seed}, number, 2) % 100 < {REPLY_PERCENT}"""
         last = f"(number * {MESSAGES_PER_CONVERSATION} + {MESSAGES_PER_CONVERSATION - 1})"  # a conversation's last
         hc = f"cityHash64({seed}, number)"  # the conversation stream, indexed by conversation number here

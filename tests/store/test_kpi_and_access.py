@@ -122,10 +122,12 @@ def test_other_processes_query_through_the_owner_with_the_token(store: Client, o
     wrong = httpx.post(f"{owner.url}/query", json={"sql": "SELECT 1"}, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     unguarded = httpx.post(  # past the client's guard: the owner guards too
-        f"{owner.url}/query", json={"sql": "SELECT * FROM file('/etc/passwd')"}, headers={"Authorization": "Bearer s3cret"}
+        f"{owner.url}/query",
+        json={"sql": "SELECT * FROM file('/etc/passwd')"},
+        headers={"Authorization": "Bearer s3cret"},
     )
     assert unguarded.status_code == 400 and "file()" in unguarded.json()["error"]
-    with pytest.raises(StoreError, match="UNKNOWN_TABLE|Unknown table"):
+    with pytest.raises(StoreError, match=r"UNKNOWN_TABLE|Unknown table"):
         remote.query("SELECT * FROM no_such_table")
 
 

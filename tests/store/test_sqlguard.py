@@ -13,7 +13,7 @@ ALLOWED = [
     "(SELECT 1) UNION ALL (SELECT 2)",
     "SELECT * FROM kpi_hourly_rollup FINAL WHERE tenant_id = {t:String}",
     "SELECT 'DROP TABLE events; INSERT' AS not_a_statement",
-    "SELECT `update`, \"set\" FROM events",
+    'SELECT `update`, "set" FROM events',
     "SELECT count() FROM system.tables WHERE database = 'kefu'",
     "SELECT name, type FROM system.columns",
     "SHOW TABLES",

@@ -27,7 +27,7 @@ def test_every_record_field_has_its_column_and_no_raw_dead_letter_bytes_are_stor
         converter = RowConverter(schema(table.record), table.excluded)
         found = store.query(f"SELECT name FROM system.columns WHERE database = 'kefu' AND table = '{table.name}'")
         columns = [name for (name,) in found.result_rows]
-        assert sorted(converter.column_names + ["inserted_at"]) == sorted(columns), table.name
+        assert sorted([*converter.column_names, "inserted_at"]) == sorted(columns), table.name
     dead_letter_columns = store.query(
         "SELECT name FROM system.columns WHERE database = 'kefu' AND table = 'dead_letters'"
     ).result_rows
@@ -74,7 +74,7 @@ def test_the_same_batch_twice_and_replays_in_other_batches_do_not_double_count(s
             sink.add("events", record)
         sink.flush()
     assert _count(store, "SELECT count() FROM events") == 100
-    for record in batch[::-1][:40] + [enriched("e-new", "c9")]:  # a replay, batched differently
+    for record in [*batch[::-1][:40], enriched("e-new", "c9")]:  # a replay, batched differently
         sink.add("events", record)
     sink.flush()
     assert _count(store, "SELECT count() FROM events FINAL") == 101
@@ -143,7 +143,9 @@ def test_text_retention_sets_a_per_tenant_ttl_once(store: Client) -> None:
     changed = apply_text_retention(store, expression)
     assert "events.text" in changed and "handoffs.transcript.text" in changed
     assert apply_text_retention(store, expression) == []
-    create = store.query("SELECT create_table_query FROM system.tables WHERE database = 'kefu' AND name = 'events'").result_rows[0][0]
+    create = store.query(
+        "SELECT create_table_query FROM system.tables WHERE database = 'kefu' AND name = 'events'"
+    ).result_rows[0][0]
     assert "`text` String TTL toDateTime(ts) + toIntervalDay(multiIf(tenant_id = 'acme', 30, 365))" in create
 
 
