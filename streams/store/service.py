@@ -8,6 +8,7 @@ the KPI rollup for their hours (at most every ``kpi_refresh_s``).
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 import signal
@@ -97,6 +98,9 @@ class SinkService:
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def run(self) -> None:
+        # Up to sink_batch_rows decoded records live in the buffer: default GC thresholds rescan them over and
+        # over (measured: Avro decode 20% slower). Collect young objects less often; nothing here makes cycles.
+        gc.set_threshold(50_000, 50, 100)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         self.consumer.subscribe(list(self.table_of_topic), on_assign=self._on_assign, on_revoke=self._on_revoke)

@@ -1,7 +1,7 @@
 -- KPIs per (hour, tenant_id, channel, intent), defined once, in kpi_hourly_window; definitions in docs/analytics.md.
 --   kpi_hourly_window(since, until): the records whose own ts is in [since, until), from deduplicated (FINAL)
 --     rows, so replays never double-count. Context from outside the window (the message a reply answers, a
---     conversation's outcome, the latest message before feedback) is looked up 7 days back from since.
+--     conversation's outcome, the latest message before feedback) is looked up 1 day back from since.
 --   kpi_hourly: the same over all time, exact, computed when queried (seconds on millions of rows).
 --   kpi_hourly_rollup: the same rows stored; the sink refreshes the hours it wrote (streams/store/rollup.py);
 --     what dashboards read (milliseconds). Read it with FINAL.
@@ -27,7 +27,7 @@ WITH
             (sentiment_emotion IN ('angry', 'anxious') OR sentiment_polarity = 'negative') = 1 AS negative
         FROM events FINAL
         WHERE role = 'customer'
-          AND ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 7 DAY AND ts < {until:DateTime64(3, 'UTC')}
+          AND ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 1 DAY AND ts < {until:DateTime64(3, 'UTC')}
     ),
     outcomes AS
     (
@@ -40,14 +40,14 @@ WITH
         (
             SELECT cityHash64(tenant_id, conversation_id) AS conversation_key, 1 AS replied,
                    handoff_reason IS NOT NULL AS escalated, 0 AS resolved_flag, 0 AS has_resolved, ts
-            FROM bot_replies FINAL WHERE ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 7 DAY
+            FROM bot_replies FINAL WHERE ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 1 DAY
             UNION ALL
             SELECT cityHash64(tenant_id, conversation_id), 0, 1, 0, 0, ts
-            FROM handoffs FINAL WHERE ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 7 DAY
+            FROM handoffs FINAL WHERE ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 1 DAY
             UNION ALL
             SELECT cityHash64(tenant_id, conversation_id), 0, 0, assumeNotNull(resolved) = 1, 1, ts
             FROM feedback FINAL
-            WHERE resolved IS NOT NULL AND ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 7 DAY
+            WHERE resolved IS NOT NULL AND ts >= {since:DateTime64(3, 'UTC')} - INTERVAL 1 DAY
         )
         GROUP BY conversation_key
     )
