@@ -262,8 +262,8 @@ class EmbeddedPlatform:
         for child in reversed(self.children):
             child.stop()
         self.children.clear()
-        self.settings.state_file.unlink(missing_ok=True)
-        if self._lock_file is not None:
+        if self._lock_file is not None:  # only the instance holding the lock owns the state file
+            self.settings.state_file.unlink(missing_ok=True)
             self._lock_file.close()
             self._lock_file = None
 
@@ -273,6 +273,8 @@ class EmbeddedPlatform:
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            self._lock_file.close()
+            self._lock_file = None
             raise StartupFailed(
                 f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
             ) from None
