@@ -17,16 +17,16 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import pyarrow as pa
-from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from kefu.settings import Settings, get_settings
-from streams.store.connection import READ_ONLY, connect, store_dsn
 from streams.store.sqlguard import check_read_only
+
+if TYPE_CHECKING:  # clickhouse-connect loads in 0.3-1 s: `kefu sql` against the embedded owner does without it
+    from clickhouse_connect.driver.client import Client
 
 ENDPOINT_FILE = "store.json"
 Params = dict[str, Any]
@@ -55,6 +55,8 @@ class DirectBackend:
         self._lock = threading.Lock()  # one query at a time per session (chDB sessions are not concurrent)
 
     def query(self, sql: str, params: Params | None) -> pa.Table:
+        from clickhouse_connect.driver.exceptions import ClickHouseError
+
         try:
             with self._lock:
                 return self.client.query_arrow(sql, parameters=params or {}, settings=self.query_settings)
@@ -126,6 +128,8 @@ class StoreClient:
     def connect(cls, settings: Settings | None = None) -> StoreClient:
         settings = settings or get_settings()
         if not settings.embedded_store:
+            from streams.store.connection import READ_ONLY, connect, store_dsn
+
             dsn = store_dsn(settings)
             try:
                 client = connect(dsn, query_timeout_s=settings.store_query_timeout_s)

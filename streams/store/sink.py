@@ -14,13 +14,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from clickhouse_connect.driver.client import Client
+from typing import TYPE_CHECKING, Any
 
 from schemas.catalog import schema
 from streams.store.rows import RowConverter
 from streams.store.tables import TABLES, Table
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 log = logging.getLogger(__name__)
 

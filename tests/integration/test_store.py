@@ -94,3 +94,45 @@ def test_status_shows_the_store_and_export_writes_parquet(platform: Platform, tm
     exported = pq.read_table(out)
     assert exported.num_rows == json.loads(result.stdout)["rows"]
     assert "sentiment_polarity" in exported.column_names
+
+
+def test_replies_reach_the_store_and_the_kpi_rollup_and_garbage_becomes_a_dead_letter(platform: Platform) -> None:
+    from confluent_kafka import Producer
+
+    run = uuid.uuid4().hex[:8]
+    message = {
+        "event_id": f"{run}-m", "conversation_id": f"{run}-c", "tenant_id": run, "channel": "app",
+        "user_id": "u1", "role": "customer", "text": "退货怎么办？", "ts": "2026-11-21T09:10:00Z",
+    }  # fmt: skip
+    answer = {
+        "event_id": f"{run}-r", "in_reply_to": f"{run}-m", "conversation_id": f"{run}-c", "tenant_id": run,
+        "channel": "app", "text": "请在订单页申请退货。", "confidence": 0.9, "latency_ms": 420,
+        "model_profile": "fast", "ts": "2026-11-21T09:10:02Z",
+    }  # fmt: skip
+    assert platform.kefu("produce", "--topic", "conversations.inbound", stdin=json.dumps(message)).returncode == 0
+    assert platform.kefu("produce", "--topic", "conversations.replies", stdin=json.dumps(answer)).returncode == 0
+    garbage = Producer({"bootstrap.servers": platform.status["kafka"]})
+    garbage.produce("conversations.replies", value=b"not avro " + run.encode(), key=run.encode())
+    garbage.flush(10)
+
+    deadline, rows = time.monotonic() + 20, []
+    while time.monotonic() < deadline and not rows:
+        result = platform.kefu(
+            "sql",
+            "SELECT customer_messages, bot_replies, contained_conversations, latency_p50_ms "
+            "FROM kpi_hourly_rollup FINAL WHERE tenant_id = {t:String} AND bot_replies > 0",
+            "-p", f"t={run}", "--format", "json",
+        )  # fmt: skip
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        time.sleep(0.5)
+    assert rows == [{"customer_messages": 1, "bot_replies": 1, "contained_conversations": 1, "latency_p50_ms": 420.0}]
+
+    dead = platform.kefu(
+        "sql",
+        "SELECT stage, error_class, source_topic FROM dead_letters FINAL WHERE original_size = {n:UInt64} "
+        "AND stage = 'store' AND ts >= now() - INTERVAL 5 MINUTE",
+        "-p", f"n={len(b'not avro ' + run.encode())}", "--format", "json",
+    )  # fmt: skip
+    assert {"stage": "store", "error_class": "undecodable", "source_topic": "conversations.replies"} in [
+        json.loads(line) for line in dead.stdout.splitlines()
+    ]
