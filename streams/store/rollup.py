@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+import threading
 
 from clickhouse_connect.driver.client import Client
 
@@ -40,22 +40,55 @@ def refresh_rollup(client: Client, since_ms: int, until_ms: int) -> None:
     )
 
 
-@dataclass
-class DirtyHours:
-    """The span of record times written since the last refresh."""
+class RollupRefresher:
+    """Refreshes the rollup on its own thread and chDB session, so writes never wait for it.
 
-    lookback_ms: int
-    since_ms: int | None = None
-    until_ms: int | None = None
+    ``mark(first_ms, last_ms)`` records the span of record times just written; every ``interval_s`` the thread
+    refreshes the span marked since the last refresh, widened ``lookback_ms`` into the past. A failed refresh is
+    marked again and retried at the next interval.
+    """
 
-    def add(self, first_ms: int, last_ms: int) -> None:
-        self.since_ms = first_ms if self.since_ms is None else min(self.since_ms, first_ms)
-        self.until_ms = last_ms + 1 if self.until_ms is None else max(self.until_ms, last_ms + 1)
+    def __init__(self, client: Client, interval_s: float, lookback_ms: int) -> None:
+        self.client, self.interval_s, self.lookback_ms = client, interval_s, lookback_ms
+        self.refreshes = 0
+        self._span: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kpi-rollup", daemon=True)
+
+    def mark(self, first_ms: int, last_ms: int) -> None:
+        with self._lock:
+            if self._span is None:
+                self._span = (first_ms, last_ms + 1)
+            else:
+                self._span = (min(self._span[0], first_ms), max(self._span[1], last_ms + 1))
 
     def take(self) -> tuple[int, int] | None:
-        """The span to refresh (with the lookback), and forget it; None when nothing was written."""
-        if self.since_ms is None or self.until_ms is None:
-            return None
-        span = (self.since_ms - self.lookback_ms, self.until_ms)
-        self.since_ms = self.until_ms = None
-        return span
+        """The span to refresh now (with the lookback), forgotten here; None when nothing was written."""
+        with self._lock:
+            span, self._span = self._span, None
+        return None if span is None else (span[0] - self.lookback_ms, span[1])
+
+    def refresh_once(self) -> None:
+        span = self.take()
+        if span is None:
+            return
+        try:
+            refresh_rollup(self.client, *span)
+            self.refreshes += 1
+        except Exception:
+            log.exception("KPI rollup refresh failed; retried at the next interval")
+            self.mark(span[0] + self.lookback_ms, span[1] - 1)
+
+    def start(self) -> RollupRefresher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=60)
+        self.refresh_once()  # what the last flushes wrote
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval_s):
+            self.refresh_once()

@@ -3,7 +3,7 @@
 At-least-once into an idempotent store: offsets are committed only after the records up to them are written.
 Undecodable records are counted, logged and sent to the dead-letter topic (never a crash); the dead-letter
 topic's own undecodable records are counted and skipped. After writing conversation records the sink refreshes
-the KPI rollup for their hours (at most every ``kpi_refresh_s``).
+the KPI rollup for their hours on a thread of its own (every ``KEFU_STORE_KPI_REFRESH_S``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from streams.producer import BatchProducer, OutRecord, producer_config
 from streams.records import InRecord, dead_letter
 from streams.store.client import DirectBackend, StoreClient, write_endpoint
 from streams.store.connection import connect, open_store, store_dsn
-from streams.store.rollup import DirtyHours, refresh_rollup
+from streams.store.rollup import RollupRefresher
 from streams.store.server import QueryServer
 from streams.store.sink import ClickHouseSink
 from streams.store.tables import TABLE_OF_TOPIC
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 ROWS = Counter("kefu_sink_rows_written_total", "Rows written to the store", ["table"])
 UNDECODABLE = Counter("kefu_sink_undecodable_total", "Records the sink could not decode", ["topic", "error_class"])
 FLUSH_SECONDS = Histogram("kefu_sink_flush_seconds", "Time to write one flush", buckets=(0.01, 0.05, 0.1, 0.5, 1, 5))
-KPI_REFRESH_S = 5.0
-KPI_LOOKBACK_MS = 2 * 3_600_000
 
 
 @dataclass
@@ -81,8 +79,9 @@ class SinkService:
         self.producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
         self.dead: list[OutRecord] = []
         self.offsets: dict[tuple[str, int], int] = {}
-        self.dirty = DirtyHours(KPI_LOOKBACK_MS)
-        self.last_refresh = 0.0
+        self.rollup = RollupRefresher(
+            connect(store_dsn(settings)), settings.store_kpi_refresh_s, int(settings.store_kpi_lookback_h * 3_600_000)
+        )
         self.running = True
         self.consumer = Consumer(
             {
@@ -106,12 +105,14 @@ class SinkService:
         self.consumer.subscribe(list(self.table_of_topic), on_assign=self._on_assign, on_revoke=self._on_revoke)
         if self.settings.embedded_store:
             self._serve_queries()
+        self.rollup.start()
         try:
             while self.running:
                 self._poll_once()
             self._flush()
         finally:
             self.consumer.close()
+            self.rollup.stop()
             if self.server is not None:
                 self.server.stop()
 
@@ -155,8 +156,6 @@ class SinkService:
             self._take(message)
         if self.sink.due() or (self.dead and not self.sink.buffered) or (self.offsets and not self.sink.buffered):
             self._flush_with_retry()
-        if time.monotonic() - self.last_refresh >= KPI_REFRESH_S:
-            self._refresh_kpis()
 
     def _take(self, message: Message) -> None:
         topic, partition, offset = message.topic() or "", message.partition() or 0, message.offset() or 0
@@ -200,7 +199,7 @@ class SinkService:
                 ROWS.labels(table).inc(rows)
                 self.stats.rows[table] = self.stats.rows.get(table, 0) + rows
             if result.span_ms is not None:
-                self.dirty.add(*result.span_ms)
+                self.rollup.mark(*result.span_ms)
             self.stats.flushes += 1
             self.stats.last_flush_ms = int(time.time() * 1000)
         if self.dead:
@@ -211,17 +210,6 @@ class SinkService:
             self.consumer.commit(offsets=commit, asynchronous=False)
             self.offsets.clear()
         FLUSH_SECONDS.observe(time.perf_counter() - started)
-
-    def _refresh_kpis(self) -> None:
-        self.last_refresh = time.monotonic()
-        span = self.dirty.take()
-        if span is None:
-            return
-        try:
-            refresh_rollup(self.client, *span)
-        except Exception:
-            log.exception("KPI rollup refresh failed; it is retried with the next writes")
-            self.dirty.add(span[0] + self.dirty.lookback_ms, span[1] - 1)
 
 
 def run_sink(settings: Settings, bootstrap: str, registry_url: str, ready_file: Path | None = None) -> None:

@@ -149,3 +149,23 @@ def test_export_writes_parquet_that_reads_back(store: Client, tmp_path: Path) ->
     assert sorted(table.column("event_id").to_pylist()) == ["b1", "m1", "m2", "m3", "m4", "m5"]
     assert export_table(local, "events", T0 + 86_400_000, T0 + 2 * 86_400_000, tmp_path / "empty.parquet") == 0
     assert pq.read_table(tmp_path / "empty.parquet").num_rows == 0
+
+
+def test_the_refresher_recomputes_what_was_written_since_its_last_run_with_the_lookback(store: Client) -> None:
+    from streams.store.rollup import RollupRefresher
+
+    refresher = RollupRefresher(store, interval_s=3600, lookback_ms=3_600_000)
+    assert refresher.take() is None
+    refresher.mark(T0 + 10, T0 + 20)
+    refresher.mark(T0, T0 + 5)
+    assert refresher.take() == (T0 - 3_600_000, T0 + 21)
+    assert refresher.take() is None
+    _conversations(store)
+    refresher.mark(T0, T0 + 3000)
+    refresher.refresh_once()
+    assert refresher.refreshes == 1
+    assert _count_rollup(store) == len(_all_kpis(store, "kpi_hourly"))
+
+
+def _count_rollup(store: Client) -> int:
+    return int(store.query("SELECT count() FROM kpi_hourly_rollup FINAL").result_rows[0][0])
