@@ -78,6 +78,27 @@ class Settings(BaseSettings):
     )
     kpi_page_refresh_s: int = Field(30, ge=1, description="Auto-refresh period of the /kpi page (seconds).")
 
+    # --- ClickHouse store ---
+    clickhouse_dsn: str | None = Field(
+        None,
+        description="ClickHouse server DSN (http://user:password@host:8123/kefu); unset = embedded chDB in data dir.",
+    )
+    sink_batch_rows: int = Field(50_000, ge=1, description="Rows the ClickHouse sink buffers before it writes.")
+    sink_flush_ms: int = Field(
+        500, ge=10, le=1000, description="Longest a record waits in the sink before it is written (<= 1 s)."
+    )
+    sink_group: str = Field("kefu-sink", description="Consumer group of the ClickHouse sink.")
+    store_query_port: int = Field(0, ge=0, description="Port of the embedded store's query endpoint; 0 = free one.")
+    store_query_timeout_s: float = Field(30.0, gt=0, description="Longest an analyst query may run.")
+    store_kpi_refresh_s: float = Field(5.0, gt=0, description="How often the sink refreshes the KPI rollup.")
+    store_kpi_lookback_h: float = Field(
+        2.0, ge=0, description="Hours before the records written that a rollup refresh recomputes."
+    )
+    store_text_retention_days: int = Field(365, ge=1, description="Days free text is kept in ClickHouse.")
+    store_tenant_text_retention: str | None = Field(
+        None, description="Comma-separated `tenant:days` overrides of the text retention."
+    )
+
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")
 
@@ -96,6 +117,10 @@ class Settings(BaseSettings):
     @property
     def model_registry_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
+
+    @property
+    def embedded_store(self) -> bool:
+        return self.clickhouse_dsn is None or self.clickhouse_dsn.startswith("chdb:")
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

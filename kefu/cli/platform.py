@@ -55,6 +55,7 @@ def _status() -> dict[str, Any]:
         "kafka": _kafka_ok(endpoints.kafka),
         "schema_registry": _http_ok(endpoints.schema_registry.rstrip("/") + "/subjects"),
         "http": _http_ok(f"{endpoints.http}/health") if endpoints.http else None,
+        "store": _http_ok(f"{endpoints.store}/health") if endpoints.store else None,
     }
     body.update(running=True, checks=checks, healthy=all(v for v in checks.values() if v is not None))
     return body
@@ -76,7 +77,7 @@ def status(
         print(body["error"], file=sys.stderr)
     else:
         print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
-        for key in ("kafka", "schema_registry", "http", "api_key", "data_dir"):
+        for key in ("kafka", "schema_registry", "http", "store", "api_key", "data_dir"):
             if body.get(key):
                 ok = body["checks"].get(key)
                 mark = "" if ok is None else (" ok" if ok else " DOWN")
