@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from kefu.settings import Settings
+
 #: Runs one SQL statement with its ``{name:Type}`` parameters; returns the rows as dicts (column -> value).
 KpiQuery = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
@@ -79,3 +81,23 @@ def clickhouse_query(client: Any) -> KpiQuery:
         return list(client.query(sql, parameters=parameters).named_results())
 
     return run
+
+
+def store_query(settings: Settings) -> KpiQuery:
+    """The KPI routes' query over the store (``StoreClient``), connected on first use.
+
+    The API may start before the embedded store owner is ready, so the connection is made lazily and retried
+    on the next request after a failure.
+    """
+    from streams.store import StoreClient
+
+    client: StoreClient | None = None
+
+    def query(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        nonlocal client
+        if client is None:
+            client = StoreClient.connect(settings)
+        rows: list[dict[str, Any]] = client.query(sql, params).to_pylist()
+        return rows
+
+    return query
