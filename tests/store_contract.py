@@ -105,17 +105,23 @@ def contract_client() -> Any:
     import clickhouse_connect
 
     client = clickhouse_connect.get_client(dsn="chdb://memory")
-    client.command("CREATE DATABASE IF NOT EXISTS kefu")
+    _create(client)
+    return client
+
+
+def _create(client: Any) -> None:
+    # chdb://memory is one engine per process: the store's own tests may have replaced database kefu (with the
+    # real view kpi_hourly), so the contract tables are created afresh rather than assumed.
+    client.command("DROP DATABASE IF EXISTS kefu SYNC")
+    client.command("CREATE DATABASE kefu")
     for table, columns in contract_columns().items():
         body = ", ".join(f"`{name}` {column}" for name, column in columns.items())
         if table == "kpi_hourly":
             engine = "MergeTree ORDER BY (tenant_id, hour)"
         else:
             engine = "ReplacingMergeTree ORDER BY event_id"
-        client.command(f"CREATE TABLE IF NOT EXISTS kefu.{table} ({body}) ENGINE = {engine}")
-    return client
+        client.command(f"CREATE TABLE kefu.{table} ({body}) ENGINE = {engine}")
 
 
 def reset(client: Any) -> None:
-    for table in contract_columns():
-        client.command(f"TRUNCATE TABLE kefu.{table}")
+    _create(client)
