@@ -189,6 +189,10 @@ class EmbeddedPlatform:
         register_schemas(registry, self.settings.topic_prefix)
 
         env = {"KEFU_KAFKA_BOOTSTRAP": bootstrap, "KEFU_SCHEMA_REGISTRY_URL": registry}
+        serve_ready = run_dir / "serve.ready"  # slowest to start: spawned first, waited for last
+        serve = None
+        if self.settings.serving:
+            serve = self._spawn("serve", self._kefu("serve", "--ready-file", str(serve_ready)), env, essential=False)
         api_key = None
         if self.settings.api_keys is None:
             api_key = ensure_dev_key(self.data_dir)
@@ -209,6 +213,9 @@ class EmbeddedPlatform:
         for n, worker in enumerate(workers):
             ready = run_dir / f"worker-{n}.ready"
             _wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
+        if serve is not None:
+            print(f"waiting for model serving (the first start assembles models; see {serve.log_path})", flush=True)
+            _wait_until(serve_ready.exists, "model serving", self.settings.serve_ready_timeout_s, serve)
 
         endpoints = Endpoints(
             kafka=bootstrap,
@@ -220,6 +227,7 @@ class EmbeddedPlatform:
             data_dir=str(self.data_dir),
             processes={c.name: c.process.pid for c in self.children if c.process is not None},
             metrics=[f"{http}/metrics"] + [f"http://{host}:{port}/metrics" for port in metrics_ports],
+            serving=str(serve_ready) if serve is not None else None,
         )
         write_state(self.settings, endpoints)
         return endpoints

@@ -6,7 +6,8 @@ import logging
 
 import typer
 
-from kefu.cli import events, platform
+from kefu.cli import events, platform, serve
+from kefu.cli.bench import bench_app
 from kefu.settings import get_settings
 
 app = typer.Typer(
@@ -18,6 +19,8 @@ app = typer.Typer(
 )
 platform.register(app)
 events.register(app)
+serve.register(app)
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:
