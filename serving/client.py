@@ -27,7 +27,9 @@ from serving.transports import HandleTransport, HttpTransport, Transport
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-UNAVAILABLE = Counter("kefu_model_unavailable_total", "Model calls that failed or missed their deadline", ["model", "reason"])
+UNAVAILABLE = Counter(
+    "kefu_model_unavailable_total", "Model calls that failed or missed their deadline", ["model", "reason"]
+)
 FALLBACKS = Counter("kefu_model_fallback_total", "Generations moved to another profile", ["from_profile", "to_profile"])
 
 
@@ -64,7 +66,9 @@ class ModelClient:
 
     # -- embeddings and reranking ----------------------------------------------------------------------------
     async def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        return await self._deadline(EMBEDDER_APP, self.transport.embed_queries(list(texts)), self.settings.model_timeout_s)
+        return await self._deadline(
+            EMBEDDER_APP, self.transport.embed_queries(list(texts)), self.settings.model_timeout_s
+        )
 
     async def rerank(self, query: str, passages: Sequence[Passage]) -> list[float]:
         return await self._deadline(RERANKER_APP, self.transport.rerank(query, passages), self.settings.model_timeout_s)
@@ -83,7 +87,7 @@ class ModelClient:
                 return await self._deadline(app, call, self.settings.llm_timeout_s)
             except ModelUnavailable as error:
                 failure = error
-        assert failure is not None  # noqa: S101 - there is at least one profile
+        assert failure is not None
         raise failure
 
     async def stream(
@@ -117,7 +121,7 @@ class ModelClient:
                     yield piece
             finally:
                 await _close(pieces)
-        assert failure is not None  # noqa: S101 - there is at least one profile
+        assert failure is not None
         raise failure
 
     # -- helpers --------------------------------------------------------------------------------------------

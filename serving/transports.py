@@ -24,7 +24,9 @@ class Transport(Protocol):
 
     async def rerank(self, query: str, passages: Sequence[Passage]) -> list[float]: ...
 
-    async def generate(self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float) -> str: ...
+    async def generate(
+        self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
+    ) -> str: ...
 
     def stream(
         self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
@@ -63,7 +65,7 @@ class HandleTransport:
 
             try:
                 self._handles[app] = serve.get_app_handle(app)
-            except Exception as error:  # noqa: BLE001 - mapped or re-raised below
+            except Exception as error:
                 raise _ray_failure(app, error) or error from error
         return self._handles[app]
 
@@ -84,7 +86,9 @@ class HandleTransport:
         scores: list[float] = await self._call(RERANKER_APP, "score", query, list(passages))
         return scores
 
-    async def generate(self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float) -> str:
+    async def generate(
+        self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
+    ) -> str:
         text: str = await self._call(app, "generate", list(messages), max_tokens, temperature)
         return text
 
@@ -134,7 +138,9 @@ class HttpTransport:
         body = await self._post(RERANKER_APP, {"query": query, "passages": payload})
         return [float(s) for s in body["scores"]]
 
-    async def generate(self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float) -> str:
+    async def generate(
+        self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
+    ) -> str:
         body = await self._post(app, _chat_body(messages, max_tokens, temperature, stream=False))
         return str(body["text"])
 
@@ -157,7 +163,9 @@ class HttpTransport:
         await self._client.aclose()
 
 
-def _chat_body(messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float, stream: bool) -> dict[str, Any]:
+def _chat_body(
+    messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float, stream: bool
+) -> dict[str, Any]:
     return {
         "messages": [{"role": m.role, "content": m.content} for m in messages],
         "max_tokens": max_tokens,

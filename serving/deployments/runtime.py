@@ -90,7 +90,7 @@ def run_apps(settings: Settings, specs: list[AppSpec] | None = None) -> ServeInf
     address = init_ray(settings)
     embedded = settings.ray_address is None
     port = settings.serve_http_port or (_free_port() if embedded else 8000)
-    serve.start(http_options={"host": "127.0.0.1" if embedded else "0.0.0.0", "port": port})  # noqa: S104
+    serve.start(http_options={"host": "127.0.0.1" if embedded else "0.0.0.0", "port": port})
     apps = {}
     for spec in specs if specs is not None else build_apps(settings):
         t0 = time.monotonic()
@@ -109,9 +109,8 @@ def _free_port() -> int:
 
 
 def shutdown() -> None:
-    from ray import serve
-
     import ray
+    from ray import serve
 
     if ray.is_initialized():
         serve.shutdown()

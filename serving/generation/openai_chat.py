@@ -101,7 +101,9 @@ class OpenAIChatGenerator:
         self._client.close()
 
     # -- helpers -------------------------------------------------------------------------------------------
-    def _body(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float, stream: bool) -> dict[str, Any]:
+    def _body(
+        self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float, stream: bool
+    ) -> dict[str, Any]:
         return {
             "model": self.model_id,
             "messages": [{"role": m.role, "content": m.content} for m in messages],

@@ -9,6 +9,7 @@ import pytest
 from serving.errors import ModelUnavailable
 from serving.generation import OpenAIChatGenerator
 from serving.protocols import ChatMessage
+
 from .fake_openai import Behaviour, free_port, serve_fake
 
 QUESTION = [ChatMessage("system", "你是客服。"), ChatMessage("user", "我的快递到哪了？")]
