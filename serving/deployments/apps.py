@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kefu.settings import Settings
 from serving.models import Profile
 
 if TYPE_CHECKING:
     from ray.serve import Application
+    from ray.serve.deployment import Deployment
 
 EMBEDDER_APP = "kefu-embedder"
 RERANKER_APP = "kefu-reranker"
@@ -53,6 +54,11 @@ def deployment_options(settings: Settings, replicas: int, max_replicas: int, max
     return options
 
 
+def _deployment(decorated: object) -> Deployment:
+    """``@serve.deployment`` returns a Deployment, though type checkers still see the class."""
+    return cast("Deployment", decorated)
+
+
 def generator_profiles(settings: Settings) -> list[Profile]:
     """The primary profile, then the fast one as fallback when the primary is quality and fallback is on."""
     profiles: list[Profile] = [settings.llm_profile]
@@ -72,17 +78,17 @@ def build_apps(
     specs = []
     if embedder:
         options = deployment_options(settings, settings.embedder_replicas, settings.embedder_max_replicas, 64)
-        app = EmbedderDeployment.options(**options).bind(dump, settings.embedder_factory)
+        app = _deployment(EmbedderDeployment).options(**options).bind(dump, settings.embedder_factory)
         specs.append(AppSpec(EMBEDDER_APP, "/embedder", app))
     if reranker:
         options = deployment_options(settings, settings.reranker_replicas, settings.reranker_max_replicas, 16)
-        app = RerankerDeployment.options(**options).bind(dump, settings.reranker_factory)
+        app = _deployment(RerankerDeployment).options(**options).bind(dump, settings.reranker_factory)
         specs.append(AppSpec(RERANKER_APP, "/reranker", app))
     if generator:
         for profile in generator_profiles(settings):
             # llama.cpp answers one request at a time per replica: a short queue lets the router and the
             # autoscaler see the load instead of hiding it inside a replica
             options = deployment_options(settings, settings.llm_replicas, settings.llm_max_replicas, 4)
-            app = GeneratorDeployment.options(**options).bind(dump, profile)
+            app = _deployment(GeneratorDeployment).options(**options).bind(dump, profile)
             specs.append(AppSpec(generator_app(profile), f"/llm/{profile}", app))
     return specs

@@ -21,8 +21,9 @@ class EmbedderDeployment:
         settings = settings_from(settings_dump)
         self.embedder: Embedder = load_factory(factory)(settings)
         self.model_id = self.embedder.model_id
-        self._embed_many.set_max_batch_size(settings.embed_batch_size)
-        self._embed_many.set_batch_wait_timeout_s(settings.embed_batch_wait_s)
+        # @serve.batch adds these setters; its type hints do not show them
+        self._embed_many.set_max_batch_size(settings.embed_batch_size)  # type: ignore[attr-defined]
+        self._embed_many.set_batch_wait_timeout_s(settings.embed_batch_wait_s)  # type: ignore[attr-defined]
 
     @serve.batch(max_batch_size=32, batch_wait_timeout_s=0.01)
     async def _embed_many(self, requests: list[list[str]]) -> list[Vectors]:

@@ -58,6 +58,7 @@ class GeneratorDeployment:
         return {"model_id": self.model_id, "profile": self.profile}
 
     def check_health(self) -> None:
+        # only a local model can be broken inside this replica; an endpoint being down is per-request news
         healthy = getattr(self.generator, "healthy", None)
         if healthy is not None and not healthy():
             raise RuntimeError(f"{self.model_id} failed its health check")

@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from serving.generation.chat_template import STOP, render_chatml
 from serving.protocols import ChatMessage
@@ -64,8 +64,11 @@ class LlamaGenerator:
     ) -> Iterator[str]:
         prompt = render_chatml(messages)
         with self._lock:
-            chunks: Iterator[Any] = self._llama.create_completion(
-                prompt, max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
+            chunks = cast(
+                Iterator[Any],
+                self._llama.create_completion(
+                    prompt, max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
+                ),
             )
             for chunk in chunks:
                 text: str = chunk["choices"][0]["text"]

@@ -91,7 +91,9 @@ class OpenAIChatGenerator:
                     raise ModelUnavailable(self.model_id, _reason(error), f"stream broke: {error}") from error
                 attempt.failed(_reason(error), str(error))
 
-    def healthy(self) -> bool:
+    def endpoint_reachable(self) -> bool:
+        """Whether the endpoint answers at all. Not a replica health check: a replica is not broken because
+        the endpoint it calls is down (restarting it would not help); calls then raise ModelUnavailable."""
         try:
             return self._client.get("/models", timeout=2.0).status_code < 500
         except httpx.HTTPError:

@@ -75,4 +75,4 @@ def test_dead_endpoint_raises_model_unavailable_quickly() -> None:
         generator.generate(QUESTION)
     assert raised.value.reason == "connect"
     assert time.monotonic() - started < 2.0
-    assert not generator.healthy()
+    assert not generator.endpoint_reachable()
