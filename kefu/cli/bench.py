@@ -37,10 +37,14 @@ def serving(
     from serving.models import Profile
 
     settings = get_settings()
-    report: dict[str, object] = {"generation_in_process": {}}
+    report: dict[str, object] = {}
+    generation: dict[str, dict[str, object]] = {}
+    repeat = 1
     for name in profile or ["fast", "quality"]:
         figures = bench_generation(settings, cast(Profile, name), prompt_tokens, max_tokens)
-        cast(dict[str, object], report["generation_in_process"])[name] = figures
+        generation[name] = figures
+        repeat = cast(int, figures["faq_repeats"])
+        report["generation_in_process"] = generation
         print(json.dumps({name: figures}, ensure_ascii=False), flush=True)
     report["embed_rerank_in_process"] = asyncio.run(bench_in_process(settings, requests))
     print(json.dumps(report["embed_rerank_in_process"]), flush=True)
@@ -59,7 +63,7 @@ def serving(
                 }
             )
             for transport in ("handle", "http"):
-                figures = asyncio.run(bench_through_serving(remote, transport, requests, max_tokens))
+                figures = asyncio.run(bench_through_serving(remote, transport, requests, max_tokens, repeat))
                 report[f"through_serve_{transport}"] = figures
                 print(json.dumps({transport: figures}), flush=True)
         finally:

@@ -42,6 +42,8 @@ def deployment_options(settings: Settings, replicas: int, max_replicas: int, max
         "health_check_timeout_s": max(settings.model_timeout_s, 10.0),
         "graceful_shutdown_timeout_s": 5.0,
         "ray_actor_options": {"num_cpus": settings.serve_replica_cpus},
+        # a log line per call costs the replica more than a small embed; Prometheus counts calls instead
+        "logging_config": {"enable_access_log": False},
     }
     if max_replicas > replicas:
         options["autoscaling_config"] = {

@@ -76,7 +76,6 @@ def init_ray(settings: Settings, *, client: bool = False) -> str:
             object_store_memory=settings.ray_object_store_mb * 2**20,
             namespace="kefu",
             logging_level=logging.WARNING,
-            _node_ip_address="127.0.0.1",  # embedded: keep the cluster on loopback
         )
     if settings.ray_address is not None and settings.ray_address.startswith("ray://"):
         return settings.ray_address

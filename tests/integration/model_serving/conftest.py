@@ -38,9 +38,12 @@ def _free_port() -> int:
         return port
 
 
-def _ray_processes(session_marker: str) -> list[str]:
+def _ray_processes(gcs_address: str) -> list[str]:
+    """Processes of the Ray instance at ``gcs_address`` (raylet, GCS, monitors, workers name it in their args)."""
+    port = gcs_address.rsplit(":", 1)[-1]
+    markers = (f"gcs-address={gcs_address}", f"gcs_address={gcs_address}", f"gcs_server_port={port}")
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if session_marker in line and "ps -eo" not in line]
+    return [line for line in out.splitlines() if any(m in line for m in markers)]
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +81,7 @@ def serving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serving]:
     info = ServeInfo.read(ready)
     assert info is not None
     print(f"\nkefu serve ready after {info.started_s:.1f}s: {info.apps}")
+    assert len(_ray_processes(info.ray_address)) >= 2  # the leak check below can see this instance
     settings = Settings.model_validate(
         {k[5:].lower(): v for k, v in env.items() if k.startswith("KEFU_")} | {"data_dir": data_dir}
     )
@@ -90,6 +94,4 @@ def serving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serving]:
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0, log.read_text()[-3000:]
     assert not ready.exists()
-    gcs_port = info.ray_address.rsplit(":", 1)[-1]
-    left = _ray_processes(f"gcs-address=127.0.0.1:{gcs_port}") + _ray_processes(f"--gcs_server_port={gcs_port}")
-    assert left == [], f"Ray processes left behind: {left}"
+    assert _ray_processes(info.ray_address) == [], "Ray processes left behind"
