@@ -158,11 +158,12 @@ async def bench_through_serving(
         cached: list[float] = []
         rates: list[float] = []
         for n, question in enumerate(QUESTIONS):
-            # cold: a new session line at the prompt's start; cached: the same system prompt again
-            for session, times in ((f"会话{n}-{transport}。", cold), (f"会话{n}-{transport}。", cached)):
+            # cold: a new session line at the prompt's start; cached: the same system prompt, another question
+            session = f"会话{n}-{transport}。"
+            for asked, times in ((question, cold), (QUESTIONS[(n + 1) % len(QUESTIONS)], cached)):
                 started = time.perf_counter()
                 first, pieces = 0.0, 0
-                async for _ in client.stream(prompt_messages(question, repeat, session), max_tokens=max_tokens):
+                async for _ in client.stream(prompt_messages(asked, repeat, session), max_tokens=max_tokens):
                     pieces += 1
                     first = first or time.perf_counter()
                 times.append(first - started)
