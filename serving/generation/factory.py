@@ -35,4 +35,5 @@ def build_generator(settings: Settings, profile: Profile | None = None, *, progr
         n_ctx=settings.llm_context,
         n_threads=settings.llm_threads,
         n_batch=settings.llm_batch,
+        flash_attn=settings.llm_flash_attn,
     )
