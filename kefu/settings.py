@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     ray_object_store_mb: int = Field(256, ge=64, description="Object store of the embedded Ray instance (MiB).")
     serve_http_port: int = Field(0, ge=0, description="Ray Serve HTTP proxy port (embedded); 0 picks a free one.")
     serve_transport: Literal["handle", "http"] = Field(
-        "handle", description="How ModelClient reaches the deployments: Ray Serve handles or the HTTP proxy."
+        "http", description="How ModelClient reaches the deployments: the Serve HTTP proxy or Ray Serve handles."
     )
     serve_http_url: str | None = Field(
         None, description="Ray Serve HTTP proxy URL for the http transport (production); embedded: found itself."

@@ -191,8 +191,11 @@ class EmbeddedPlatform:
         env = {"KEFU_KAFKA_BOOTSTRAP": bootstrap, "KEFU_SCHEMA_REGISTRY_URL": registry}
         serve_ready = run_dir / "serve.ready"  # slowest to start: spawned first, waited for last
         serve = None
-        if self.settings.serving:
-            serve = self._spawn("serve", self._kefu("serve", "--ready-file", str(serve_ready)), env, essential=False)
+        if self.settings.serving:  # one Serve HTTP port for its life: clients survive a restart of `kefu serve`
+            serve_port = self.settings.serve_http_port or free_port()
+            env["KEFU_SERVE_HTTP_URL"] = f"http://{host}:{serve_port}"
+            argv = self._kefu("serve", "--ready-file", str(serve_ready))
+            serve = self._spawn("serve", argv, {**env, "KEFU_SERVE_HTTP_PORT": str(serve_port)}, essential=False)
         api_key = None
         if self.settings.api_keys is None:
             api_key = ensure_dev_key(self.data_dir)
