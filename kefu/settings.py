@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     )
     serve_ready_timeout_s: float = Field(600.0, gt=0, description="How long `kefu up` waits for model serving.")
     serve_replica_cpus: float = Field(0.0, ge=0, description="Ray CPUs reserved per replica (0: share cores).")
-    models_dir: Path = Field(
+    model_cache_dir: Path = Field(
         Path.home() / ".cache" / "kefu" / "models", description="Where GGUF files are assembled from packages."
     )
     embedder_factory: str = Field(

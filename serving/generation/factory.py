@@ -28,7 +28,7 @@ def build_generator(settings: Settings, profile: Profile | None = None, *, progr
     from serving.generation.llama import LlamaGenerator
 
     model = MODELS[profile]
-    path = ensure_gguf(model, settings.models_dir, progress=progress)
+    path = ensure_gguf(model, settings.model_cache_dir, progress=progress)
     return LlamaGenerator(
         path,
         model.name,
