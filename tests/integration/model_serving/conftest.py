@@ -42,7 +42,7 @@ def _ray_processes(gcs_address: str) -> list[str]:
     """Processes of the Ray instance at ``gcs_address`` (raylet, GCS, monitors, workers name it in their args)."""
     port = gcs_address.rsplit(":", 1)[-1]
     markers = (f"gcs-address={gcs_address}", f"gcs_address={gcs_address}", f"gcs_server_port={port}")
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
     return [line for line in out.splitlines() if any(m in line for m in markers)]
 
 
@@ -79,9 +79,11 @@ def serving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serving]:
             pytest.fail(f"kefu serve did not become ready:\n{log.read_text()[-3000:]}")
         time.sleep(0.5)
     info = ServeInfo.read(ready)
-    assert info is not None
+    if info is None or len(_ray_processes(info.ray_address)) < 2:  # the leak check below must see this instance
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+        pytest.fail(f"kefu serve wrote {info}, and its Ray processes are not visible")
     print(f"\nkefu serve ready after {info.started_s:.1f}s: {info.apps}")
-    assert len(_ray_processes(info.ray_address)) >= 2  # the leak check below can see this instance
     settings = Settings.model_validate(
         {k[5:].lower(): v for k, v in env.items() if k.startswith("KEFU_")} | {"data_dir": data_dir}
     )
