@@ -83,6 +83,13 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
 
     app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]
     register_lag_monitor(app, positions)
+    if settings.responder_enabled:
+        from streams.responder.agent import register_responder_agent
+        from streams.responder.wiring import build_responder
+
+        app.kefu_responder = register_responder_agent(  # type: ignore[attr-defined]
+            app, settings, client, producer, build_responder(settings)
+        )
 
     @app.timer(settings.model_poll_s, name="swap-promoted-models")  # type: ignore[untyped-decorator]
     async def swap_promoted_models() -> None:

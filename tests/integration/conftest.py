@@ -45,7 +45,14 @@ def start_platform(data_dir: Path, **env: str) -> Platform:
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu", "up"],
-        env={**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_SERVING": "off", **env},
+        # The backbone tests need neither the models nor the responder; their own tests start them.
+        env={
+            **os.environ,
+            "KEFU_DATA_DIR": str(data_dir),
+            "KEFU_SERVING": "off",
+            "KEFU_RESPONDER_ENABLED": "false",
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
