@@ -26,12 +26,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
 integration: $(STAMP)
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest -m slow
 
 clean:

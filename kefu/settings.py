@@ -49,6 +49,34 @@ class Settings(BaseSettings):
     wechat_tenant: str = Field("default", description="Tenant that WeChat callbacks belong to.")
     max_events_per_request: int = Field(1000, ge=1, description="Most events one POST /v1/events may carry.")
     metrics_port: int = Field(9102, ge=0, description="Port of a worker's /metrics; 0 = off.")
+    responder_enabled: bool = Field(True, description="Run the responder agent in the workers.")
+    responder_concurrency: int = Field(8, ge=1, description="Conversations a worker answers at once.")
+    chat_reply_timeout_s: float = Field(60.0, gt=0, description="How long /v1/chat/completions waits for the bot.")
+
+    # --- Enrichment (dedupe, PII, intent, sentiment) ---
+    dedupe_window_s: float = Field(3600.0, gt=0, description="How long an event id is remembered for dedupe.")
+    near_duplicate_window_s: float = Field(
+        10.0, ge=0, description="Same text from the same conversation within this many seconds is a duplicate."
+    )
+    dedupe_max_conversations: int = Field(200_000, ge=1, description="Conversations the dedupe memory holds.")
+    intent_model_dir: Path | None = Field(None, description="Intent model directory; unset = the shipped model.")
+    sentiment_model_dir: Path | None = Field(None, description="Sentiment model directory; unset = the shipped model.")
+    models_dir: Path | None = Field(None, description="Model registry directory; unset = <data_dir>/models.")
+    model_poll_s: float = Field(5.0, gt=0, description="How often workers look for a newly promoted model.")
+
+    # --- KPIs and dashboards ---
+    kpi_window_s: int = Field(60, ge=1, description="Length of the online KPI tumbling windows (seconds).")
+    kpi_allowed_lateness_s: float = Field(
+        15.0, ge=0, description="How long a KPI window waits for out-of-order events after it ends (seconds)."
+    )
+    kpi_correction_horizon_s: int = Field(
+        600, ge=0, description="How long after closing a KPI window later events still correct it (seconds)."
+    )
+    kpi_flush_interval_s: float = Field(1.0, gt=0, description="How often the KPI agent closes windows (seconds).")
+    kpi_lookup_size: int = Field(
+        200_000, ge=1, description="Customer messages the KPI agent remembers to attribute replies and ratings."
+    )
+    kpi_page_refresh_s: int = Field(30, ge=1, description="Auto-refresh period of the /kpi page (seconds).")
 
     # --- ClickHouse store ---
     clickhouse_dsn: str | None = Field(
@@ -85,6 +113,10 @@ class Settings(BaseSettings):
     @property
     def state_file(self) -> Path:
         return self.data_dir / "state.json"
+
+    @property
+    def model_registry_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def embedded_store(self) -> bool:

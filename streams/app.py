@@ -14,10 +14,14 @@ import faust
 from faust.types import EventT
 
 from kefu.settings import Settings
+from processors.model_watch import refresh_pipeline
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams import metrics, topics
+from streams.enricher import build_enrichment_pipeline, model_watchers
 from streams.inbound import InboundStage
+from streams.kpi_agent import register_kpi_agent
+from streams.observe import ConsumerPositions, register_lag_monitor
 from streams.producer import BatchProducer, producer_config
 from streams.records import InRecord
 
@@ -51,6 +55,8 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     )
     client = registry_client(registry_url)
     producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
+    enricher = build_enrichment_pipeline(settings)
+    watchers = model_watchers(settings)
     stage = InboundStage(
         AvroCodec(client, schema("ConversationEvent"), f"{settings.topic(topics.INBOUND)}-value"),
         AvroCodec(client, schema("EnrichedEvent"), f"{settings.topic(topics.ENRICHED)}-value"),
@@ -59,7 +65,9 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
         deadletter_topic=settings.topic(topics.DEADLETTER),
         max_text_chars=settings.max_text_chars,
         known_tenants=settings.known_tenants(),
+        enricher=enricher,
     )
+    positions = ConsumerPositions()
     inbound_topic = app.topic(settings.topic(topics.INBOUND), key_type=bytes, value_type=bytes)
     batch_size, batch_s = settings.worker_batch_size, settings.worker_batch_ms / 1000
 
@@ -69,9 +77,17 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
             with metrics.BATCH_SECONDS.labels("enrich").time():
                 outputs = stage.process([_in_record(e) for e in events])
                 await producer.deliver_async(outputs)
-            metrics.CONSUMED.labels(inbound_topic.get_topic_name()).inc(len(events))
+            positions.observe("enrich", events)
             for record in outputs:
                 metrics.PRODUCED.labels(record.topic).inc()
+
+    app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]
+    register_lag_monitor(app, positions)
+
+    @app.timer(settings.model_poll_s, name="swap-promoted-models")  # type: ignore[untyped-decorator]
+    async def swap_promoted_models() -> None:
+        # Runs on the event loop between batches, so a batch never sees two versions of a model.
+        refresh_pipeline(enricher, watchers)
 
     app.kefu_stage = stage  # type: ignore[attr-defined]  # for metrics and tests
     app.kefu_producer = producer  # type: ignore[attr-defined]

@@ -269,15 +269,15 @@ class EmbeddedPlatform:
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _take_lock(self) -> None:
-        self._lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
+        lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
         try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._lock_file.close()
-            self._lock_file = None
+            lock_file.close()
             raise StartupFailed(
                 f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
             ) from None
+        self._lock_file = lock_file
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str], essential: bool) -> Child:
         child_env = {**os.environ, "KEFU_DATA_DIR": str(self.data_dir), **env}

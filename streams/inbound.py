@@ -14,7 +14,7 @@ from typing import Any
 
 from processors.validation import InvalidEvent, validate_event
 from schemas.wire import AvroCodec, DecodeError
-from streams.metrics import DEAD_LETTERS
+from streams.metrics import DEAD_LETTERS, DUPLICATES
 from streams.producer import OutRecord
 from streams.records import InRecord, dead_letter, now_ms
 
@@ -108,6 +108,7 @@ class InboundStage:
                 continue
             if enriched is None:
                 self.counts.dropped += 1
+                DUPLICATES.inc()
                 continue
             key = event["conversation_id"].encode()
             outputs[i] = OutRecord(self.enriched_topic, key, self.enriched.encode(enriched))

@@ -1,15 +1,41 @@
-"""Prometheus metrics of a worker, served on ``KEFU_METRICS_PORT`` (``/metrics``)."""
+"""Prometheus metrics of a worker, served on ``KEFU_METRICS_PORT`` (``/metrics``).
+
+dashboards/prometheus/*.yml and dashboards/grafana/operations.json use these names; a test keeps them in step.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMED = Counter("kefu_worker_events_consumed_total", "Records consumed", ["topic"])
 PRODUCED = Counter("kefu_worker_events_produced_total", "Records produced", ["topic"])
 DEAD_LETTERS = Counter("kefu_worker_dead_letters_total", "Records sent to the dead-letter topic", ["error_class"])
+DUPLICATES = Counter("kefu_worker_duplicates_dropped_total", "Inbound events dropped as duplicates")
 BATCH_SECONDS = Histogram(
     "kefu_worker_batch_seconds",
     "Time to process a batch and confirm delivery of its outputs",
     ["agent"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+END_TO_END_SECONDS = Histogram(
+    "kefu_worker_end_to_end_seconds",
+    "From a record's Kafka timestamp (when it was produced) to the end of its processing by an agent",
+    ["agent"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+CONSUMER_LAG = Gauge(
+    "kefu_worker_consumer_lag", "Records between the partition's end and the last one processed", ["topic", "partition"]
+)
+
+# The online KPI agent (streams/kpi_agent.py).
+KPI_LATE_EVENTS = Counter(
+    "kefu_kpi_late_events_total",
+    "Records that arrived after their KPI window closed: corrected (window emitted again), dropped (beyond the "
+    "correction horizon) or before_resume (older than where this worker resumed the partition)",
+    ["outcome"],
+)
+KPI_DUPLICATES = Counter("kefu_kpi_duplicate_events_total", "Records already counted in their window (redelivery)")
+KPI_OPEN_WINDOWS = Gauge("kefu_kpi_open_windows", "KPI windows still open on this worker")
+KPI_WATERMARK_SECONDS = Gauge(
+    "kefu_kpi_watermark_seconds", "Oldest partition watermark of the KPI agent (event time, Unix seconds)"
 )

@@ -6,8 +6,11 @@ import logging
 
 import typer
 
-from kefu.cli import events, platform, store
+from kefu.cli import ab, events, models, platform, retrain, store
 from kefu.cli.bench import bench_app
+from kefu.cli.evaluate import eval_app
+from kefu.cli.predict import predict_app
+from kefu.cli.train import train_app
 from kefu.settings import get_settings
 
 app = typer.Typer(
@@ -19,6 +22,12 @@ app = typer.Typer(
 )
 platform.register(app)
 events.register(app)
+models.register(app)
+retrain.register(app)
+ab.register(app)
+app.add_typer(train_app, name="train")
+app.add_typer(predict_app, name="predict")
+app.add_typer(eval_app, name="eval")
 store.register(app)
 app.add_typer(bench_app, name="bench")
 

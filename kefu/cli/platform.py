@@ -103,12 +103,15 @@ def api() -> None:
     import uvicorn
 
     from serving.api import create_api
+    from serving.api.kpi_sql import store_query
     from serving.auth import ApiKeys
 
     settings = get_settings()
     endpoints = resolve_endpoints(settings)
     keys = ApiKeys.parse(settings.api_keys) if settings.api_keys else ApiKeys.load(settings.data_dir)
-    application = create_api(settings, endpoints.kafka, endpoints.schema_registry, keys)
+    application = create_api(
+        settings, endpoints.kafka, endpoints.schema_registry, keys, kpi_query=store_query(settings)
+    )
     uvicorn.run(application, host=settings.http_host, port=settings.http_port or 8080, log_level="warning")
 
 

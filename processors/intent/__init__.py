@@ -6,7 +6,12 @@ Public surface: :class:`IntentModel`, :class:`IntentPrediction`, :func:`read_int
 
 from processors.intent.default import load_default_intent_model
 from processors.intent.evaluation import evaluate_intent
-from processors.intent.examples import read_intent_examples, read_label_descriptions
+from processors.intent.examples import (
+    label_ids_of,
+    read_intent_examples,
+    read_label_descriptions,
+    with_label_descriptions,
+)
 from processors.intent.model import IntentModel
 from processors.intent.params import IntentParams
 from processors.intent.prediction import UNKNOWN_INTENT, IntentPrediction
@@ -17,7 +22,9 @@ __all__ = [
     "IntentParams",
     "IntentPrediction",
     "evaluate_intent",
+    "label_ids_of",
     "load_default_intent_model",
     "read_intent_examples",
     "read_label_descriptions",
+    "with_label_descriptions",
 ]

@@ -7,6 +7,7 @@ Same data and seed give the same vocabulary, weights and thresholds; only ``trai
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from processors.intent.default import DEFAULT_MODEL_DIR, SAMPLE_DATA_DIR
 from processors.intent.examples import read_intent_examples
@@ -18,7 +19,7 @@ SAMPLE_FILE = SAMPLE_DATA_DIR / "intents.jsonl"
 DEFAULT_SEED = 0
 # Five folds: the sample data has 16-32 examples per intent, so three folds would calibrate on
 # models that saw a third less data than the shipped one.
-DEFAULT_PARAMS = {"calibration_folds": 5, "regularization": 0.5}
+DEFAULT_PARAMS: dict[str, Any] = {"calibration_folds": 5, "regularization": 0.5}
 
 
 def build_default_model() -> IntentModel:

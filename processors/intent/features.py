@@ -13,17 +13,19 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
+from processors.ngram_keys import KeyArray, batch_ngram_keys, term_keys
 from processors.textnorm import normalize_text
 
 __all__ = ["NgramFeaturizer"]
 
 _LATIN_WORD = re.compile(r"[a-z][a-z']+")
+_HAS_LATIN = re.compile(r"[a-z]")
 _WORD_PREFIX = "\x00w:"  # cannot collide with a character n-gram of normalised text
 
 
@@ -62,6 +64,23 @@ class NgramFeaturizer:
     idf: npt.NDArray[np.float32]
     ngram_min: int = 1
     ngram_max: int = 3
+    _sorted_keys: KeyArray = field(init=False, repr=False)
+    _sorted_columns: npt.NDArray[np.int64] = field(init=False, repr=False)
+    _word_columns: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Char n-grams are looked up as 64-bit keys (see processors.ngram_keys: ~3x faster than a dict of
+        # strings); Latin words keep a small dict.
+        grams = [(term, column) for term, column in self.vocabulary.items() if not term.startswith(_WORD_PREFIX)]
+        keys = term_keys([term for term, _ in grams], self.ngram_min, self.ngram_max)
+        order = np.argsort(keys, kind="stable")
+        self._sorted_keys = keys[order]
+        self._sorted_columns = np.asarray([column for _, column in grams], dtype=np.int64)[order]
+        self._word_columns = {
+            term.removeprefix(_WORD_PREFIX): column
+            for term, column in self.vocabulary.items()
+            if term.startswith(_WORD_PREFIX)
+        }
 
     @classmethod
     def fit(cls, texts: Iterable[str], *, ngram_min: int = 1, ngram_max: int = 3, min_df: int = 1) -> NgramFeaturizer:
@@ -92,26 +111,56 @@ class NgramFeaturizer:
             ordered[index] = term
         return ordered
 
+    def unseen_ngram_rate(self, texts: Sequence[str], *, size: int = 2) -> npt.NDArray[np.float64]:
+        """Share of each text's character ``size``-grams that are not in the vocabulary (0 for no n-gram).
+
+        A drift signal: text about something the model never saw is made of n-grams it never saw.
+
+        >>> featurizer = NgramFeaturizer.fit(["退货退款"], ngram_max=2)
+        >>> featurizer.unseen_ngram_rate(["退货", "直播退货", "好"]).round(3).tolist()
+        [0.0, 0.667, 0.0]
+        """
+        if not self.ngram_min <= size <= self.ngram_max:
+            raise ValueError(f"size must be within the featurizer's n-gram sizes {self.ngram_min}..{self.ngram_max}")
+        keys, rows = batch_ngram_keys([normalize_text(text) for text in texts], size, size)
+        totals = np.bincount(rows, minlength=len(texts))
+        if len(self._sorted_keys):
+            slots = np.searchsorted(self._sorted_keys, keys)
+            slots[slots == len(self._sorted_keys)] = 0
+            unseen_rows = rows[self._sorted_keys[slots] != keys]
+        else:
+            unseen_rows = rows
+        unseen = np.bincount(unseen_rows, minlength=len(texts))
+        return np.divide(unseen, totals, out=np.zeros(len(texts), dtype=np.float64), where=totals > 0)
+
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         """Feature rows for ``texts``; unseen terms are ignored, an empty text is a zero row."""
-        vocabulary = self.vocabulary
-        indices: list[int] = []
-        counts: list[int] = []
-        indptr = [0]
-        for text in texts:
-            row = Counter(
-                vocabulary[term]
-                for term in _terms(normalize_text(text), self.ngram_min, self.ngram_max)
-                if term in vocabulary
-            )
-            indices.extend(row.keys())
-            counts.extend(row.values())
-            indptr.append(len(indices))
-        column = np.asarray(indices, dtype=np.int32)
-        values = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * self.idf[column]
-        offsets = np.asarray(indptr, dtype=np.int64)
-        row_lengths = np.diff(offsets)
-        row_of_value = np.repeat(np.arange(len(texts)), row_lengths)
+        normalized = [normalize_text(text) for text in texts]
+        keys, rows = batch_ngram_keys(normalized, self.ngram_min, self.ngram_max)
+        if len(self._sorted_keys):
+            slots = np.searchsorted(self._sorted_keys, keys)
+            slots[slots == len(self._sorted_keys)] = 0
+            known = self._sorted_keys[slots] == keys
+            columns, rows = self._sorted_columns[slots[known]], rows[known]
+        else:
+            columns, rows = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        word_hits = [
+            (row, column)
+            for row, text in enumerate(normalized)
+            if _HAS_LATIN.search(text)
+            for column in map(self._word_columns.get, _LATIN_WORD.findall(text))
+            if column is not None
+        ]
+        if word_hits:
+            word_rows, word_columns = zip(*word_hits, strict=True)
+            rows = np.concatenate([rows, np.asarray(word_rows, dtype=np.int64)])
+            columns = np.concatenate([columns, np.asarray(word_columns, dtype=np.int64)])
+        shape = (len(texts), self.n_features)
+        # COO -> CSR sums repeated (row, column) pairs: that is the term count.
+        counts = coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=shape).tocsr()
+        counts.sort_indices()
+        values = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
+        row_of_value = np.repeat(np.arange(len(texts)), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(row_of_value, weights=values * values, minlength=len(texts)))
         values /= np.where(norms > 0, norms, 1.0)[row_of_value].astype(np.float32)
-        return csr_matrix((values, column, offsets), shape=(len(texts), self.n_features))
+        return csr_matrix((values.astype(np.float32), counts.indices, counts.indptr), shape=shape)

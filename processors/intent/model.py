@@ -71,7 +71,14 @@ class IntentModel:
         self._metadata = metadata
 
     @classmethod
-    def train(cls, examples: Sequence[tuple[str, str]], *, seed: int = 0, **params: Any) -> IntentModel:
+    def train(
+        cls,
+        examples: Sequence[tuple[str, str]],
+        *,
+        seed: int = 0,
+        label_ids: dict[str, str] | None = None,
+        **params: Any,
+    ) -> IntentModel:
         """Fit a model on ``(text, label)`` pairs.
 
         Parameters
@@ -80,6 +87,9 @@ class IntentModel:
             Training pairs; at least two distinct labels.
         seed
             Seeds fold assignment and the solver, so the same data gives the same model.
+        label_ids
+            ``label -> id`` for data whose labels are ids with descriptions (CIC's ``"57"``): kept in the
+            metadata so evaluation data that carries only the ids can still be scored.
         **params
             Fields of :class:`~processors.intent.params.IntentParams`.
 
@@ -119,6 +129,7 @@ class IntentModel:
             "n_examples": len(examples),
             "seed": seed,
             "metrics": _held_out_metrics(calibration, held_out_scores, targets, folds),
+            "label_ids": dict(label_ids or {}),
         }
         return cls(
             featurizer=featurizer,
@@ -134,6 +145,18 @@ class IntentModel:
     def labels(self) -> tuple[str, ...]:
         """Every label the model can predict (``unknown`` aside), sorted."""
         return self._labels
+
+    def label_for(self, label_or_id: str) -> str:
+        """The model's label for ``label_or_id``: itself, or the label whose recorded id it is."""
+        if label_or_id in self._labels:
+            return label_or_id
+        by_id = {str(ident): str(label) for label, ident in self._metadata.get("label_ids", {}).items()}
+        return by_id.get(label_or_id, label_or_id)
+
+    def label_id(self, label: str) -> str | None:
+        """The id recorded for ``label`` at training time, if its data had ids."""
+        ident = self._metadata.get("label_ids", {}).get(label)
+        return None if ident is None else str(ident)
 
     @property
     def calibration(self) -> ScoreCalibration:
@@ -155,6 +178,10 @@ class IntentModel:
         features = self._featurizer.transform(texts)
         scores = np.asarray(features @ self._weights_t) + self._bias
         return self._calibration.probabilities(scores)
+
+    def unseen_ngram_rate(self, texts: Sequence[str], *, size: int = 2) -> list[float]:
+        """Per text, the share of its character ``size``-grams the model never saw in training (drift signal)."""
+        return [float(rate) for rate in self._featurizer.unseen_ngram_rate(texts, size=size)]
 
     def best_labels(self, texts: Sequence[str]) -> list[str]:
         """The highest-scoring label of each text, never ``unknown`` (for forced-choice evaluation)."""

@@ -14,8 +14,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from processors.sentiment.ngram_keys import IndexArray, KeyArray, batch_ngram_keys, term_keys
-from processors.sentiment.text import WORD_PREFIX, english_word_features, feature_strings, normalize_text
+from processors.ngram_keys import IndexArray, KeyArray, batch_ngram_keys, term_keys
+from processors.sentiment.text import (
+    NGRAM_MAX,
+    NGRAM_MIN,
+    WORD_PREFIX,
+    english_word_features,
+    feature_strings,
+    normalize_text,
+)
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -53,7 +60,7 @@ class NgramTfidf:
             raise ValueError(f"vocabulary has {len(self.vocabulary)} terms but idf has {len(self.idf)} values")
         self._word_columns = {term: column for term, column in self.vocabulary.items() if term.startswith(WORD_PREFIX)}
         grams = [(term, column) for term, column in self.vocabulary.items() if not term.startswith(WORD_PREFIX)]
-        keys = term_keys([term for term, _ in grams])
+        keys = term_keys([term for term, _ in grams], NGRAM_MIN, NGRAM_MAX)
         order = np.argsort(keys)
         self._sorted_keys = keys[order]
         self._sorted_columns = np.asarray([column for _, column in grams], dtype=np.int64)[order]
@@ -85,7 +92,7 @@ class NgramTfidf:
         return len(self.idf)
 
     def _counts(self, normalized: Sequence[str]) -> sparse.csr_matrix:
-        keys, rows = batch_ngram_keys(normalized)
+        keys, rows = batch_ngram_keys(normalized, NGRAM_MIN, NGRAM_MAX)
         slots = np.searchsorted(self._sorted_keys, keys)
         slots[slots == len(self._sorted_keys)] = 0
         known = self._sorted_keys[slots] == keys if len(self._sorted_keys) else np.zeros(len(keys), bool)

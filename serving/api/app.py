@@ -10,13 +10,19 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kefu.settings import Settings
-from schemas.wire import registry_client
-from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS
+from schemas.catalog import schema
+from schemas.wire import AvroCodec, registry_client
+from serving.api.chat import chat_router
+from serving.api.deps import api_key_tenant
+from serving.api.kpi import kpi_router
+from serving.api.kpi_sql import KpiQuery
+from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS, route_label
+from serving.api.replies import ReplyWaiter
 from serving.auth import ApiKeys
 from serving.channels import (
     ChannelError,
@@ -27,7 +33,7 @@ from serving.channels import (
 )
 from serving.ingest import Ingestor
 from streams.producer import BatchProducer, producer_config
-from streams.topics import INBOUND
+from streams.topics import INBOUND, REPLIES
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +42,12 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiKeys) -> FastAPI:  # noqa: PLR0915
+def create_api(  # noqa: PLR0915
+    settings: Settings, bootstrap: str, registry_url: str, keys: ApiKeys, kpi_query: KpiQuery | None = None
+) -> FastAPI:
+    """The API app. ``kpi_query`` runs ClickHouse SQL for /v1/kpis (None: those routes answer 503)."""
     app = FastAPI(title="Kefu API", version="1", docs_url="/docs", redoc_url=None)
+    app.state.kpi_query = kpi_query
     producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
     inbound = Ingestor.for_topic(
         settings.topic(INBOUND),
@@ -50,15 +60,15 @@ def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiK
 
     @app.middleware("http")
     async def limits_and_metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        route = request.url.path
         started = time.perf_counter()
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
             response: Response = _error(413, f"request body larger than {settings.max_request_bytes} bytes")
         else:
             response = await call_next(request)
-        LATENCY.labels(route).observe(time.perf_counter() - started)
-        REQUESTS.labels(route, str(response.status_code)).inc()
+        route, status = route_label(request), str(response.status_code)
+        LATENCY.labels(route, status).observe(time.perf_counter() - started)
+        REQUESTS.labels(route, status).inc()
         return response
 
     async def body_of(request: Request) -> bytes:
@@ -69,15 +79,11 @@ def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiK
                 raise HTTPException(413, f"request body larger than {settings.max_request_bytes} bytes")
         return body
 
-    def tenant_of(
-        authorization: Annotated[str | None, Header()] = None,
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> str:
-        key = x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
-        tenant = keys.tenant_of(key)
-        if tenant is None:
-            raise HTTPException(401, "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)")
-        return tenant
+    tenant_of = api_key_tenant(keys)
+    app.include_router(kpi_router(tenant_of, settings))
+    replies_topic = settings.topic(REPLIES)
+    waiter = ReplyWaiter(bootstrap, replies_topic, AvroCodec(registry_client(registry_url), schema("BotReply")))
+    app.include_router(chat_router(tenant_of, inbound, waiter, settings.chat_reply_timeout_s))
 
     async def ingest(items: list[Any], tenant: str) -> JSONResponse:
         prepared = inbound.prepare(items, tenant_scope=tenant)
@@ -162,8 +168,13 @@ def create_api(settings: Settings, bootstrap: str, registry_url: str, keys: ApiK
         response = await ingest([event], settings.wechat_tenant)
         return PlainTextResponse("success") if response.status_code == 202 else response
 
+    @app.on_event("startup")
+    async def read_replies() -> None:
+        waiter.start()
+
     @app.on_event("shutdown")
     async def flush() -> None:
+        waiter.stop()
         producer.close()
 
     return app

@@ -177,7 +177,7 @@ def test_a_second_instance_with_its_own_data_dir_does_not_collide(platform: Plat
     )
     assert same_dir.returncode == 1
     assert "another `kefu up` is running" in same_dir.stderr
-    assert platform.kefu("status").returncode == 0  # the refused start left the running one's state file alone
+    assert platform.kefu("status", "--json").returncode == 0, "the refused instance must leave the running one alone"
 
     other = start_platform(tmp_path / "other")
     try:

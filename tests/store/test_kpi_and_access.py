@@ -80,8 +80,8 @@ def test_kpi_definitions_on_known_conversations(store: Client) -> None:
     assert web["negative_emotion"] == 1 and web["unknown_intent"] == 0
     assert (web["csat_count"], web["csat_sum"]) == (2, 6)
     assert web["latency_p50_ms"] == 300.0
-    assert web["latency_p95_ms"] == pytest.approx(930.0)  # linear interpolation, as numpy.percentile
-    unknown = kpis[("web", "")]
+    assert web["latency_p95_ms"] == 1000.0  # quantileExact: the element at floor(0.95 * 3), as the online agent
+    unknown = kpis[("web", "unknown")]
     assert (unknown["customer_messages"], unknown["unknown_intent"], unknown["contained_conversations"]) == (1, 1, 0)
     assert unknown["latency_p50_ms"] is None
     app = kpis[("app", "")]

@@ -5,9 +5,9 @@
 --   kpi_hourly: the same over all time, exact, computed when queried (seconds on millions of rows).
 --   kpi_hourly_rollup: the same rows stored; the sink refreshes the hours it wrote (streams/store/rollup.py);
 --     what dashboards read (milliseconds). Read it with FINAL.
--- Attribution: intent '' = none or 'unknown'. A customer message counts in its own channel and intent; a bot
+-- Attribution: intent '' = untagged (null); 'unknown' is its own group (docs/kpis.md). A customer message counts in its own channel and intent; a bot
 -- reply in its own channel and the intent of the customer message it answers (in_reply_to); a handoff in its own
--- channel and intent; feedback in the channel and intent of the conversation's latest customer message. The hour
+-- channel and intent; feedback in the channel and intent of the conversation's first customer message. The hour
 -- is the record's own ts. Conversation outcomes (contained, resolved) are properties of the whole conversation,
 -- counted in every group where the conversation has a customer message.
 -- Joins and distinct counts use 64-bit hashes of the ids: several times faster than strings; a collision among
@@ -22,7 +22,7 @@ WITH
             cityHash64(tenant_id, conversation_id) AS conversation_key,
             tenant_id,
             toString(channel) AS channel,
-            if(intent IS NULL OR intent = 'unknown', '', toString(assumeNotNull(intent))) AS intent,
+            coalesce(intent, '') AS intent,
             ts,
             (sentiment_emotion IN ('angry', 'anxious') OR sentiment_polarity = 'negative') = 1 AS negative
         FROM events FINAL
@@ -90,7 +90,7 @@ FROM
     FROM
     (
         SELECT toStartOfHour(ts) AS hour, tenant_id, channel, intent, conversation_key,
-               count() AS messages, countIf(intent = '') AS unknown, countIf(negative) AS negative
+               count() AS messages, countIf(intent = 'unknown') AS unknown, countIf(negative) AS negative
         FROM messages
         WHERE ts >= {since:DateTime64(3, 'UTC')}
         GROUP BY hour, tenant_id, channel, intent, conversation_key
@@ -103,9 +103,9 @@ FROM
     SELECT
         toStartOfHour(r.ts) AS hour, r.tenant_id AS tenant_id, toString(r.channel) AS channel, m.intent AS intent,
         0, 0, count(), 0, 0, 0, 0, 0, 0, 0,
-        quantileExactInclusive(0.5)(r.latency_ms),
-        quantileExactInclusive(0.95)(r.latency_ms),
-        quantileExactInclusive(0.99)(r.latency_ms)
+        quantileExact(0.5)(r.latency_ms),
+        quantileExact(0.95)(r.latency_ms),
+        quantileExact(0.99)(r.latency_ms)
     FROM bot_replies AS r FINAL
     LEFT JOIN (SELECT event_key, intent FROM messages) AS m ON m.event_key = cityHash64(r.in_reply_to)
     WHERE r.ts >= {since:DateTime64(3, 'UTC')} AND r.ts < {until:DateTime64(3, 'UTC')}
@@ -115,7 +115,7 @@ FROM
 
     SELECT
         toStartOfHour(ts) AS hour, tenant_id, toString(channel) AS channel,
-        if(intent IS NULL OR intent = 'unknown', '', toString(assumeNotNull(intent))) AS intent,
+        coalesce(intent, '') AS intent,
         0, 0, 0, count(), 0, 0, 0, 0, 0, 0, NULL, NULL, NULL
     FROM handoffs FINAL
     WHERE ts >= {since:DateTime64(3, 'UTC')} AND ts < {until:DateTime64(3, 'UTC')}
@@ -129,11 +129,11 @@ FROM
     FROM feedback AS f FINAL
     LEFT JOIN
     (
-        SELECT conversation_key, argMax(channel, ts) AS channel, argMax(intent, ts) AS intent
+        SELECT conversation_key, argMin(channel, ts) AS channel, argMin(intent, ts) AS intent
         FROM messages
         GROUP BY conversation_key
     ) AS l ON l.conversation_key = cityHash64(f.tenant_id, f.conversation_id)
-    WHERE f.csat IS NOT NULL AND f.ts >= {since:DateTime64(3, 'UTC')} AND f.ts < {until:DateTime64(3, 'UTC')}
+    WHERE f.csat BETWEEN 1 AND 5 AND f.ts >= {since:DateTime64(3, 'UTC')} AND f.ts < {until:DateTime64(3, 'UTC')}
     GROUP BY hour, tenant_id, channel, intent
 )
 GROUP BY hour, tenant_id, channel, intent;

@@ -68,3 +68,25 @@ def test_calibration_thresholds_follow_held_out_scores() -> None:
     assert np.mean(best[correct] < calibration.unknown_threshold) <= 0.06
     assert np.mean(best[~correct] < calibration.unknown_threshold) > 0.06
     assert expected_calibration_error(best, correct) < 0.1
+
+
+def test_fast_transform_equals_the_plain_definition_of_the_features() -> None:
+    import math
+    from collections import Counter
+
+    from processors.intent.features import NgramFeaturizer, _terms
+    from processors.textnorm import normalize_text
+
+    corpus = ["我要退货退款", "Where is my order? refund please", "发票 invoice 怎么开", "😀好评", "订单12345到哪了"]
+    featurizer = NgramFeaturizer.fit(corpus, ngram_max=3)
+    probes = [*corpus, "", "退款refund到账了吗😀", "完全没见过的字"]
+    fast = featurizer.transform(probes).toarray()
+    for row, text in enumerate(probes):
+        counts = Counter(
+            featurizer.vocabulary[t] for t in _terms(normalize_text(text), 1, 3) if t in featurizer.vocabulary
+        )
+        expected = np.zeros(featurizer.n_features)
+        for column, count in counts.items():
+            expected[column] = (1 + math.log(count)) * featurizer.idf[column]
+        norm = np.linalg.norm(expected)
+        np.testing.assert_allclose(fast[row], expected / norm if norm else expected, rtol=1e-5, atol=1e-6)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from processors import sentiment
+from processors.ngram_keys import batch_ngram_keys, term_keys
 from processors.sentiment.features import NgramTfidf, unit_rows
-from processors.sentiment.ngram_keys import batch_ngram_keys, term_keys
+from processors.sentiment.text import NGRAM_MAX, NGRAM_MIN
 
 TEXTS = [
     "质量很好，很满意",
@@ -43,9 +44,9 @@ def test_select_matches_renormalised_columns() -> None:
 
 def test_batch_keys_equal_term_keys_for_every_ngram() -> None:
     text = "好评!Ab"
-    keys, rows = batch_ngram_keys([text])
+    keys, rows = batch_ngram_keys([text], NGRAM_MIN, NGRAM_MAX)
     grams = [text[i : i + n] for n in range(1, 5) for i in range(len(text) - n + 1)]
-    assert keys.tolist() == term_keys(grams).tolist()
+    assert keys.tolist() == term_keys(grams, NGRAM_MIN, NGRAM_MAX).tolist()
     assert set(rows.tolist()) == {0}
 
 

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from processors.sentiment.text import NGRAM_MAX, NGRAM_MIN
-
 KeyArray = npt.NDArray[np.uint64]
 IndexArray = npt.NDArray[np.int64]
 
@@ -37,15 +35,15 @@ def _code_points(joined: str) -> KeyArray:
     return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 
-def batch_ngram_keys(texts: Sequence[str]) -> tuple[KeyArray, IndexArray]:
-    """Keys of every char n-gram (sizes ``NGRAM_MIN..NGRAM_MAX``) of each text, and the text each came from.
+def batch_ngram_keys(texts: Sequence[str], ngram_min: int, ngram_max: int) -> tuple[KeyArray, IndexArray]:
+    """Keys of every char n-gram (sizes ``ngram_min..ngram_max``) of each text, and the text each came from.
 
     Examples
     --------
-    >>> keys, rows = batch_ngram_keys(["不好", "a"])
+    >>> keys, rows = batch_ngram_keys(["不好", "a"], 1, 4)
     >>> rows.tolist()
     [0, 0, 1, 0]
-    >>> bool(keys[3] == term_keys(["不好"])[0])
+    >>> bool(keys[3] == term_keys(["不好"], 1, 4)[0])
     True
     """
     lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
@@ -57,7 +55,7 @@ def batch_ngram_keys(texts: Sequence[str]) -> tuple[KeyArray, IndexArray]:
     all_keys: list[KeyArray] = []
     all_rows: list[IndexArray] = []
     with np.errstate(over="ignore"):
-        for size in range(NGRAM_MIN, NGRAM_MAX + 1):
+        for size in range(ngram_min, ngram_max + 1):
             starts = positions[positions + size <= row_ends]
             keys = np.full(len(starts), size, dtype=np.uint64)
             for offset in range(size):
@@ -67,14 +65,14 @@ def batch_ngram_keys(texts: Sequence[str]) -> tuple[KeyArray, IndexArray]:
     return np.concatenate(all_keys), np.concatenate(all_rows)
 
 
-def term_keys(terms: Sequence[str]) -> KeyArray:
+def term_keys(terms: Sequence[str], ngram_min: int, ngram_max: int) -> KeyArray:
     """The key :func:`batch_ngram_keys` gives each n-gram string, in the order given."""
-    if any(not NGRAM_MIN <= len(term) <= NGRAM_MAX for term in terms):
-        raise ValueError(f"char n-gram terms must have {NGRAM_MIN}..{NGRAM_MAX} characters")
+    if any(not ngram_min <= len(term) <= ngram_max for term in terms):
+        raise ValueError(f"char n-gram terms must have {ngram_min}..{ngram_max} characters")
     keys = np.zeros(len(terms), dtype=np.uint64)
     lengths = np.fromiter((len(term) for term in terms), dtype=np.int64, count=len(terms))
     with np.errstate(over="ignore"):
-        for size in range(NGRAM_MIN, NGRAM_MAX + 1):
+        for size in range(ngram_min, ngram_max + 1):
             where = np.flatnonzero(lengths == size)
             if len(where) == 0:
                 continue

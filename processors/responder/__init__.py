@@ -1,0 +1,66 @@
+"""The responder's pure decision logic: policy, prompts, grounding, routing and retries.
+
+No Faust, Ray, Milvus or network code: the responder agent (``streams/``) calls these between its model
+and store calls. Public surface: the names in ``__all__``.
+"""
+
+from processors.responder.canned import canned_reply, clarifying_question, handoff_notice
+from processors.responder.grounding import (
+    GroundingResult,
+    check_grounded,
+    extractive_answer,
+    split_sentences,
+    tone_prefix,
+    trim_to_limit,
+)
+from processors.responder.policy import (
+    DEFAULT_POLICY,
+    Decision,
+    DecisionAction,
+    HandoffReason,
+    MessageSignals,
+    PolicyConfig,
+    after_generation,
+    decide,
+    triage,
+)
+from processors.responder.prompt import build_messages, system_prompt
+from processors.responder.routing import (
+    ModelProfile,
+    RetryPolicy,
+    RoutingConfig,
+    acall_with_retries,
+    backoff_delays,
+    call_with_retries,
+    choose_profile,
+)
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "Decision",
+    "DecisionAction",
+    "GroundingResult",
+    "HandoffReason",
+    "MessageSignals",
+    "ModelProfile",
+    "PolicyConfig",
+    "RetryPolicy",
+    "RoutingConfig",
+    "acall_with_retries",
+    "after_generation",
+    "backoff_delays",
+    "build_messages",
+    "call_with_retries",
+    "canned_reply",
+    "check_grounded",
+    "choose_profile",
+    "clarifying_question",
+    "decide",
+    "extractive_answer",
+    "handoff_notice",
+    "split_sentences",
+    "system_prompt",
+    "tone_prefix",
+    "triage",
+    "trim_to_limit",
+]

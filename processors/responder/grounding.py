@@ -1,0 +1,251 @@
+"""Grounding: is a generated answer supported by the passages it cites? And answers made of passages.
+
+:func:`check_grounded` scores each answer sentence by how much of it (character bigrams for Chinese,
+words for English) occurs in the passages it cites, and requires every number it states to occur there
+too ("7天" must be in a passage, "七天" counts as 7). :func:`extractive_answer` answers from the best
+passage's own sentences when generation fails or is unsupported. :func:`trim_to_limit` and
+:func:`tone_prefix` shape the final text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from serving.protocols import Passage
+
+__all__ = [
+    "GroundingResult",
+    "check_grounded",
+    "extractive_answer",
+    "split_sentences",
+    "tone_prefix",
+    "trim_to_limit",
+]
+
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[a-z]{3,}")
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = re.compile(r"[零一二两三四五六七八九十]+(?=[天个次年元分小期倍张月周件级日])")
+_EN_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "you",
+        "your",
+        "are",
+        "can",
+        "with",
+        "this",
+        "that",
+        "from",
+        "will",
+        "have",
+        "not",
+        "our",
+        "was",
+        "has",
+        "all",
+        "any",
+        "per",
+        "its",
+        "into",
+        "out",
+    ]
+)
+_COURTESY = re.compile(
+    r"抱歉|请您放心|别着急|不要着急|您好|很高兴|还有其他问题|sorry|don't worry|happy to help|anything else",
+    re.IGNORECASE,
+)
+_TONE: dict[str, tuple[str, str]] = {
+    "angry": ("非常抱歉给您带来不好的体验，", "I'm very sorry for the trouble. "),
+    "anxious": ("请您放心，我们会尽快帮您处理。", "Don't worry, we'll sort this out quickly. "),
+}
+
+
+@dataclass(frozen=True)
+class GroundingResult:
+    """How well an answer is supported.
+
+    Attributes
+    ----------
+    supported
+        Every checked sentence is covered (``min_coverage``) and states only numbers found in its
+        passages, and (when required) the answer cites at least one passage.
+    score
+        Mean coverage of the checked sentences, 0..1 (1.0 when nothing needed checking).
+    unsupported_sentences
+        The sentences that failed.
+    citations_used
+        Valid citation numbers (1-based passage positions) the answer uses, ascending.
+    """
+
+    supported: bool
+    score: float
+    unsupported_sentences: tuple[str, ...]
+    citations_used: tuple[int, ...]
+
+
+def _cn_to_int(word: str) -> int:
+    if "十" not in word:
+        value = 0
+        for char in word:
+            value = value * 10 + _CN_DIGITS.get(char, 0)
+        return value
+    tens, _, ones = word.partition("十")
+    return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+def _normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), folded)
+
+
+def _tokens(text: str) -> set[str]:
+    cjk = "".join(_CJK.findall(text))
+    grams = {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+    grams.update(w for w in _WORD.findall(text) if w not in _EN_STOP)
+    return grams
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` (Chinese and English punctuation), stripped, empty ones dropped.
+
+    >>> split_sentences("可以退货[1]。运费由买家承担！Refunds take 3 days. OK")
+    ['可以退货[1]。', '运费由买家承担！', 'Refunds take 3 days.', 'OK']
+    """
+    pieces: list[str] = []
+    for chunk in re.split(r"(?<=[。！？!?；;\n])", text):
+        pieces.extend(re.split(r"(?<=[a-z0-9)\]]\.)\s+", chunk, flags=re.IGNORECASE))
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def check_grounded(
+    answer: str,
+    passages: Sequence[Passage],
+    *,
+    min_coverage: float = 0.6,
+    require_citation: bool = True,
+) -> GroundingResult:
+    """Check that ``answer`` is supported by ``passages`` (cited as ``[1]``, ``[2]``... by position).
+
+    A sentence with citations is compared with the passages it cites, one without with all of them;
+    courtesy sentences without numbers ("非常抱歉…") and sentences under three tokens are not checked.
+    A citation to a passage that does not exist fails its sentence.
+
+    Examples
+    --------
+    >>> ps = [Passage("c1", "returns.md", "自签收之日起7天内可申请七天无理由退货，寄回运费由买家承担。")]
+    >>> check_grounded("签收7天内可以无理由退货，寄回运费由买家承担[1]。", ps).supported
+    True
+    >>> r = check_grounded("签收15天内可以无理由退货[1]。", ps)
+    >>> r.supported, r.unsupported_sentences
+    (False, ('签收15天内可以无理由退货[1]。',))
+    >>> check_grounded("可以退货。", ps).supported  # no citation
+    False
+    """
+    normalised = [_normalise(p.text) for p in passages]
+    coverages: list[float] = []
+    failed: list[str] = []
+    used: set[int] = set()
+    for sentence in split_sentences(answer):
+        cited = [int(n) for n in _CITATION.findall(sentence)]
+        valid = [n for n in cited if 1 <= n <= len(passages)]
+        used.update(valid)
+        body = _normalise(_CITATION.sub("", sentence))
+        tokens = _tokens(body)
+        numbers = _NUMBER.findall(body)
+        if len(valid) < len(cited):
+            failed.append(sentence)
+            coverages.append(0.0)
+            continue
+        if (_COURTESY.search(body) and not numbers) or len(tokens) < 3:
+            continue
+        sources = [normalised[n - 1] for n in valid] if valid else normalised
+        source_text = "\n".join(sources)
+        coverage = len(tokens & _tokens(source_text)) / len(tokens)
+        source_numbers = set(_NUMBER.findall(source_text))
+        coverages.append(coverage)
+        if coverage < min_coverage or any(n not in source_numbers for n in numbers):
+            failed.append(sentence)
+    cites_ok = bool(used) or not require_citation
+    score = sum(coverages) / len(coverages) if coverages else 1.0
+    return GroundingResult(not failed and cites_ok, round(score, 4), tuple(failed), tuple(sorted(used)))
+
+
+def _answer_part(text: str) -> str:
+    for marker in ("答：", "答:", "A:", "Answer:"):
+        if marker in text:
+            return text.split(marker, 1)[1].strip()
+    lines = [line.strip().lstrip("-*0123456789. ").strip() for line in text.splitlines()]
+    return "".join(
+        line if _CJK.search(line[-1:]) is None else line + "。" for line in lines if line and not line.startswith("#")
+    )
+
+
+def extractive_answer(query: str, passages: Sequence[Passage], *, max_sentences: int = 2, max_chars: int = 200) -> str:
+    """An answer made of sentences of the passage that best matches ``query``, with its citation.
+
+    The whole answer part of a FAQ passage ("…答：…") is used when it fits in ``max_chars``; otherwise
+    the ``max_sentences`` sentences sharing most with the query, in passage order. Empty when there
+    are no passages.
+
+    Examples
+    --------
+    >>> ps = [Passage("c1", "faq.jsonl", "问：退款多久到账？答：微信支付1–3个工作日到账。信用卡7–15个工作日。"),
+    ...       Passage("c2", "shipping.md", "满99元包邮。")]
+    >>> extractive_answer("退款多久到账", ps)
+    '微信支付1–3个工作日到账。信用卡7–15个工作日。[1]'
+    >>> extractive_answer("多少钱包邮", ps)
+    '满99元包邮。[2]'
+    """
+    if not passages:
+        return ""
+    query_tokens = _tokens(_normalise(query))
+
+    def overlap(text: str) -> float:
+        return len(query_tokens & _tokens(_normalise(text))) / (len(query_tokens) or 1)
+
+    best = max(range(len(passages)), key=lambda i: (overlap(passages[i].text), -i))
+    body = _answer_part(passages[best].text)
+    citation = f"[{best + 1}]"
+    if len(body) <= max_chars:
+        return body + citation
+    sentences = split_sentences(body)
+    ranked = sorted(range(len(sentences)), key=lambda i: (-overlap(sentences[i]), i))[:max_sentences]
+    chosen = "".join(sentences[i] for i in sorted(ranked))
+    return trim_to_limit(chosen, max_chars) + citation
+
+
+def trim_to_limit(text: str, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` characters, at a sentence end when there is one.
+
+    >>> trim_to_limit("第一句。第二句很长很长。", 6)
+    '第一句。'
+    >>> trim_to_limit("没有句号的长句子", 5)
+    '没有句号…'
+    """
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    ends = [m.end() for m in re.finditer(r"[。！？!?]|\.(?=\s)|(?<=[。！？!?])\[\d+\]", head)]
+    if ends:
+        return head[: ends[-1]].rstrip()
+    return head[: max(max_chars - 1, 0)] + "…"
+
+
+def tone_prefix(emotion: str | None, locale: str = "zh-CN") -> str:
+    """The opening an emotion calls for: an apology to an angry customer, reassurance to an anxious one.
+
+    >>> tone_prefix("angry"), tone_prefix("anxious", "en-US"), tone_prefix("neutral")
+    ('非常抱歉给您带来不好的体验，', "Don't worry, we'll sort this out quickly. ", '')
+    """
+    if emotion not in _TONE:
+        return ""
+    zh, en = _TONE[emotion]
+    return en if locale.lower().startswith("en") else zh

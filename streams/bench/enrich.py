@@ -1,0 +1,218 @@
+"""``kefu bench enrich``: the enrichment chain through Faust and through a plain confluent-kafka loop.
+
+Both runners consume the same events from their own topics on one embedded broker, one after the other
+(never at the same time: this machine has two cores). Two phases each:
+
+* **throughput**: N events are produced first, then the runner starts; the rate is measured between the
+  first and the last enriched output seen by a reader (so start-up and group join are not counted);
+* **latency**: events are offered at a fixed rate with ``ts`` = the wall clock at produce time; latency is
+  the time until the enriched event is read back (includes producer linger and the broker).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from schemas.catalog import schema
+from schemas.wire import AvroCodec, registry_client
+from streams import topics
+from streams.admin import ensure_topics, register_schemas
+from streams.bench.events import synthetic_event
+from streams.embedded import Child, EmbeddedPlatform, _http_ok, _port_open, _wait_until, free_port
+from streams.producer import BatchProducer, OutRecord, producer_config
+
+RUNNERS = {
+    "faust": lambda ready: [sys.executable, "-m", "kefu", "worker", "--ready-file", ready],
+    "plain": lambda ready: [sys.executable, "-m", "streams.bench.plain_loop", ready],
+}
+
+
+@dataclass
+class Stack:
+    bootstrap: str
+    registry: str
+    work_dir: Path
+    partitions: int
+    children: list[Child]
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+
+
+def start_stack(work_dir: Path, partitions: int) -> Stack:
+    """A broker and a registry of the benchmark's own (production commands, like `kefu up`)."""
+    host, kafka_port, registry_port = "127.0.0.1", free_port(), free_port()
+    env = {**os.environ, "KEFU_DATA_DIR": str(work_dir)}
+    broker = Child("broker", EmbeddedPlatform._broker_argv(host, kafka_port), env, work_dir / "broker.log", True)
+    registry = Child(
+        "registry",
+        EmbeddedPlatform._kefu("registry", "--port", str(registry_port)),
+        env,
+        work_dir / "registry.log",
+        True,
+    )
+    stack = Stack(f"{host}:{kafka_port}", f"http://{host}:{registry_port}", work_dir, partitions, [broker, registry])
+    broker.start()
+    _wait_until(lambda: _port_open(host, kafka_port), "the broker", 30, broker)
+    registry.start()
+    _wait_until(lambda: _http_ok(f"{stack.registry}/health"), "the registry", 30, registry)
+    return stack
+
+
+class OutputReader:
+    """Reads a runner's enriched topic from the beginning, noting when each event id arrives."""
+
+    def __init__(self, stack: Stack, topic: str, codec: AvroCodec) -> None:
+        self.codec = codec
+        self.arrivals: dict[str, tuple[float, int]] = {}  # event_id -> (arrival wall ms, event ts ms)
+        self.duplicates = 0
+        self.consumer = Consumer(
+            {"bootstrap.servers": stack.bootstrap, "group.id": f"bench-reader-{topic}", "enable.auto.commit": False}
+        )
+        self.consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(stack.partitions)])
+
+    def read_until(self, wanted: set[str], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        missing = wanted - self.arrivals.keys()
+        while missing and time.monotonic() < deadline:
+            for message in self.consumer.consume(1000, 0.1):
+                if message.error() is not None:
+                    continue
+                arrived = time.time() * 1000
+                datum = self.codec.decode(message.value())
+                event_id = datum["event_id"]
+                if event_id in self.arrivals:
+                    self.duplicates += 1
+                    continue
+                self.arrivals[event_id] = (arrived, int(datum["ts"]))
+                missing.discard(event_id)
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def _produce_backlog(stack: Stack, codec: AvroCodec, topic: str, run: str, n: int) -> set[str]:
+    rng = random.Random(7)
+    producer = BatchProducer(producer_config(stack.bootstrap, 20))
+    now = int(time.time() * 1000)
+    events = [synthetic_event(i, run, now, rng) for i in range(n)]
+    producer.deliver([OutRecord(topic, e["conversation_id"].encode(), codec.encode(e)) for e in events], 120)
+    return {e["event_id"] for e in events}
+
+
+def _offer_at_rate(stack: Stack, codec: AvroCodec, topic: str, run: str, rate: int, seconds: float) -> set[str]:
+    """Produce ``rate`` events per second for ``seconds`` from a thread; returns their ids."""
+    from confluent_kafka import Producer
+
+    producer = Producer(producer_config(stack.bootstrap, 5))
+    rng = random.Random(11)
+    ids: set[str] = set()
+    tick = 0.01
+    per_tick = max(1, round(rate * tick))
+    started = time.monotonic()
+    i = 0
+    while (elapsed := time.monotonic() - started) < seconds:
+        target = int(elapsed / tick + 1) * per_tick
+        while i < target:
+            event = synthetic_event(i, run, int(time.time() * 1000), rng)
+            producer.produce(topic, codec.encode(event), event["conversation_id"].encode())
+            ids.add(event["event_id"])
+            i += 1
+        producer.poll(0)
+        time.sleep(max(0.0, started + (target // per_tick) * tick - time.monotonic()))
+    producer.flush(30)
+    return ids
+
+
+def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: float) -> dict[str, Any]:
+    """Throughput and latency of one runner on its own topics."""
+    prefix = f"{runner}."
+    ensure_topics(stack.bootstrap, stack.partitions, 1, prefix)
+    register_schemas(stack.registry, prefix)
+    client = registry_client(stack.registry)
+    inbound_topic, enriched_topic = f"{prefix}{topics.INBOUND}", f"{prefix}{topics.ENRICHED}"
+    inbound = AvroCodec(client, schema("ConversationEvent"), f"{inbound_topic}-value")
+    enriched = AvroCodec(client, schema("EnrichedEvent"), f"{enriched_topic}-value")
+    backlog = _produce_backlog(stack, inbound, inbound_topic, f"{runner}-bulk", events)
+
+    run_dir = stack.work_dir / runner
+    ready = run_dir / "ready"
+    env = {
+        **os.environ,
+        "KEFU_DATA_DIR": str(run_dir),
+        "KEFU_KAFKA_BOOTSTRAP": stack.bootstrap,
+        "KEFU_SCHEMA_REGISTRY_URL": stack.registry,
+        "KEFU_TOPIC_PREFIX": prefix,
+        "KEFU_TOPIC_PARTITIONS": str(stack.partitions),
+        "KEFU_METRICS_PORT": "0",
+        "KEFU_LOG_LEVEL": "WARNING",
+    }
+    child = Child(runner, RUNNERS[runner](str(ready)), env, run_dir / "runner.log", True)
+    reader = OutputReader(stack, enriched_topic, enriched)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        child.start()
+        reader.read_until(backlog, timeout_s=max(120.0, events / 500))
+        bulk = [reader.arrivals[i][0] for i in backlog if i in reader.arrivals]
+        span_s = (max(bulk) - min(bulk)) / 1000 if len(bulk) > 1 else float("nan")
+        _wait_until(ready.exists, f"{runner} runner", 60, child)
+        offered: set[str] = set()
+        producer = threading.Thread(
+            target=lambda: offered.update(
+                _offer_at_rate(stack, inbound, inbound_topic, f"{runner}-rate", rate, latency_s)
+            )
+        )
+        producer.start()
+        time.sleep(0.5)
+        while producer.is_alive():
+            reader.read_until({"__keep_reading__"}, timeout_s=0.2)
+        producer.join()
+        reader.read_until(offered, timeout_s=30)
+        latencies = np.array([reader.arrivals[i][0] - reader.arrivals[i][1] for i in offered if i in reader.arrivals])
+    finally:
+        reader.close()
+        child.stop()
+    return {
+        "events_per_s": round((len(bulk) - 1) / span_s, 1) if len(bulk) > 1 else None,
+        "lost": len(backlog - reader.arrivals.keys()) + len(offered - reader.arrivals.keys()),
+        "duplicates": reader.duplicates,
+        "latency_ms": {
+            "offered_per_s": rate,
+            "events": len(latencies),
+            "p50": round(float(np.percentile(latencies, 50)), 1) if len(latencies) else None,
+            "p99": round(float(np.percentile(latencies, 99)), 1) if len(latencies) else None,
+            "max": round(float(latencies.max()), 1) if len(latencies) else None,
+        },
+    }
+
+
+def run_bench(events: int, rate: int, latency_s: float, partitions: int) -> dict[str, Any]:
+    """The figures printed by ``kefu bench enrich``."""
+    with tempfile.TemporaryDirectory(prefix="kefu-bench-") as work:
+        stack = start_stack(Path(work), partitions)
+        try:
+            faust = bench_runner(stack, "faust", events, rate, latency_s)
+            plain = bench_runner(stack, "plain", events, rate, latency_s)
+        finally:
+            stack.stop()
+    ratio = faust["events_per_s"] / plain["events_per_s"] if faust["events_per_s"] and plain["events_per_s"] else None
+    return {
+        "events": events,
+        "partitions": partitions,
+        "cpus": os.cpu_count(),
+        "faust": faust,
+        "plain_confluent_loop": plain,
+        "faust_to_plain_ratio": round(ratio, 3) if ratio else None,
+    }

@@ -1,0 +1,41 @@
+"""Builds the enrichment chain the inbound stage runs, from the settings (models, dedupe windows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.registry import FileRegistry
+from kefu.settings import Settings
+from processors.dedupe import DedupeConfig, Deduplicator
+from processors.enrichment import EnrichmentPipeline
+from processors.intent import IntentModel, load_default_intent_model
+from processors.model_watch import ModelWatcher
+from processors.pii import PiiMasker
+from processors.sentiment import SentimentModel, load_default_sentiment_model
+
+
+def build_enrichment_pipeline(settings: Settings) -> EnrichmentPipeline:
+    """Dedupe -> PII -> intent -> sentiment with the configured (or shipped) models."""
+    intent = IntentModel.load(settings.intent_model_dir) if settings.intent_model_dir else load_default_intent_model()
+    sentiment = (
+        SentimentModel.load(settings.sentiment_model_dir)
+        if settings.sentiment_model_dir
+        else load_default_sentiment_model()
+    )
+    dedupe = Deduplicator(
+        DedupeConfig(
+            exact_window_s=settings.dedupe_window_s,
+            near_window_s=settings.near_duplicate_window_s,
+            max_conversations=settings.dedupe_max_conversations,
+        )
+    )
+    return EnrichmentPipeline(masker=PiiMasker(), intent_model=intent, sentiment_model=sentiment, deduplicator=dedupe)
+
+
+def model_watchers(settings: Settings) -> dict[str, ModelWatcher[Any]]:
+    """Watchers of the registry's active intent and sentiment versions (hot swap without a restart)."""
+    registry = FileRegistry(settings.model_registry_dir)
+    return {
+        "intent": ModelWatcher(registry, "intent", IntentModel.load),
+        "sentiment": ModelWatcher(registry, "sentiment", SentimentModel.load),
+    }

@@ -1,0 +1,87 @@
+"""The Faust agent ``respond``: conversations.enriched -> Responder -> conversations.replies / .handoffs.
+
+Customer messages of one batch are answered concurrently across conversations and in order within a
+conversation (the dialogue state of a conversation is read and written by one task at a time). Outputs are
+delivered before the batch's offsets are acknowledged; reply and hand-off ids are derived from the customer
+message's id, so a redelivered message yields the same ids and the idempotent sinks count it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+import faust
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from faust.types import EventT
+
+from kefu.settings import Settings
+from schemas.catalog import schema
+from schemas.wire import AvroCodec, DecodeError
+from streams import metrics, topics
+from streams.producer import BatchProducer, OutRecord
+from streams.responder.respond import Outcome, Responder
+
+log = logging.getLogger(__name__)
+
+
+class ResponderStage:
+    """Decode a batch of enriched records, answer the customer messages, encode the outputs."""
+
+    def __init__(
+        self, settings: Settings, client: SchemaRegistryClient, responder: Responder, concurrency: int
+    ) -> None:
+        self.responder = responder
+        self.enriched = AvroCodec(client, schema("EnrichedEvent"), f"{settings.topic(topics.ENRICHED)}-value")
+        self.replies = AvroCodec(client, schema("BotReply"), f"{settings.topic(topics.REPLIES)}-value")
+        self.handoffs = AvroCodec(client, schema("Handoff"), f"{settings.topic(topics.HANDOFFS)}-value")
+        self.reply_topic, self.handoff_topic = settings.topic(topics.REPLIES), settings.topic(topics.HANDOFFS)
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def process(self, values: list[bytes | None]) -> list[OutRecord]:
+        by_conversation: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for value in values:
+            try:
+                event = self.enriched.decode(value)
+            except DecodeError as error:  # the enrich stage wrote it: this is a bug upstream, not customer input
+                log.error("undecodable enriched record skipped: %s", error.reason)
+                continue
+            if event["role"] == "customer":
+                by_conversation[event["conversation_id"]].append(event)
+        answered = await asyncio.gather(*(self._conversation(events) for events in by_conversation.values()))
+        return [record for outcomes in answered for outcome in outcomes for record in self._records(outcome)]
+
+    async def _conversation(self, events: list[dict[str, Any]]) -> list[Outcome]:
+        outcomes = []
+        async with self._slots:
+            for event in sorted(events, key=lambda e: e["ts"]):
+                outcomes.append(await self.responder.respond(event))
+        return outcomes
+
+    def _records(self, outcome: Outcome) -> list[OutRecord]:
+        key = str(outcome.reply["conversation_id"]).encode()
+        records = [OutRecord(self.reply_topic, key, self.replies.encode(outcome.reply))]
+        if outcome.handoff is not None:
+            records.append(OutRecord(self.handoff_topic, key, self.handoffs.encode(outcome.handoff)))
+        return records
+
+
+def register_responder_agent(
+    app: faust.App, settings: Settings, client: SchemaRegistryClient, producer: BatchProducer, responder: Responder
+) -> ResponderStage:
+    stage = ResponderStage(settings, client, responder, settings.responder_concurrency)
+    source = app.topic(settings.topic(topics.ENRICHED), key_type=bytes, value_type=bytes)
+
+    @app.agent(source, name="respond")
+    async def respond(stream: faust.StreamT[bytes]) -> None:
+        events: list[EventT[bytes]]
+        async for events in stream.take_events(settings.worker_batch_size, within=0.01):  # type: ignore[attr-defined]
+            with metrics.BATCH_SECONDS.labels("respond").time():
+                outputs = await stage.process([e.message.value for e in events])
+                await producer.deliver_async(outputs)
+            for record in outputs:
+                metrics.PRODUCED.labels(record.topic).inc()
+
+    return stage

@@ -1,0 +1,132 @@
+"""The responder's per-message logic with a real dialogue store and test doubles for retrieval and the LLM."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastavro.validation import validate
+
+from processors.responder import RetryPolicy
+from schemas.catalog import schema
+from serving.protocols import ChatMessage, Passage
+from streams.responder.respond import Responder
+from streams.responder.state_store import DialogueStore
+from tests.unit.dialogue.harness import FaqIndex
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+@dataclass
+class Found:
+    passages: Sequence[Passage]
+    confidence: float
+
+
+def retriever(index: FaqIndex, confidence: float | None = None) -> Any:
+    async def retrieve(query: str, tenant: str, k: int) -> Found:
+        passages = index.search(query, k)
+        return Found(passages, passages[0].score if confidence is None and passages else (confidence or 0.0))
+
+    return retrieve
+
+
+async def quoting_llm(messages: Sequence[ChatMessage], profile: str) -> str:
+    """Answers with the first passage's answer line and a citation, like a well-behaved model."""
+    user = messages[-1].content
+    answer = user.split("答：", 1)[1].split("\n", 1)[0] if "答：" in user else "抱歉，我不确定。"
+    return f"{answer}[1]"
+
+
+async def dead_llm(messages: Sequence[ChatMessage], profile: str) -> str:
+    raise ConnectionError("endpoint down")
+
+
+def event(n: int, text: str, *, conversation: str = "c1", **extra: Any) -> dict[str, Any]:
+    return {
+        "event_id": f"e{n}",
+        "conversation_id": conversation,
+        "tenant_id": "acme",
+        "channel": "web",
+        "user_id": "u1",
+        "role": "customer",
+        "text": text,
+        "ts": 1_700_000_000_000 + n * 1000,
+        "locale": "zh-CN",
+        "metadata": {},
+        "pii_entities": extra.get("pii_entities", []),
+        "intent": extra.get("intent", "return_refund"),
+        "intent_confidence": extra.get("intent_confidence", 0.9),
+        "intents": [{"label": extra.get("intent", "return_refund"), "confidence": 0.9}],
+        "sentiment": {
+            "polarity": "neutral",
+            "score": 0.0,
+            "emotion": extra.get("emotion", "neutral"),
+            "emotion_confidence": 0.9,
+        },
+        "model_versions": {},
+        "enriched_ts": 0,
+    }
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex.from_sample_kb()
+
+
+def make(tmp_path: Path, index: FaqIndex, llm: Any = quoting_llm, confidence: float | None = None) -> Responder:
+    return Responder(retriever(index, confidence), llm, DialogueStore(tmp_path / "state.sqlite"), retry=NO_RETRY)
+
+
+def test_a_question_gets_a_cited_answer_that_fits_the_bot_reply_schema(tmp_path: Path, index: FaqIndex) -> None:
+    outcome = asyncio.run(make(tmp_path, index, confidence=0.95).respond(event(1, "七天无理由退货怎么申请？")))
+    reply = outcome.reply
+    assert reply["handoff"] is None and reply["text"]
+    assert reply["citations"] and reply["citations"][0]["source"] == "faq.jsonl"
+    assert reply["in_reply_to"] == "e1" and reply["model_profile"] in {"fast", "quality", "extractive"}
+    assert validate(reply, schema("BotReply").parsed, raise_errors=True)
+    assert outcome.handoff is None
+
+
+def test_state_survives_a_new_responder_on_the_same_store(tmp_path: Path, index: FaqIndex) -> None:
+    asyncio.run(make(tmp_path, index, confidence=0.95).respond(event(1, "订单KF20250520123456的耳机坏了")))
+    outcome = asyncio.run(make(tmp_path, index, confidence=0.95).respond(event(2, "怎么保修？")))
+    assert outcome.state.slots.get("order_id") == "KF20250520123456"
+    assert outcome.state.turn_count == 2
+
+
+def test_asking_for_a_human_hands_off_with_a_valid_handoff_record(tmp_path: Path, index: FaqIndex) -> None:
+    outcome = asyncio.run(make(tmp_path, index).respond(event(1, "我要转人工", intent="ask_human")))
+    assert outcome.reply["handoff"]["reason"] == "customer_request"
+    assert outcome.handoff is not None and outcome.handoff["reason"] == "customer_request"
+    assert validate(outcome.handoff, schema("Handoff").parsed, raise_errors=True)
+    assert outcome.handoff["transcript"][0]["text"] == "我要转人工"
+
+
+def test_dead_generator_with_confident_retrieval_answers_extractively(tmp_path: Path, index: FaqIndex) -> None:
+    outcome = asyncio.run(
+        make(tmp_path, index, dead_llm, confidence=0.95).respond(event(1, "七天无理由退货怎么申请？"))
+    )
+    assert outcome.reply["handoff"] is None
+    assert outcome.reply["model_profile"] == "extractive" and outcome.reply["citations"]
+
+
+def test_dead_generator_with_weak_retrieval_hands_off_instead_of_going_silent(tmp_path: Path, index: FaqIndex) -> None:
+    outcome = asyncio.run(
+        make(tmp_path, index, dead_llm, confidence=0.55).respond(event(1, "七天无理由退货怎么申请？"))
+    )
+    assert outcome.reply["handoff"]["reason"] == "model_unavailable"
+    assert outcome.reply["text"]  # the customer is told a human is coming
+
+
+def test_dead_retrieval_hands_off(tmp_path: Path) -> None:
+    async def broken(query: str, tenant: str, k: int) -> Found:
+        raise TimeoutError("milvus down")
+
+    responder = Responder(broken, quoting_llm, DialogueStore(tmp_path / "s.sqlite"), retry=NO_RETRY)
+    outcome = asyncio.run(responder.respond(event(1, "发票怎么开？", intent="invoice")))
+    assert outcome.reply["handoff"]["reason"] == "model_unavailable"
