@@ -6,6 +6,8 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# llama-cpp-python ships only an sdist: build it without the multimodal (llava) tools it does not need here
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
 .PHONY: up test lint unit integration setup clean
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +99,60 @@ class Settings(BaseSettings):
     store_tenant_text_retention: str | None = Field(
         None, description="Comma-separated `tenant:days` overrides of the text retention."
     )
+
+    # --- Model serving ---
+    serving: bool = Field(True, description="Whether `kefu up` starts model serving (`off` for light runs/tests).")
+    ray_address: str | None = Field(
+        None, description="Ray cluster to deploy to / call (`ray://head:10001`); unset = `kefu serve` starts Ray."
+    )
+    ray_num_cpus: int = Field(2, ge=1, description="CPUs of the embedded Ray instance.")
+    ray_object_store_mb: int = Field(256, ge=64, description="Object store of the embedded Ray instance (MiB).")
+    serve_http_port: int = Field(0, ge=0, description="Ray Serve HTTP proxy port (embedded); 0 picks a free one.")
+    serve_transport: Literal["handle", "http"] = Field(
+        "http", description="How ModelClient reaches the deployments: the Serve HTTP proxy or Ray Serve handles."
+    )
+    serve_http_url: str | None = Field(
+        None, description="Ray Serve HTTP proxy URL for the http transport (production); embedded: found itself."
+    )
+    serve_ready_timeout_s: float = Field(600.0, gt=0, description="How long `kefu up` waits for model serving.")
+    serve_replica_cpus: float = Field(0.0, ge=0, description="Ray CPUs reserved per replica (0: share cores).")
+    model_cache_dir: Path = Field(
+        Path.home() / ".cache" / "kefu" / "models", description="Where GGUF files are assembled from packages."
+    )
+    embedder_factory: str = Field(
+        "serving.embedding:build_embedder", description="`module:function(settings) -> Embedder` to serve."
+    )
+    reranker_factory: str = Field(
+        "serving.rerank:build_reranker", description="`module:function(settings) -> Reranker` to serve."
+    )
+    embedder_replicas: int = Field(1, ge=1, description="Embedder replicas (the autoscaling minimum).")
+    embedder_max_replicas: int = Field(1, ge=1, description="Autoscaling maximum; above replicas = autoscale.")
+    reranker_replicas: int = Field(1, ge=1, description="Reranker replicas (the autoscaling minimum).")
+    reranker_max_replicas: int = Field(1, ge=1, description="Autoscaling maximum; above replicas = autoscale.")
+    llm_replicas: int = Field(1, ge=1, description="Generator replicas per profile (the autoscaling minimum).")
+    llm_max_replicas: int = Field(1, ge=1, description="Autoscaling maximum; above replicas = autoscale.")
+    serve_target_ongoing_requests: float = Field(2.0, gt=0, description="Autoscaling target per replica.")
+    embed_batch_size: int = Field(32, ge=1, description="Most queries one batched embedder call takes.")
+    embed_batch_wait_s: float = Field(0.01, ge=0, description="How long a batch waits to fill.")
+    model_timeout_s: float = Field(30.0, gt=0, description="Deadline of one embed or rerank call.")
+    health_check_period_s: float = Field(10.0, gt=0, description="Ray Serve health check period per replica.")
+    llm_profile: Literal["fast", "quality"] = Field(
+        "quality", description="Primary generator: quality = 1.5B (or KEFU_LLM_BASE_URL), fast = 0.5B."
+    )
+    llm_fallback: bool = Field(True, description="Serve the fast profile too and use it when quality fails.")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (vLLM...) for the quality profile; unset = local GGUF."
+    )
+    llm_api_key: str | None = Field(None, description="Bearer key of the LLM endpoint.")
+    llm_model: str = Field("Qwen/Qwen2.5-7B-Instruct", description="Model name sent to the LLM endpoint.")
+    llm_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 = the machine's cores.")
+    llm_context: int = Field(4096, ge=256, description="llama.cpp context window (tokens).")
+    llm_batch: int = Field(512, ge=8, description="llama.cpp prompt batch size (n_batch).")
+    llm_flash_attn: bool = Field(True, description="llama.cpp flash attention (faster prompt evaluation on CPU).")
+    llm_max_tokens: int = Field(256, ge=1, description="Default answer length limit (tokens).")
+    llm_first_token_timeout_s: float = Field(20.0, gt=0, description="Deadline for the first generated token.")
+    llm_timeout_s: float = Field(120.0, gt=0, description="Deadline of one whole generation.")
+    llm_retries: int = Field(2, ge=0, description="Retries on 429/5xx/connect errors of the LLM endpoint.")
 
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")

@@ -26,6 +26,7 @@ class Endpoints:
     processes: dict[str, int] = field(default_factory=dict)
     metrics: list[str] = field(default_factory=list)  # Prometheus endpoints of the API and each worker
     store: str | None = None  # the embedded store's query endpoint (the sink process owns the chDB directory)
+    serving: str | None = None  # `kefu serve`'s ready file: Ray address, Serve HTTP URL, apps (JSON)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -191,6 +191,8 @@ class EmbeddedPlatform:
         register_schemas(registry, self.settings.topic_prefix)
 
         env = {"KEFU_KAFKA_BOOTSTRAP": bootstrap, "KEFU_SCHEMA_REGISTRY_URL": registry}
+        serve_ready = run_dir / "serve.ready"  # slowest to start: spawned first, waited for last
+        serve = self._spawn_serving(serve_ready, env, host) if self.settings.serving else None
         api_key = None
         if self.settings.api_keys is None:
             api_key = ensure_dev_key(self.data_dir)
@@ -218,6 +220,9 @@ class EmbeddedPlatform:
             _wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
         _wait_until(store_ready.exists, "the ClickHouse sink", timeout, sink)
         store = read_endpoint(self.data_dir) if self.settings.embedded_store else None
+        if serve is not None:
+            print(f"waiting for model serving (the first start assembles models; see {serve.log_path})", flush=True)
+            _wait_until(serve_ready.exists, "model serving", self.settings.serve_ready_timeout_s, serve)
 
         endpoints = Endpoints(
             kafka=bootstrap,
@@ -232,6 +237,7 @@ class EmbeddedPlatform:
             + [f"http://{host}:{port}/metrics" for port in metrics_ports]
             + ([f"{store['url']}/metrics"] if store else []),
             store=store["url"] if store else None,
+            serving=str(serve_ready) if serve is not None else None,
         )
         write_state(self.settings, endpoints)
         return endpoints
@@ -278,6 +284,13 @@ class EmbeddedPlatform:
                 f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
             ) from None
         self._lock_file = lock_file
+
+    def _spawn_serving(self, ready: Path, env: dict[str, str], host: str) -> Child:
+        """`kefu serve` on one Serve HTTP port for its life, so clients survive its restarts; tells `env` where."""
+        port = self.settings.serve_http_port or free_port()
+        env["KEFU_SERVE_HTTP_URL"] = f"http://{host}:{port}"
+        argv = self._kefu("serve", "--ready-file", str(ready))
+        return self._spawn("serve", argv, {**env, "KEFU_SERVE_HTTP_PORT": str(port)}, essential=False)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str], essential: bool) -> Child:
         child_env = {**os.environ, "KEFU_DATA_DIR": str(self.data_dir), **env}

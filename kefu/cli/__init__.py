@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from kefu.cli import ab, events, models, platform, retrain, store
+from kefu.cli import ab, events, models, platform, retrain, serve, store
 from kefu.cli.bench import bench_app
 from kefu.cli.evaluate import eval_app
 from kefu.cli.predict import predict_app
@@ -29,6 +29,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(predict_app, name="predict")
 app.add_typer(eval_app, name="eval")
 store.register(app)
+serve.register(app)
 app.add_typer(bench_app, name="bench")
 
 

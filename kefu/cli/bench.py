@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -59,3 +59,24 @@ def bench_kpi(
     from streams.store.bench import bench_kpi as run
 
     print(json.dumps(run(events, repeat, dsn, exact), indent=1))
+
+
+@bench_app.command("serving")
+def bench_serving(
+    profile: Annotated[list[str] | None, typer.Option(help="Profiles to time: fast, quality (default both).")] = None,
+    prompt_tokens: Annotated[int, typer.Option(help="Prompt length for time to first token.")] = 300,
+    max_tokens: Annotated[int, typer.Option(help="Tokens generated per run.")] = 64,
+    requests: Annotated[int, typer.Option(help="Embed calls per throughput figure.")] = 200,
+    through_serve: Annotated[bool, typer.Option(help="Also start `kefu serve` and call it by handle and HTTP.")] = True,
+) -> None:
+    """Generation TTFT and tokens/s in-process; embed/rerank/generate through Ray Serve (handle and HTTP)."""
+    from kefu.settings import get_settings
+    from serving.benchmark import run_serving_bench
+    from serving.models import Profile
+
+    names = profile or ["fast", "quality"]
+    if unknown := set(names) - {"fast", "quality"}:
+        raise typer.BadParameter(f"unknown profile(s) {sorted(unknown)}; choose fast and/or quality")
+    profiles = [cast(Profile, p) for p in names]
+    report = run_serving_bench(get_settings(), profiles, prompt_tokens, max_tokens, requests, through_serve)
+    print(json.dumps(report, indent=1, ensure_ascii=False))

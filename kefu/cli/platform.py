@@ -43,6 +43,14 @@ def _http_ok(url: str | None) -> bool:
         return False
 
 
+def _serving_ok(ready_file: Path) -> bool:
+    """`kefu serve` announced itself and its Serve HTTP proxy answers its health route."""
+    from serving.deployments.runtime import ServeInfo
+
+    info = ServeInfo.read(ready_file)
+    return info is not None and info.http is not None and _http_ok(f"{info.http}/-/healthz")
+
+
 def _status() -> dict[str, Any]:
     settings = get_settings()
     try:
@@ -56,6 +64,7 @@ def _status() -> dict[str, Any]:
         "schema_registry": _http_ok(endpoints.schema_registry.rstrip("/") + "/subjects"),
         "http": _http_ok(f"{endpoints.http}/health") if endpoints.http else None,
         "store": _http_ok(f"{endpoints.store}/health") if endpoints.store else None,
+        "serving": _serving_ok(Path(endpoints.serving)) if endpoints.serving else None,
     }
     body.update(running=True, checks=checks, healthy=all(v for v in checks.values() if v is not None))
     return body
@@ -77,7 +86,7 @@ def status(
         print(body["error"], file=sys.stderr)
     else:
         print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
-        for key in ("kafka", "schema_registry", "http", "store", "api_key", "data_dir"):
+        for key in ("kafka", "schema_registry", "http", "store", "serving", "api_key", "data_dir"):
             if body.get(key):
                 ok = body["checks"].get(key)
                 mark = "" if ok is None else (" ok" if ok else " DOWN")

@@ -45,7 +45,7 @@ def start_platform(data_dir: Path, **env: str) -> Platform:
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu", "up"],
-        env={**os.environ, "KEFU_DATA_DIR": str(data_dir), **env},
+        env={**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_SERVING": "off", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

@@ -1,0 +1,80 @@
+"""GeneratorDeployment: a generation profile (local GGUF or an OpenAI-compatible endpoint) behind Ray Serve."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ray import serve
+from starlette.requests import Request
+from starlette.responses import JSONResponse, StreamingResponse
+
+from serving.deployments.bridge import iterate_in_thread
+from serving.deployments.factories import settings_from
+from serving.generation import build_generator
+from serving.models import Profile
+from serving.protocols import ChatMessage, Generator
+
+Messages = Sequence[ChatMessage | dict[str, str]]
+
+
+def to_messages(messages: Messages) -> list[ChatMessage]:
+    """ChatMessage objects (handles) or ``{"role", "content"}`` dicts (HTTP) -> ChatMessage."""
+    return [m if isinstance(m, ChatMessage) else ChatMessage(m["role"], m["content"]) for m in messages]  # type: ignore[arg-type]
+
+
+@serve.deployment(name="generator")
+class GeneratorDeployment:
+    """``generate`` returns the whole answer; ``stream`` yields text pieces (call with ``stream=True``)."""
+
+    def __init__(self, settings_dump: dict[str, Any], profile: Profile) -> None:
+        settings = settings_from(settings_dump)
+        self.profile = profile
+        self.max_tokens = settings.llm_max_tokens
+        self.generator: Generator = build_generator(settings, profile)
+        self.model_id = self.generator.model_id
+
+    async def generate(self, messages: Messages, max_tokens: int | None = None, temperature: float = 0.2) -> str:
+        return await asyncio.to_thread(
+            self.generator.generate,
+            to_messages(messages),
+            max_tokens=max_tokens or self.max_tokens,
+            temperature=temperature,
+        )
+
+    async def stream(
+        self, messages: Messages, max_tokens: int | None = None, temperature: float = 0.2
+    ) -> AsyncIterator[str]:
+        chat = to_messages(messages)
+        tokens = max_tokens or self.max_tokens
+        async for piece in iterate_in_thread(
+            lambda: self.generator.stream(chat, max_tokens=tokens, temperature=temperature)
+        ):
+            yield piece
+
+    def info(self) -> dict[str, str]:
+        return {"model_id": self.model_id, "profile": self.profile}
+
+    def check_health(self) -> None:
+        # only a local model can be broken inside this replica; an endpoint being down is per-request news
+        healthy = getattr(self.generator, "healthy", None)
+        if healthy is not None and not healthy():
+            raise RuntimeError(f"{self.model_id} failed its health check")
+
+    async def __call__(self, request: Request) -> StreamingResponse | JSONResponse:
+        """HTTP: ``{"messages": [...], "max_tokens", "temperature", "stream"}``; a stream is NDJSON ``{"delta"}``."""
+        body = await request.json()
+        messages = to_messages(body["messages"])
+        max_tokens = body.get("max_tokens")
+        temperature = float(body.get("temperature", 0.2))
+        if not body.get("stream"):
+            text = await self.generate(messages, max_tokens, temperature)
+            return JSONResponse({"model_id": self.model_id, "text": text})
+
+        async def lines() -> AsyncIterator[str]:
+            async for piece in self.stream(messages, max_tokens, temperature):
+                yield json.dumps({"delta": piece}, ensure_ascii=False) + "\n"
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")

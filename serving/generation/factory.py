@@ -1,0 +1,39 @@
+"""build_generator: the Generator a profile means under the current settings."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from kefu.settings import Settings
+from serving.models import MODELS, Profile, ensure_gguf
+from serving.protocols import Generator
+
+
+def build_generator(settings: Settings, profile: Profile | None = None, *, progress: TextIO | None = None) -> Generator:
+    """``quality``: the endpoint at KEFU_LLM_BASE_URL if set, else the local 1.5B GGUF; ``fast``: the local 0.5B.
+
+    The local models are assembled from their packages on first use (a progress bar goes to ``progress``).
+    """
+    profile = profile or settings.llm_profile
+    if profile == "quality" and settings.llm_base_url:
+        from serving.generation.openai_chat import OpenAIChatGenerator
+
+        return OpenAIChatGenerator(
+            settings.llm_base_url,
+            settings.llm_model,
+            api_key=settings.llm_api_key,
+            read_timeout_s=settings.llm_timeout_s,
+            retries=settings.llm_retries,
+        )
+    from serving.generation.llama import LlamaGenerator
+
+    model = MODELS[profile]
+    path = ensure_gguf(model, settings.model_cache_dir, progress=progress)
+    return LlamaGenerator(
+        path,
+        model.name,
+        n_ctx=settings.llm_context,
+        n_threads=settings.llm_threads,
+        n_batch=settings.llm_batch,
+        flash_attn=settings.llm_flash_attn,
+    )

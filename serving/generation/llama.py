@@ -1,0 +1,83 @@
+"""LlamaGenerator: a GGUF model run in-process by llama-cpp-python (the embedded default).
+
+llama.cpp's context is not thread-safe, so one lock serialises calls; a stream holds it until it is exhausted
+or closed. Consecutive prompts sharing a prefix (the system prompt) reuse llama.cpp's KV cache for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from serving.generation.chat_template import STOP, render_chatml
+from serving.protocols import ChatMessage
+
+# OpenMP threads that spin while idle steal the cores other replicas need (STACK.md); must precede the import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class LlamaGenerator:
+    """serving.protocols.Generator over a local GGUF file."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        model_id: str,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+        n_batch: int = 512,
+        flash_attn: bool = True,
+        seed: int = 0,
+    ) -> None:
+        from llama_cpp import Llama
+
+        threads = min(n_threads or available_cores(), available_cores())
+        self.model_id = model_id
+        self.n_ctx = n_ctx
+        self._lock = threading.Lock()
+        self._llama = Llama(
+            model_path=str(model_path),
+            n_ctx=n_ctx,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_batch=n_batch,
+            n_ubatch=n_batch,  # one physical batch per prompt chunk: prompt evaluation is the TTFT
+            flash_attn=flash_attn,  # measured: 300-token prompt of the 1.5B 4.6 s -> 2.5 s on 2 cores
+            seed=seed,
+            verbose=False,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def generate(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2) -> str:
+        return "".join(self.stream(messages, max_tokens=max_tokens, temperature=temperature))
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2
+    ) -> Iterator[str]:
+        prompt = render_chatml(messages)
+        with self._lock:
+            chunks = cast(
+                Iterator[Any],
+                self._llama.create_completion(
+                    prompt, max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
+                ),
+            )
+            for chunk in chunks:
+                text: str = chunk["choices"][0]["text"]
+                if text:
+                    yield text
+
+    def healthy(self) -> bool:
+        """Cheap liveness: the model answers a tokenisation (the lock is not taken while generating)."""
+        return len(self._llama.tokenize(b"ok", add_bos=False)) > 0

@@ -1,0 +1,65 @@
+"""The real 0.5B GGUF (fast profile) in-process: Chinese answers, streaming, serialised concurrent use."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from kefu.settings import Settings
+from serving.generation import LlamaGenerator, build_generator
+from serving.protocols import ChatMessage, Generator
+
+pytestmark = pytest.mark.slow
+CJK = re.compile(r"[\u4e00-\u9fff]")
+QUESTION = [
+    ChatMessage("system", "你是电商客服。用中文回答。"),
+    ChatMessage("user", "请用两三句话介绍一下退货流程。"),
+]
+
+
+@pytest.fixture(scope="module")
+def fast() -> Iterator[Generator]:
+    generator = build_generator(Settings(llm_base_url=None), "fast")
+    yield generator
+
+
+def test_fast_profile_is_the_local_half_billion_model(fast: Generator) -> None:
+    assert isinstance(fast, LlamaGenerator)
+    assert "0.5b" in fast.model_id
+
+
+def test_generate_answers_in_chinese(fast: Generator) -> None:
+    answer = fast.generate(QUESTION, max_tokens=48, temperature=0.0)
+    assert len(CJK.findall(answer)) >= 5, answer
+
+
+def test_stream_yields_pieces_that_form_the_same_answer(fast: Generator) -> None:
+    pieces = list(fast.stream(QUESTION, max_tokens=24, temperature=0.0))
+    assert len(pieces) > 3
+    assert "".join(pieces) == fast.generate(QUESTION, max_tokens=24, temperature=0.0)
+    assert not any("<|im_end|>" in p for p in pieces)
+
+
+def test_concurrent_streams_are_serialised_not_corrupted(fast: Generator) -> None:
+    expected = fast.generate(QUESTION, max_tokens=12, temperature=0.0)
+    results: list[str] = []
+
+    def ask() -> None:
+        results.append("".join(fast.stream(QUESTION, max_tokens=12, temperature=0.0)))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert results == [expected, expected]
+
+
+def test_abandoned_stream_releases_the_model(fast: Generator) -> None:
+    stream = fast.stream(QUESTION, max_tokens=64, temperature=0.0)
+    next(iter(stream))
+    stream.close()  # type: ignore[attr-defined]  # a consumer that went away
+    assert fast.generate(QUESTION, max_tokens=4, temperature=0.0)

@@ -1,0 +1,126 @@
+"""ModelClient's deadlines, counting and profile fallback, over an in-memory transport (pure logic)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kefu.settings import Settings
+from serving.client import ModelClient
+from serving.errors import ModelUnavailable
+from serving.protocols import ChatMessage, Passage, Vectors
+
+QUESTION = [ChatMessage("user", "退货运费谁出？")]
+
+
+class ScriptedTransport:
+    """Each generator app answers with its script: text pieces, a delay before them, or a failure."""
+
+    def __init__(self, scripts: dict[str, tuple[float, list[str] | ModelUnavailable]], gap_s: float = 0.0) -> None:
+        self.scripts = scripts
+        self.gap_s = gap_s
+        self.calls: list[str] = []
+        self.closed: list[str] = []
+
+    async def embed_queries(self, texts: list[str]) -> Vectors:
+        await asyncio.sleep(self.scripts.get("embedder", (0.0, []))[0])
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+    async def rerank(self, query: str, passages: Sequence[Passage]) -> list[float]:
+        return [0.5] * len(passages)
+
+    async def generate(
+        self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
+    ) -> str:
+        return "".join([piece async for piece in self.stream(app, messages, max_tokens, temperature)])
+
+    async def stream(
+        self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
+    ) -> AsyncIterator[str]:
+        self.calls.append(app)
+        delay, script = self.scripts[app]
+        try:
+            await asyncio.sleep(delay)
+            if isinstance(script, ModelUnavailable):
+                raise script
+            for n, piece in enumerate(script):
+                if n:
+                    await asyncio.sleep(self.gap_s)
+                yield piece
+        finally:
+            self.closed.append(app)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def client(transport: ScriptedTransport, **overrides: object) -> ModelClient:
+    values: dict[str, object] = {"data_dir": Path("/nonexistent"), "llm_profile": "quality", "llm_fallback": True}
+    values.update(overrides)
+    return ModelClient(Settings.model_validate(values), transport)
+
+
+async def test_quality_failure_falls_back_to_fast_and_is_counted() -> None:
+    transport = ScriptedTransport(
+        {"kefu-llm-quality": (0.0, ModelUnavailable("qwen-7b", "connect")), "kefu-llm-fast": (0.0, ["好的", "。"])}
+    )
+    models = client(transport)
+    assert await models.generate(QUESTION) == "好的。"
+    assert transport.calls == ["kefu-llm-quality", "kefu-llm-fast"]
+    assert models.fallbacks == 1
+    assert models.unavailable[("qwen-7b", "connect")] == 1
+
+
+async def test_without_fallback_the_failure_reaches_the_caller() -> None:
+    transport = ScriptedTransport({"kefu-llm-quality": (0.0, ModelUnavailable("qwen-7b", "http_503"))})
+    models = client(transport, llm_fallback=False)
+    with pytest.raises(ModelUnavailable, match="http_503"):
+        await models.generate(QUESTION)
+    assert transport.calls == ["kefu-llm-quality"]
+
+
+async def test_both_profiles_down_raises_the_last_failure() -> None:
+    transport = ScriptedTransport(
+        {
+            "kefu-llm-quality": (0.0, ModelUnavailable("q", "connect")),
+            "kefu-llm-fast": (0.0, ModelUnavailable("f", "replica_died")),
+        }
+    )
+    models = client(transport)
+    with pytest.raises(ModelUnavailable) as raised:
+        await models.generate(QUESTION)
+    assert raised.value.reason == "replica_died"
+    assert sum(models.unavailable.values()) == 2
+
+
+async def test_slow_first_token_times_out_then_fast_profile_streams() -> None:
+    transport = ScriptedTransport({"kefu-llm-quality": (5.0, ["late"]), "kefu-llm-fast": (0.0, ["快", "答"])})
+    models = client(transport, llm_first_token_timeout_s=0.1)
+    assert [piece async for piece in models.stream(QUESTION)] == ["快", "答"]
+    assert models.unavailable[("kefu-llm-quality", "timeout")] == 1
+    assert "kefu-llm-quality" in transport.closed  # the abandoned stream was closed, freeing its replica
+
+
+async def test_a_stream_that_stalls_after_its_first_piece_is_not_continued_by_another_model() -> None:
+    transport = ScriptedTransport(
+        {"kefu-llm-quality": (0.0, ["一", "二"]), "kefu-llm-fast": (0.0, ["never"])}, gap_s=5.0
+    )
+    models = client(transport, llm_first_token_timeout_s=0.1)
+    received = []
+    with pytest.raises(ModelUnavailable, match="timeout"):
+        async for piece in models.stream(QUESTION):
+            received.append(piece)
+    assert received == ["一"]
+    assert transport.calls == ["kefu-llm-quality"]
+
+
+async def test_embed_deadline_raises_model_unavailable() -> None:
+    transport = ScriptedTransport({"embedder": (5.0, [])})
+    models = client(transport, model_timeout_s=0.1)
+    with pytest.raises(ModelUnavailable) as raised:
+        await models.embed_queries(["hi"])
+    assert (raised.value.model, raised.value.reason) == ("kefu-embedder", "timeout")
