@@ -143,6 +143,10 @@ def bench_kpi(events: int, repeat: int = 3, dsn: str | None = None, exact: bool 
         started = time.perf_counter()
         refresh_rollup(client, plan.start_ms, plan.start_ms + plan.days * 86_400_000 + 3_600_000)
         result["rollup_refresh_s"] = round(time.perf_counter() - started, 2)
+        middle = plan.start_ms + plan.days * 86_400_000 // 2
+        started = time.perf_counter()
+        refresh_rollup(client, middle - 2 * 3_600_000, middle + 5_000)  # what the sink does every few seconds
+        result["rollup_refresh_sink_window_s"] = round(time.perf_counter() - started, 3)
         queries = dict(KPI_QUERIES)
         if exact:
             queries["daily_kpis_per_tenant_exact_view"] = KPI_QUERIES["daily_kpis_per_tenant"].replace(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, start_http_server
 
 from kefu.settings import Settings
 from schemas.catalog import schema
@@ -104,7 +104,9 @@ class SinkService:
         signal.signal(signal.SIGINT, self._stop)
         self.consumer.subscribe(list(self.table_of_topic), on_assign=self._on_assign, on_revoke=self._on_revoke)
         if self.settings.embedded_store:
-            self._serve_queries()
+            self._serve_queries()  # /metrics is served there too
+        elif self.settings.metrics_port:
+            start_http_server(self.settings.metrics_port)
         self.rollup.start()
         try:
             while self.running:
