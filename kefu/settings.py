@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     model_poll_s: float = Field(5.0, gt=0, description="How often workers look for a newly promoted model.")
 
     # --- KPIs and dashboards ---
+    kpi_agent_enabled: bool = Field(True, description="Run the online KPI agent in the workers.")
     kpi_window_s: int = Field(60, ge=1, description="Length of the online KPI tumbling windows (seconds).")
     kpi_allowed_lateness_s: float = Field(
         15.0, ge=0, description="How long a KPI window waits for out-of-order events after it ends (seconds)."

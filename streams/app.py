@@ -81,7 +81,8 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
             for record in outputs:
                 metrics.PRODUCED.labels(record.topic).inc()
 
-    app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]
+    if settings.kpi_agent_enabled:
+        app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]
     register_lag_monitor(app, positions)
     if settings.responder_enabled:
         from streams.responder.agent import register_responder_agent

@@ -158,6 +158,9 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
         "KEFU_TOPIC_PARTITIONS": str(stack.partitions),
         "KEFU_METRICS_PORT": "0",
         "KEFU_LOG_LEVEL": "WARNING",
+        # The enrichment chain only: the plain loop runs nothing else either.
+        "KEFU_RESPONDER_ENABLED": "false",
+        "KEFU_KPI_AGENT_ENABLED": "false",
     }
     child = Child(runner, RUNNERS[runner](str(ready)), env, run_dir / "runner.log", True)
     reader = OutputReader(stack, enriched_topic, enriched)
