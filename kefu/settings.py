@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(500, ge=1, description="Events a worker processes per batch.")
     worker_batch_ms: int = Field(20, ge=1, description="Longest a worker waits to fill a batch.")
     broker_session_timeout_s: float = Field(6.0, gt=0, description="Consumer session timeout (seconds).")
+    consumer_fetch_wait_ms: int = Field(
+        20, ge=1, description="Longest a consumer's fetch waits for data (Faust hard-codes 1500 ms otherwise)."
+    )
     producer_linger_ms: int = Field(10, ge=0, description="Producer linger: batches small sends.")
 
     http_host: str = Field("127.0.0.1", description="Interface the HTTP API binds.")

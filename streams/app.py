@@ -19,6 +19,7 @@ from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams import metrics, topics
 from streams.enricher import build_enrichment_pipeline, model_watchers
+from streams.faust_fetch import cap_fetch_wait
 from streams.inbound import InboundStage
 from streams.kpi_agent import register_kpi_agent
 from streams.observe import ConsumerPositions, register_lag_monitor
@@ -37,6 +38,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     """The Faust app with its agents, talking to ``bootstrap`` and ``registry_url``."""
     datadir = Path(settings.data_dir) / "faust" / f"worker-{worker_id}"
     datadir.parent.mkdir(parents=True, exist_ok=True)
+    cap_fetch_wait(settings.consumer_fetch_wait_ms)
     app = faust.App(
         "kefu",
         broker=f"kafka://{bootstrap}",

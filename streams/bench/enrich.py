@@ -79,7 +79,12 @@ class OutputReader:
         self.arrivals: dict[str, tuple[float, int]] = {}  # event_id -> (arrival wall ms, event ts ms)
         self.duplicates = 0
         self.consumer = Consumer(
-            {"bootstrap.servers": stack.bootstrap, "group.id": f"bench-reader-{topic}", "enable.auto.commit": False}
+            {
+                "bootstrap.servers": stack.bootstrap,
+                "group.id": f"bench-reader-{topic}",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 10,
+            }
         )
         self.consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(stack.partitions)])
 

@@ -49,6 +49,7 @@ def run(settings: Settings, ready_file: str | None = None) -> None:
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
             "session.timeout.ms": int(settings.broker_session_timeout_s * 1000),
+            "fetch.wait.max.ms": settings.consumer_fetch_wait_ms,
         }
     )
     stopping = False

@@ -90,6 +90,7 @@ class SinkService:
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "session.timeout.ms": int(settings.broker_session_timeout_s * 1000),
+                "fetch.wait.max.ms": settings.consumer_fetch_wait_ms,
                 "heartbeat.interval.ms": max(int(settings.broker_session_timeout_s * 1000 / 6), 500),
             }
         )
