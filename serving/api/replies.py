@@ -56,7 +56,12 @@ class ReplyWaiter:
 
     def _run(self) -> None:
         consumer = Consumer(
-            {"bootstrap.servers": self._bootstrap, "group.id": "kefu-api-replies", "enable.auto.commit": False}
+            {
+                "bootstrap.servers": self._bootstrap,
+                "group.id": "kefu-api-replies",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 20,  # a customer is waiting for this reply
+            }
         )
         try:
             metadata = consumer.list_topics(self._topic, timeout=10)
