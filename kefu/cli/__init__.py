@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from kefu.cli import events, platform
+from kefu.cli import bench, evaluate, events, kb, platform
 from kefu.settings import get_settings
 
 app = typer.Typer(
@@ -18,6 +18,9 @@ app = typer.Typer(
 )
 platform.register(app)
 events.register(app)
+kb.register(app)
+app.add_typer(evaluate.eval_app, name="eval")
+app.add_typer(bench.bench_app, name="bench")
 
 
 def main() -> None:
