@@ -117,8 +117,8 @@ def bench_retrieval(
     *,
     chunks: int = 20_000,
     queries: int = 100,
-    candidates: int = 30,
-    rerank_top: int = 20,
+    candidates: int = 50,
+    rerank_top: int = 50,
     work_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Build a ``chunks``-chunk KB in a temporary milvus-lite and time each stage over ``queries`` queries."""

@@ -86,7 +86,7 @@ def ranking_metrics(rankings: Sequence[Sequence[str]], relevant: Sequence[frozen
 
 def build_pairs_kb(kb: KnowledgeBase, sentences: Sequence[str], tenant: str = TENANT) -> None:
     digest = hashlib.sha256("\n".join(sentences).encode("utf-8")).hexdigest()
-    kb.upsert_chunks(tenant, "pairs", "text", digest, [ChunkDraft("", s) for s in sentences])
+    kb.upsert_chunks(tenant, "pairs", "text", digest, [ChunkDraft("", s, question=s) for s in sentences])
     kb.flush()
 
 
@@ -110,8 +110,8 @@ def evaluate_pairs(
     embedder: Embedder,
     reranker: Reranker | None,
     *,
-    candidates: int = 30,
-    rerank_top: int = 20,
+    candidates: int = 50,
+    rerank_top: int = 50,
     work_dir: Path | None = None,
 ) -> dict[str, dict[str, float | int]]:
     """Build a fresh knowledge base from ``pairs`` (milvus-lite in a temporary directory) and measure it."""

@@ -75,8 +75,8 @@ class Settings(BaseSettings):
         "cohere", description="Rerank request body: `cohere` (Cohere/Jina/Infinity/vLLM) or `tei`."
     )
     rerank_timeout_s: float = Field(5.0, gt=0, description="Timeout of one rerank request (seconds).")
-    retrieval_candidates: int = Field(30, ge=1, description="Candidates each of dense and BM25 search return.")
-    retrieval_rerank_top: int = Field(20, ge=1, description="Fused candidates the reranker scores.")
+    retrieval_candidates: int = Field(50, ge=1, description="Candidates each of dense and BM25 search return.")
+    retrieval_rerank_top: int = Field(50, ge=1, description="Fused candidates the reranker scores.")
     retrieval_top_k: int = Field(5, ge=1, description="Passages retrieval returns by default.")
     retrieval_rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
 

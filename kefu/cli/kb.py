@@ -6,11 +6,14 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from kefu.settings import get_settings
+
+if TYPE_CHECKING:
+    from serving.knowledge.store import KnowledgeBase
 
 kb_app = typer.Typer(
     help="The knowledge base (Milvus): ingest documents, list, delete and search them.", no_args_is_help=True
@@ -23,7 +26,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(kb_app, name="kb")
 
 
-def _open(embedder_needed: bool = True):  # type: ignore[no-untyped-def]
+def _open() -> KnowledgeBase:
     from serving.embedding.factory import build_embedder
     from serving.knowledge.store import KnowledgeBaseError
     from serving.retrieval.factory import open_knowledge_base

@@ -24,7 +24,7 @@ class ChunkDraft:
     """The document title and heading path, e.g. ``退货 > 运费``."""
     text: str
     question: str | None = None
-    """For FAQ chunks, the question alone."""
+    """For FAQ chunks, the question alone: it is what the chunk's vector is made of (see ``embed_drafts``)."""
 
     @property
     def indexed_text(self) -> str:

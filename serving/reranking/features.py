@@ -2,8 +2,9 @@
 
 Dense features come from the candidate's retrieval metadata (``dense_score``, ``bm25_score``, ranks: see
 ``serving.retrieval.fusion``), lexical ones are computed here from characters and jieba words; list features
-compare a candidate with the best of its list. ``mismatch`` hashes the words that only one side has, so a
-linear model learns which differences change the meaning (花呗 vs 借呗) and which do not (怎么 vs 如何).
+compare a candidate with the best of its list. ``word_features`` hashes the words both sides share, the words
+only one side has and the pairs of those, so a linear model learns which differences change the meaning
+(花呗 vs 借呗), which do not (怎么 vs 如何) and which words translate (还款 ~ 还钱).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +41,7 @@ DENSE_NAMES = (
     "number_mismatch",
     "bias",
 )
-HASH_BUCKETS = 2048
+HASH_BUCKETS = 1 << 15
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SPACE = re.compile(r"\s+")
 
@@ -135,12 +137,24 @@ def _bucket(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) % HASH_BUCKETS
 
 
-def mismatch_features(query: str, passages: Sequence[Passage]) -> npt.NDArray[np.float32]:
-    """``(len(passages), HASH_BUCKETS)``: 1 in the bucket of each word that only one side of the pair has."""
-    out = np.zeros((len(passages), HASH_BUCKETS), dtype=np.float32)
+def word_buckets(query: str, passages: Sequence[Passage]) -> list[list[int]]:
+    """Per passage, the hash buckets of shared words, one-sided words and one-sided word pairs (no repeats)."""
     qw = set(words(query))
-    for row, passage in enumerate(passages):
+    out = []
+    for passage in passages:
         pw = set(words(passage.text))
-        for token in qw ^ pw:
-            out[row, _bucket(token)] = 1.0
+        only_q, only_p = qw - pw, pw - qw
+        tokens = [f"m:{w}" for w in qw & pw] + [f"d:{w}" for w in only_q | only_p]
+        tokens += [f"x:{min(a, b)}|{max(a, b)}" for a in only_q for b in only_p]
+        out.append(sorted({_bucket(t) for t in tokens}))
     return out
+
+
+def word_matrix(buckets: Sequence[Sequence[int]]) -> Any:
+    """The buckets as a ``scipy.sparse`` 0/1 matrix with ``HASH_BUCKETS`` columns (for training)."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.cumsum([0, *(len(b) for b in buckets)])
+    indices = np.fromiter((i for b in buckets for i in b), dtype=np.int64, count=int(indptr[-1]))
+    data = np.ones(len(indices), dtype=np.float32)
+    return csr_matrix((data, indices, indptr), shape=(len(buckets), HASH_BUCKETS))

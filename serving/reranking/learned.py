@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from serving.protocols import Embedder, Passage
-from serving.reranking.features import DENSE_NAMES, HASH_BUCKETS, dense_features, mismatch_features
+from serving.reranking.features import DENSE_NAMES, HASH_BUCKETS, dense_features, word_buckets
 from serving.retrieval.calibration import Calibrator
 
 FloatArray = npt.NDArray[np.float32]
@@ -26,7 +26,7 @@ FloatArray = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class LinearModel:
-    """``sigmoid(((x - mean) / scale) . weights + hashed . hash_weights + intercept)``."""
+    """``sigmoid(((x - mean) / scale) . weights + sum(hash_weights[hashed buckets]) + intercept)``."""
 
     model_id: str
     weights: FloatArray
@@ -35,17 +35,20 @@ class LinearModel:
     intercept: float
     hash_weights: FloatArray | None = None
 
-    def predict(self, dense: FloatArray, hashed: FloatArray | None) -> FloatArray:
+    def predict(self, dense: FloatArray, buckets: Sequence[Sequence[int]] | None) -> FloatArray:
         logits = ((dense - self.mean) / self.scale) @ self.weights + self.intercept
-        if self.hash_weights is not None and hashed is not None:
-            logits = logits + hashed @ self.hash_weights
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        if self.hash_weights is not None and buckets is not None:
+            hash_weights = self.hash_weights
+            logits = logits + np.asarray([hash_weights[list(b)].sum() for b in buckets], dtype=np.float32)
+        probabilities: FloatArray = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        return probabilities
 
     def to_json(self) -> dict[str, Any]:
         hashed = None
         if self.hash_weights is not None:
-            nonzero = np.flatnonzero(self.hash_weights)
-            hashed = {str(int(i)): round(float(self.hash_weights[i]), 6) for i in nonzero}
+            # Buckets whose weight rounds away change no ranking; dropping them halves the file.
+            kept = np.flatnonzero(np.abs(self.hash_weights) >= 5e-4)
+            hashed = {str(int(i)): round(float(self.hash_weights[i]), 4) for i in kept}
         return {
             "model_id": self.model_id,
             "features": list(DENSE_NAMES),
@@ -98,7 +101,7 @@ class LearnedReranker:
         if not passages:
             return []
         passages = self._with_dense_scores(query, passages)
-        hashed = mismatch_features(query, passages) if self.model.hash_weights is not None else None
+        hashed = word_buckets(query, passages) if self.model.hash_weights is not None else None
         return [float(s) for s in self.model.predict(dense_features(query, passages), hashed)]
 
     def _with_dense_scores(self, query: str, passages: Sequence[Passage]) -> Sequence[Passage]:

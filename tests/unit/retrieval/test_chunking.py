@@ -9,7 +9,9 @@ def _markdown(body: str) -> Document:
 
 
 def test_every_faq_pair_is_one_chunk_with_question_and_answer() -> None:
-    doc = Document("faq.jsonl", "faq", "faq", faq=(FaqPair("运费谁出？", "买家承担。", "returns"), FaqPair("多久退款？", "三天。")))
+    doc = Document(
+        "faq.jsonl", "faq", "faq", faq=(FaqPair("运费谁出？", "买家承担。", "returns"), FaqPair("多久退款？", "三天。"))
+    )
     chunks = chunk_document(doc)
     assert [(c.title, c.question, c.text) for c in chunks] == [
         ("returns", "运费谁出？", "问：运费谁出？\n答：买家承担。"),
@@ -19,7 +21,9 @@ def test_every_faq_pair_is_one_chunk_with_question_and_answer() -> None:
 
 
 def test_sections_carry_their_heading_path() -> None:
-    chunks = chunk_document(_markdown("# 退货\n\n总则。\n\n## 运费\n\n买家承担。\n\n### 例外\n\n质量问题除外。\n\n## 时限\n\n七天。\n"))
+    chunks = chunk_document(
+        _markdown("# 退货\n\n总则。\n\n## 运费\n\n买家承担。\n\n### 例外\n\n质量问题除外。\n\n## 时限\n\n七天。\n")
+    )
     assert [(c.title, c.text) for c in chunks] == [
         ("退货", "总则。"),
         ("退货 > 运费", "买家承担。"),

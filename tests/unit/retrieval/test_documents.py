@@ -45,7 +45,12 @@ def test_html_keeps_headings_and_drops_scripts_and_navigation() -> None:
 
 
 def test_faq_jsonl_and_csv_keep_each_question_with_its_answer() -> None:
-    jsonl = parse_document('{"question": "运费谁出？", "answer": "买家。", "category": "returns"}\n'.encode(), "faq", "f.jsonl", suffix=".jsonl")
+    jsonl = parse_document(
+        '{"question": "运费谁出？", "answer": "买家。", "category": "returns"}\n'.encode(),
+        "faq",
+        "f.jsonl",
+        suffix=".jsonl",
+    )
     csv = parse_document("问题,答案\n能开发票吗？,能。\n".encode(), "faq", "f.csv", suffix=".csv")
     assert [(p.question, p.answer, p.category) for p in jsonl.faq] == [("运费谁出？", "买家。", "returns")]
     assert [(p.question, p.answer) for p in csv.faq] == [("能开发票吗？", "能。")]

@@ -45,7 +45,9 @@ def test_openai_embedder_batches_prefixes_orders_and_normalises() -> None:
         (httpx.Response(200, json={"data": []}), "returned 0 vectors for 1 texts"),
     ],
 )
-def test_openai_embedder_failures_raise_embedder_error_naming_the_endpoint(response: httpx.Response, message: str) -> None:
+def test_openai_embedder_failures_raise_embedder_error_naming_the_endpoint(
+    response: httpx.Response, message: str
+) -> None:
     embedder = OpenAIEmbedder("http://e/v1", "m", dim=3, transport=httpx.MockTransport(lambda _: response))
     with pytest.raises(EmbedderError, match=message) as caught:
         embedder.embed_passages(["x"])
@@ -57,11 +59,15 @@ def test_openai_embedder_timeout_is_an_embedder_error() -> None:
         raise httpx.ReadTimeout("slow", request=request)
 
     with pytest.raises(EmbedderError, match="timed out"):
-        OpenAIEmbedder("http://e/v1", "m", dim=3, timeout_s=0.5, transport=httpx.MockTransport(slow)).embed_queries(["x"])
+        OpenAIEmbedder("http://e/v1", "m", dim=3, timeout_s=0.5, transport=httpx.MockTransport(slow)).embed_queries(
+            ["x"]
+        )
 
 
 def test_build_embedder_uses_the_endpoint_only_when_a_base_url_is_set() -> None:
-    remote = build_embedder(Settings(embeddings_base_url="http://e/v1", embeddings_model="BAAI/bge-m3", embeddings_dim=1024))
+    remote = build_embedder(
+        Settings(embeddings_base_url="http://e/v1", embeddings_model="BAAI/bge-m3", embeddings_dim=1024)
+    )
     assert isinstance(remote, OpenAIEmbedder) and remote.model_id == "BAAI/bge-m3" and remote.query_prefix == ""
     local = build_embedder(Settings(embeddings_base_url=""))  # docker-compose passes an empty value
     assert isinstance(local, E5Embedder) and isinstance(local, Embedder)
@@ -75,7 +81,16 @@ def test_http_reranker_reads_cohere_style_results_by_index() -> None:
 
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(json.loads(request.content))
-        return httpx.Response(200, json={"results": [{"index": 2, "relevance_score": 0.1}, {"index": 0, "relevance_score": 0.9}, {"index": 1, "relevance_score": 0.4}]})
+        return httpx.Response(
+            200,
+            json={
+                "results": [
+                    {"index": 2, "relevance_score": 0.1},
+                    {"index": 0, "relevance_score": 0.9},
+                    {"index": 1, "relevance_score": 0.4},
+                ]
+            },
+        )
 
     reranker = HttpReranker("http://r/v1", "bge", transport=httpx.MockTransport(handle))
     assert reranker.score("运费", PASSAGES) == [0.9, 0.4, 0.1]
@@ -85,14 +100,18 @@ def test_http_reranker_reads_cohere_style_results_by_index() -> None:
 def test_http_reranker_tei_style_turns_raw_logits_into_probabilities() -> None:
     def handle(request: httpx.Request) -> httpx.Response:
         assert json.loads(request.content)["texts"] == ["退货运费", "发票", "保修"]
-        return httpx.Response(200, json=[{"index": 0, "score": 3.0}, {"index": 1, "score": -2.0}, {"index": 2, "score": 0.0}])
+        return httpx.Response(
+            200, json=[{"index": 0, "score": 3.0}, {"index": 1, "score": -2.0}, {"index": 2, "score": 0.0}]
+        )
 
     scores = HttpReranker("http://r", "bge", style="tei", transport=httpx.MockTransport(handle)).score("运费", PASSAGES)
     assert scores[0] > 0.95 and scores[1] < 0.2 and scores[2] == 0.5
 
 
 def test_http_reranker_missing_scores_are_an_error() -> None:
-    transport = httpx.MockTransport(lambda _: httpx.Response(200, json={"results": [{"index": 0, "relevance_score": 0.5}]}))
+    transport = httpx.MockTransport(
+        lambda _: httpx.Response(200, json={"results": [{"index": 0, "relevance_score": 0.5}]})
+    )
     with pytest.raises(RerankerError, match="scored 1 of 3"):
         HttpReranker("http://r", "bge", transport=transport).score("q", PASSAGES)
 
