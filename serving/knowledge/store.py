@@ -9,6 +9,7 @@ The same code talks to milvus-lite (a ``.db`` path, or ``milvus-lite server``) a
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,6 +95,10 @@ class KnowledgeBase:
     def __init__(self, uri: str, embedder: Embedder, *, collection: str = "kefu_kb", token: str | None = None) -> None:
         from pymilvus import MilvusClient
 
+        if uri.endswith(".db"):
+            # milvus-lite serves a .db path from a gRPC server inside this process; it lacks AllocTimestamp,
+            # which pymilvus asks for after writes and does without, but grpc logs each refusal as an ERROR.
+            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         self.uri = uri
         self.embedder = embedder
         self.collection = collection

@@ -53,7 +53,8 @@ def test_kb_ingest_reports_a_bad_file_and_still_ingests_the_rest(kefu: CliRunner
     bad.write_text('{"question": "only a question"}\n', encoding="utf-8")
     result = kefu.invoke(app, ["kb", "ingest", str(bad), str(FIXTURES / "globex" / "faq.csv"), "--tenant", "g"])
     assert result.exit_code == 1
-    assert "bad.jsonl" in result.output and json.loads(result.output.strip().splitlines()[-1])["added"] == 1
+    summary = next(line for line in result.output.splitlines() if line.startswith("{"))
+    assert "bad.jsonl" in result.output and json.loads(summary)["added"] == 1
 
 
 def test_eval_retrieval_prints_each_stages_metrics(kefu: CliRunner, tmp_path: Path) -> None:

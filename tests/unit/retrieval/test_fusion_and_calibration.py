@@ -32,7 +32,7 @@ def test_isotonic_curve_is_monotone_and_clipped() -> None:
     curve = Curve.fit(scores, relevant)
     values = [curve(x) for x in np.linspace(-1, 2, 50)]
     assert values == sorted(values)
-    assert 0.0 <= values[0] and values[-1] <= 1.0
+    assert values[0] >= 0.0 and values[-1] <= 1.0
     assert abs(curve(0.8) - 0.8) < 0.1
 
 
