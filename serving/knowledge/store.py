@@ -99,6 +99,7 @@ class KnowledgeBase:
             # milvus-lite serves a .db path from a gRPC server inside this process; it lacks AllocTimestamp,
             # which pymilvus asks for after writes and does without, but grpc logs each refusal as an ERROR.
             logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+        logging.getLogger("jieba").setLevel(logging.WARNING)  # the BM25 analyzer's dictionary load is DEBUG chatter
         self.uri = uri
         self.embedder = embedder
         self.collection = collection

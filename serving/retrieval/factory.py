@@ -29,14 +29,14 @@ def build_retriever(
     embedder = embedder or build_embedder(settings)
     if mode == "rerank" and reranker is None:
         reranker = build_reranker(settings, embedder)
-    calibrator = Calibrator.identity()
-    if reranker is not None:
-        from serving.reranking.learned import LearnedReranker
+    from serving.reranking.learned import LearnedReranker
 
-        if isinstance(reranker, LearnedReranker):
-            calibrator = reranker.calibrator.for_reranker(reranker.model_id)
-        else:
-            calibrator = default_calibrator().for_reranker(reranker.model_id)
+    if isinstance(reranker, LearnedReranker):
+        calibrator = reranker.calibrator
+    else:
+        calibrator = default_calibrator()
+        if reranker is not None:
+            calibrator = calibrator.for_reranker(reranker.model_id)
     return Retriever(
         kb or open_knowledge_base(settings, embedder),
         embedder,

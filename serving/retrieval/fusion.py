@@ -23,7 +23,8 @@ def fuse(
 ) -> list[Passage]:
     """Union of both lists, ordered by ``sum 1 / (rrf_k + rank)``; ``score`` is that sum.
 
-    Metadata gains ``dense_score`` (cosine; computed from the hit's vector when only BM25 found it),
+    Metadata gains ``dense_score`` (cosine; for a chunk only BM25 found, computed from its vector when the hit
+    carries one, else the lowest cosine of the dense list: not in the dense top-N means no higher than that),
     ``bm25_score`` (0 when only dense search found it), ``dense_rank`` / ``bm25_rank`` (1-based; 0 = absent)
     and ``fused_rank``.
     """
@@ -41,10 +42,11 @@ def fuse(
             entry[f"{name}_rank"] = rank
             entry["fused"] += 1.0 / (rrf_k + rank)
     query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    floor = min((hit.passage.score for hit in dense), default=0.0)
     for key, entry in entries.items():
         if "dense_score" not in entry:
             vector = vectors.get(key)
-            entry["dense_score"] = float(np.dot(query, vector)) if vector is not None else 0.0
+            entry["dense_score"] = float(np.dot(query, vector)) if vector is not None else floor
     order = sorted(entries, key=lambda key: (-entries[key]["fused"], key))
     fused: list[Passage] = []
     for rank, key in enumerate(order, start=1):

@@ -77,3 +77,14 @@ def test_eval_retrieval_prints_each_stages_metrics(kefu: CliRunner, tmp_path: Pa
         assert report[stage]["queries"] == 4
         assert report[stage]["recall_at_5"] == 1.0  # five sentences: every relevant one is in the top 5
         assert 0 < report[stage]["mrr"] <= 1
+
+
+SAMPLE = Path(__file__).parents[2] / "serving" / "knowledge" / "sample_kb"
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="the sample knowledge base is written on another branch")
+def test_kb_ingest_sample_answers_a_returns_question_from_the_sample(kefu: CliRunner) -> None:
+    assert kefu.invoke(app, ["kb", "ingest", "--sample", "--tenant", "demo"]).exit_code == 0
+    found = kefu.invoke(app, ["kb", "search", "退货的运费谁来出", "--tenant", "demo", "--json"])
+    top = json.loads(found.output)["passages"][0]
+    assert "运费" in top["text"] and top["source"] in {"faq.jsonl", "returns.md"}

@@ -97,3 +97,14 @@ def test_a_collection_refuses_an_embedder_it_was_not_built_with(kb: KnowledgeBas
 
     with pytest.raises(KnowledgeBaseError, match="embedded with intfloat/multilingual-e5-small"):
         KnowledgeBase(str(tmp_path / "kb.db"), Other(), collection="test")
+
+
+def test_rewrite_hook_runs_before_search_and_modes_rank_from_the_same_searches(kb: KnowledgeBase) -> None:
+    ingest_paths(kb, "acme", [FIXTURES / "acme"])
+    rewritten = Retriever(kb, kb.embedder, None, rewrite=lambda q: q.replace("那个", "发票"))
+    result = rewritten.retrieve("那个怎么开", "acme", k=2)
+    assert result.query == "发票怎么开" and result.mode == "fusion"
+    assert "发票" in result[0].text
+    dense = Retriever(kb, kb.embedder, None, mode="dense").retrieve("发票怎么开", "acme", k=2)
+    assert dense.mode == "dense" and dense[0].metadata["bm25_rank"] == "0"
+    assert Retriever(kb, kb.embedder).retrieve("   ", "acme").passages == []

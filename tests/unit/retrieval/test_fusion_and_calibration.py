@@ -25,6 +25,11 @@ def test_rrf_ranks_a_chunk_found_by_both_searches_first_and_keeps_each_lists_sco
     assert c.metadata["dense_score"] == "1.000000"  # only BM25 found it: cosine computed from its vector
 
 
+def test_a_chunk_only_bm25_found_without_a_vector_gets_the_dense_lists_lowest_cosine() -> None:
+    fused = fuse([_hit("a", 0.9), _hit("b", 0.7)], [_hit("c", 3.0)], np.asarray([1.0, 0.0], dtype=np.float32))
+    assert {p.chunk_id: p.metadata["dense_score"] for p in fused}["c"] == "0.700000"
+
+
 def test_isotonic_curve_is_monotone_and_clipped() -> None:
     rng = np.random.default_rng(0)
     scores = rng.uniform(0, 1, 2000)
