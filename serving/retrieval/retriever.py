@@ -126,4 +126,6 @@ class Retriever:
         top = passages[0]
         if self.mode == "rerank":
             return self.calibrator.calibrate("rerank", top.score)
+        if self.mode == "dense":
+            return self.calibrator.calibrate("dense", top.score)  # dense hits score by cosine
         return self.calibrator.calibrate("dense", float(top.metadata.get("dense_score", 0.0)))

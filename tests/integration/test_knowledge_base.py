@@ -105,6 +105,9 @@ def test_rewrite_hook_runs_before_search_and_modes_rank_from_the_same_searches(k
     result = rewritten.retrieve("那个怎么开", "acme", k=2)
     assert result.query == "发票怎么开" and result.mode == "fusion"
     assert "发票" in result[0].text
+    fused = Retriever(kb, kb.embedder, None).retrieve("发票怎么开", "acme", k=2)
     dense = Retriever(kb, kb.embedder, None, mode="dense").retrieve("发票怎么开", "acme", k=2)
-    assert dense.mode == "dense" and dense[0].metadata["bm25_rank"] == "0"
+    assert dense.mode == "dense" and "bm25_rank" not in dense[0].metadata and 0.5 < dense[0].score <= 1.0
+    assert dense[0].chunk_id == fused[0].chunk_id
+    assert dense.confidence == pytest.approx(fused.confidence, abs=1e-5)  # same top chunk, same cosine
     assert Retriever(kb, kb.embedder).retrieve("   ", "acme").passages == []
