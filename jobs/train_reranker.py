@@ -1,6 +1,6 @@
 """Train Kefu's learned reranker on question pairs in AFQMC format and write its JSON model.
 
-    python -m jobs.train_reranker --pairs ../shared/data/afqmc/train.jsonl --out serving/reranking/model/reranker.json
+    python -m jobs.train_reranker --pairs ../shared/data/afqmc/train.jsonl --out serving/rerank/model/reranker.json
 
 The pairs are shuffled (seeded) into groups shaped like the evaluation (a knowledge base of each group's
 ``sentence1``, queried with its positive ``sentence2``); the hybrid search's candidates of every query become
@@ -24,8 +24,8 @@ import numpy.typing as npt
 from jobs.eval_retrieval import build_pairs_kb, ranking_metrics, read_pairs
 from serving.knowledge.store import KnowledgeBase
 from serving.protocols import Embedder
-from serving.reranking.features import DENSE_NAMES, dense_features, word_buckets, word_matrix
-from serving.reranking.learned import LinearModel
+from serving.rerank.features import DENSE_NAMES, dense_features, word_buckets, word_matrix
+from serving.rerank.learned import LinearModel
 from serving.retrieval.calibration import Calibrator, Curve
 from serving.retrieval.retriever import Retriever
 
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         "training": {
             "data": f"{args.pairs.name} (AFQMC format), {len(lines)} pairs, {args.groups} groups, seed {args.seed}",
             "licence": "AFQMC (CLUE benchmark) states no licence and is published for research and evaluation",
-            "command": "python -m jobs.train_reranker --pairs PAIRS --out serving/reranking/model/reranker.json",
+            "command": "python -m jobs.train_reranker --pairs PAIRS --out serving/rerank/model/reranker.json",
             "hashed": hashed,
             "C": c,
             "held_out": metrics,

@@ -20,7 +20,7 @@ def retrieval(
     """Embed, search (dense, BM25, hybrid) and rerank latency p50/p95 and rates, as JSON."""
     from jobs.bench_retrieval import bench_retrieval
     from serving.embedding.factory import build_embedder
-    from serving.reranking.factory import build_reranker
+    from serving.rerank.factory import build_reranker
 
     settings = get_settings()
     embedder = build_embedder(settings)

@@ -24,7 +24,7 @@ def retrieval(
     from jobs.eval_retrieval import evaluate_pairs, load_pairs
     from serving.embedding.factory import build_embedder
     from serving.protocols import Embedder
-    from serving.reranking.factory import build_reranker
+    from serving.rerank.factory import build_reranker
 
     settings = get_settings()
     embedder: Embedder = build_embedder(settings)

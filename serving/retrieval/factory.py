@@ -24,12 +24,12 @@ def build_retriever(
 ) -> Retriever:
     """A ``Retriever`` over the configured KB; pass ``embedder`` / ``reranker`` (e.g. Ray Serve handles) to share."""
     from serving.embedding.factory import build_embedder
-    from serving.reranking.factory import build_reranker
+    from serving.rerank.factory import build_reranker
 
     embedder = embedder or build_embedder(settings)
     if mode == "rerank" and reranker is None:
         reranker = build_reranker(settings, embedder)
-    from serving.reranking.learned import LearnedReranker
+    from serving.rerank.learned import LearnedReranker
 
     if isinstance(reranker, LearnedReranker):
         calibrator = reranker.calibrator
@@ -53,6 +53,6 @@ def default_calibrator() -> Calibrator:
     """The calibration shipped with the learned reranker (its ``dense`` curve holds for any reranker)."""
     import json
 
-    from serving.reranking.learned import default_model_path
+    from serving.rerank.learned import default_model_path
 
     return Calibrator.from_json(json.loads(default_model_path().read_text(encoding="utf-8")).get("calibration", {}))

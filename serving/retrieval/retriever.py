@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -87,6 +88,10 @@ class Retriever:
         ranked = {"dense": stages.dense, "fusion": stages.fused, "rerank": stages.reranked or []}[self.mode]
         passages = ranked[:k]
         return RetrievalResult(passages, self._confidence(passages), searched, self.mode)
+
+    async def aretrieve(self, query: str, tenant: str, k: int = 5) -> RetrievalResult:
+        """``retrieve`` off the event loop: the responder's ``Retrieve`` callable (search and rerank block)."""
+        return await asyncio.to_thread(self.retrieve, query, tenant, k)
 
     def stages(
         self, query: str, tenant: str, *, vector: Vectors | None = None, rerank: bool = True, sparse: bool = True

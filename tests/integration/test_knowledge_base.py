@@ -11,7 +11,7 @@ import pytest
 from jobs.kb_ingest import ingest_paths
 from serving.embedding import E5Embedder
 from serving.knowledge import KnowledgeBase, KnowledgeBaseError
-from serving.reranking import LearnedReranker
+from serving.rerank import LearnedReranker
 from serving.retrieval import Retriever
 
 FIXTURES = Path(__file__).parent / "kb_fixtures"
@@ -111,3 +111,11 @@ def test_rewrite_hook_runs_before_search_and_modes_rank_from_the_same_searches(k
     assert dense[0].chunk_id == fused[0].chunk_id
     assert dense.confidence == pytest.approx(fused.confidence, abs=1e-5)  # same top chunk, same cosine
     assert Retriever(kb, kb.embedder).retrieve("   ", "acme").passages == []
+
+
+async def test_aretrieve_gives_the_responder_the_same_result_off_the_event_loop(kb: KnowledgeBase) -> None:
+    ingest_paths(kb, "acme", [FIXTURES / "acme"])
+    retriever = _retriever(kb)
+    found = await retriever.aretrieve("快递多久能到", "acme", 3)
+    assert [p.chunk_id for p in found.passages] == [p.chunk_id for p in retriever.retrieve("快递多久能到", "acme", 3)]
+    assert "次日达" in found.passages[0].text and 0.0 <= found.confidence <= 1.0

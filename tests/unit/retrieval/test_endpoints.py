@@ -11,7 +11,7 @@ import pytest
 from kefu.settings import Settings
 from serving.embedding import E5Embedder, EmbedderError, OpenAIEmbedder, build_embedder
 from serving.protocols import Embedder, Passage, Reranker
-from serving.reranking import HttpReranker, LearnedReranker, RerankerError, build_reranker
+from serving.rerank import HttpReranker, LearnedReranker, RerankerError, build_reranker
 
 
 def _embeddings_endpoint(seen: list[dict[str, object]]) -> httpx.MockTransport:

@@ -7,9 +7,9 @@ import json
 import numpy as np
 
 from serving.protocols import Passage
-from serving.reranking import LearnedReranker
-from serving.reranking.features import DENSE_NAMES, HASH_BUCKETS, dense_features, word_buckets, words
-from serving.reranking.learned import LinearModel, default_model_path
+from serving.rerank import LearnedReranker
+from serving.rerank.features import DENSE_NAMES, HASH_BUCKETS, dense_features, word_buckets, words
+from serving.rerank.learned import LinearModel, default_model_path
 
 
 def _candidate(text: str, dense: float, bm25: float, dense_rank: int, bm25_rank: int) -> Passage:

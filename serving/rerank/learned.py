@@ -1,7 +1,7 @@
 """Kefu's learned reranker: logistic regression over dense, BM25, lexical and word-mismatch features.
 
 No cross-encoder ships weights here (STACK.md), so relevance is learned from question pairs
-(``jobs.train_reranker``, AFQMC train) over features of each candidate (``serving.reranking.features``).
+(``jobs.train_reranker``, AFQMC train) over features of each candidate (``serving.rerank.features``).
 The model is a small JSON file: weights, feature scaling and the calibration curves fitted on held-out data.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from serving.protocols import Embedder, Passage
-from serving.reranking.features import DENSE_NAMES, HASH_BUCKETS, dense_features, word_buckets
+from serving.rerank.features import DENSE_NAMES, HASH_BUCKETS, dense_features, word_buckets
 from serving.retrieval.calibration import Calibrator
 
 FloatArray = npt.NDArray[np.float32]
@@ -80,7 +80,7 @@ class LinearModel:
 
 
 def default_model_path() -> Path:
-    return Path(str(resources.files("serving.reranking") / "model" / "reranker.json"))
+    return Path(str(resources.files("serving.rerank") / "model" / "reranker.json"))
 
 
 class LearnedReranker:

@@ -12,7 +12,7 @@ def build_reranker(settings: Settings, embedder: Embedder | None = None) -> Rera
     ``embedder`` lets the learned reranker score passages that arrive without retrieval metadata.
     """
     if settings.rerank_base_url:
-        from serving.reranking.http import HttpReranker
+        from serving.rerank.http import HttpReranker
 
         return HttpReranker(
             settings.rerank_base_url,
@@ -21,6 +21,6 @@ def build_reranker(settings: Settings, embedder: Embedder | None = None) -> Rera
             timeout_s=settings.rerank_timeout_s,
             style=settings.rerank_api_style,
         )
-    from serving.reranking.learned import LearnedReranker
+    from serving.rerank.learned import LearnedReranker
 
     return LearnedReranker(embedder=embedder)
