@@ -14,9 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from serving.knowledge.chunking import ChunkDraft
 from serving.knowledge.store import KnowledgeBase
 from serving.protocols import Embedder, Passage, Reranker
+from serving.retrieval.calibration import Calibrator
 from serving.retrieval.retriever import Retriever
 
 TENANT = "eval"
@@ -124,7 +127,41 @@ def evaluate_pairs(
         finally:
             kb.close()
     relevant = [r for _, r in pairs.queries]
-    return {
+    report: dict[str, dict[str, float | int]] = {
         stage: asdict(ranking_metrics([[p.text for p in ranked] for ranked in lists], relevant))
         for stage, lists in rankings.items()
+    }
+    calibrator = getattr(reranker, "calibrator", None)
+    if isinstance(calibrator, Calibrator) and "reranked" in rankings:
+        tops = [
+            (ranked[0].score, ranked[0].text in wanted)
+            for ranked, wanted in zip(rankings["reranked"], relevant, strict=True)
+            if ranked
+        ]
+        report["confidence"] = calibration_report(
+            [calibrator.calibrate("rerank", s) for s, _ in tops], [h for _, h in tops]
+        )
+    return report
+
+
+def calibration_report(confidences: Sequence[float], hits: Sequence[bool], bins: int = 5) -> dict[str, float | int]:
+    """Mean confidence against the top-1 hit rate, and the expected calibration error over ``bins`` bins.
+
+    >>> calibration_report([0.9, 0.9, 0.1, 0.1], [True, True, False, False])
+    {'mean_confidence': 0.5, 'top1_hit_rate': 0.5, 'ece': 0.1, 'queries': 4}
+    """
+    conf = np.asarray(confidences, dtype=float)
+    hit = np.asarray(hits, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1]), 0, bins - 1)
+    ece = sum(
+        abs(conf[which == b].mean() - hit[which == b].mean()) * (which == b).mean()
+        for b in range(bins)
+        if (which == b).any()
+    )
+    return {
+        "mean_confidence": round(float(conf.mean()), 4) if len(conf) else 0.0,
+        "top1_hit_rate": round(float(hit.mean()), 4) if len(hit) else 0.0,
+        "ece": round(float(ece), 4),
+        "queries": len(conf),
     }

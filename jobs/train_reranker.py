@@ -26,7 +26,7 @@ from serving.knowledge.store import KnowledgeBase
 from serving.protocols import Embedder
 from serving.rerank.features import DENSE_NAMES, dense_features, word_buckets, word_matrix
 from serving.rerank.learned import LinearModel
-from serving.retrieval.calibration import Calibrator, Curve
+from serving.retrieval.calibration import Calibrator, Platt
 from serving.retrieval.retriever import Retriever
 
 MODEL_ID = "kefu-ltr-afqmc-v1"
@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         [held_out.labels[np.flatnonzero(held_out.query == q)[0]] for q in np.unique(held_out.query)]
     )
     calibrator = Calibrator(
-        {"rerank": Curve.fit(top_scores, top_relevant), "dense": Curve.fit(top_dense, dense_relevant)}, MODEL_ID
+        {"rerank": Platt.fit(top_scores, top_relevant), "dense": Platt.fit(top_dense, dense_relevant, logit=False)},
+        MODEL_ID,
     )
     artifact = {
         "model": model.to_json(),

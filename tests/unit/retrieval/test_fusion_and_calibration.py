@@ -4,7 +4,7 @@ import numpy as np
 
 from serving.knowledge.store import Hit
 from serving.protocols import Passage
-from serving.retrieval.calibration import Calibrator, Curve
+from serving.retrieval.calibration import Calibrator, Curve, Platt
 from serving.retrieval.fusion import fuse
 
 
@@ -48,3 +48,12 @@ def test_calibrator_round_trips_and_drops_the_rerank_curve_for_another_reranker(
     other = again.for_reranker("bge")
     assert other.calibrate("rerank", 0.5) == 0.5  # passes through unchanged
     assert other.calibrate("dense", 0.7) == again.calibrate("dense", 0.7)
+
+
+def test_platt_scaling_keeps_rising_past_the_highest_validation_score_and_round_trips() -> None:
+    rng = np.random.default_rng(3)
+    scores = rng.uniform(0.0, 0.6, 3000)  # validation never saw a score above 0.6
+    platt = Platt.fit(scores, rng.uniform(0, 1, 3000) < scores)
+    assert platt(0.6) < platt(0.8) < platt(0.95) < 1.0
+    again = Calibrator.from_json(Calibrator({"rerank": platt}, "m").to_json())
+    assert again.calibrate("rerank", 0.9) == platt(0.9)
