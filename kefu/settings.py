@@ -158,6 +158,35 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(120.0, gt=0, description="Deadline of one whole generation.")
     llm_retries: int = Field(2, ge=0, description="Retries on 429/5xx/connect errors of the LLM endpoint.")
 
+    # --- Knowledge base and retrieval ---
+    milvus_uri: str | None = Field(
+        None,
+        description="Milvus URI (http://host:19530) or a milvus-lite .db path; unset = the embedded KB (see docs).",
+    )
+    milvus_token: str | None = Field(None, description="Milvus token (user:password); unset = none.")
+    kb_collection: str = Field("kefu_kb", description="Milvus collection that holds the knowledge chunks.")
+    embeddings_base_url: str | None = Field(
+        None, description="OpenAI-compatible embeddings endpoint (…/v1); unset = multilingual-e5-small in process."
+    )
+    embeddings_model: str = Field("intfloat/multilingual-e5-small", description="Model name sent to that endpoint.")
+    embeddings_api_key: str | None = Field(None, description="Bearer key for the embeddings endpoint.")
+    embeddings_dim: int | None = Field(None, ge=1, description="Endpoint's vector size; unset = asked once.")
+    embeddings_timeout_s: float = Field(10.0, gt=0, description="Timeout of one embeddings request (seconds).")
+    embeddings_batch_size: int = Field(32, ge=1, description="Texts per embeddings call.")
+    rerank_base_url: str | None = Field(
+        None, description="Cohere/Jina/TEI-style /rerank endpoint; unset = Kefu's learned ranker in process."
+    )
+    rerank_model: str = Field("BAAI/bge-reranker-v2-m3", description="Model name sent to the rerank endpoint.")
+    rerank_api_key: str | None = Field(None, description="Bearer key for the rerank endpoint.")
+    rerank_api_style: Literal["cohere", "tei"] = Field(
+        "cohere", description="Rerank request body: `cohere` (Cohere/Jina/Infinity/vLLM) or `tei`."
+    )
+    rerank_timeout_s: float = Field(5.0, gt=0, description="Timeout of one rerank request (seconds).")
+    retrieval_candidates: int = Field(50, ge=1, description="Candidates each of dense and BM25 search return.")
+    retrieval_rerank_top: int = Field(50, ge=1, description="Fused candidates the reranker scores.")
+    retrieval_top_k: int = Field(5, ge=1, description="Passages retrieval returns by default.")
+    retrieval_rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")
 

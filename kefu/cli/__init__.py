@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from kefu.cli import ab, events, models, platform, retrain, serve, store
+from kefu.cli import ab, events, kb, models, platform, retrain, serve, store
 from kefu.cli.bench import bench_app
 from kefu.cli.evaluate import eval_app
 from kefu.cli.predict import predict_app
@@ -30,6 +30,7 @@ app.add_typer(predict_app, name="predict")
 app.add_typer(eval_app, name="eval")
 store.register(app)
 serve.register(app)
+kb.register(app)
 app.add_typer(bench_app, name="bench")
 
 

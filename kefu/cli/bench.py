@@ -80,3 +80,28 @@ def bench_serving(
     profiles = [cast(Profile, p) for p in names]
     report = run_serving_bench(get_settings(), profiles, prompt_tokens, max_tokens, requests, through_serve)
     print(json.dumps(report, indent=1, ensure_ascii=False))
+
+
+@bench_app.command("retrieval")
+def retrieval(
+    chunks: Annotated[int, typer.Option(help="Chunks in the generated knowledge base.")] = 20_000,
+    queries: Annotated[int, typer.Option(help="Queries timed per stage.")] = 100,
+) -> None:
+    """Embed, search (dense, BM25, hybrid) and rerank latency p50/p95 and rates, as JSON."""
+    from jobs.bench_retrieval import bench_retrieval
+    from kefu.settings import get_settings
+    from serving.embedding.factory import build_embedder
+    from serving.rerank.factory import build_reranker
+
+    settings = get_settings()
+    embedder = build_embedder(settings)
+    reranker = build_reranker(settings, embedder)
+    result = bench_retrieval(
+        embedder,
+        reranker,
+        chunks=chunks,
+        queries=queries,
+        candidates=settings.retrieval_candidates,
+        rerank_top=settings.retrieval_rerank_top,
+    )
+    print(json.dumps({"embedder": embedder.model_id, "reranker": reranker.model_id, **result}))

@@ -1,0 +1,58 @@
+"""Retrieval wired from the settings: the knowledge base, embedder, reranker and calibration they choose."""
+
+from __future__ import annotations
+
+from kefu.settings import Settings
+from serving.knowledge.location import kb_uri
+from serving.knowledge.store import KnowledgeBase
+from serving.protocols import Embedder, Reranker
+from serving.retrieval.calibration import Calibrator
+from serving.retrieval.retriever import Mode, Retriever
+
+
+def open_knowledge_base(settings: Settings, embedder: Embedder) -> KnowledgeBase:
+    return KnowledgeBase(kb_uri(settings), embedder, collection=settings.kb_collection, token=settings.milvus_token)
+
+
+def build_retriever(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    reranker: Reranker | None = None,
+    kb: KnowledgeBase | None = None,
+    mode: Mode = "rerank",
+) -> Retriever:
+    """A ``Retriever`` over the configured KB; pass ``embedder`` / ``reranker`` (e.g. Ray Serve handles) to share."""
+    from serving.embedding.factory import build_embedder
+    from serving.rerank.factory import build_reranker
+
+    embedder = embedder or build_embedder(settings)
+    if mode == "rerank" and reranker is None:
+        reranker = build_reranker(settings, embedder)
+    from serving.rerank.learned import LearnedReranker
+
+    if isinstance(reranker, LearnedReranker):
+        calibrator = reranker.calibrator
+    else:
+        calibrator = default_calibrator()
+        if reranker is not None:
+            calibrator = calibrator.for_reranker(reranker.model_id)
+    return Retriever(
+        kb or open_knowledge_base(settings, embedder),
+        embedder,
+        reranker if mode == "rerank" else None,
+        candidates=settings.retrieval_candidates,
+        rerank_top=settings.retrieval_rerank_top,
+        rrf_k=settings.retrieval_rrf_k,
+        calibrator=calibrator,
+        mode=mode,
+    )
+
+
+def default_calibrator() -> Calibrator:
+    """The calibration shipped with the learned reranker (its ``dense`` curve holds for any reranker)."""
+    import json
+
+    from serving.rerank.learned import default_model_path
+
+    return Calibrator.from_json(json.loads(default_model_path().read_text(encoding="utf-8")).get("calibration", {}))
