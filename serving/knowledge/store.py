@@ -124,7 +124,7 @@ class KnowledgeBase:
             if built_with and built_with != self.embedder.model_id:
                 raise KnowledgeBaseError(
                     f"collection {self.collection!r} was embedded with {built_with}, not {self.embedder.model_id}: "
-                    "use the same embedder, or `kefu kb rebuild` to re-embed into a fresh collection"
+                    "use the same embedder, or set KEFU_KB_COLLECTION to a new collection and ingest again"
                 )
             client.load_collection(self.collection)
             return
