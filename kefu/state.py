@@ -27,6 +27,7 @@ class Endpoints:
     metrics: list[str] = field(default_factory=list)  # Prometheus endpoints of the API and each worker
     store: str | None = None  # the embedded store's query endpoint (the sink process owns the chDB directory)
     serving: str | None = None  # `kefu serve`'s ready file: Ray address, Serve HTTP URL, apps (JSON)
+    milvus: str | None = None  # the knowledge base (embedded: the milvus-lite server of `kefu up`)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

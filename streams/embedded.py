@@ -191,6 +191,8 @@ class EmbeddedPlatform:
         register_schemas(registry, self.settings.topic_prefix)
 
         env = {"KEFU_KAFKA_BOOTSTRAP": bootstrap, "KEFU_SCHEMA_REGISTRY_URL": registry}
+        milvus, wait_for_kb = self._spawn_knowledge_base(host)
+        env["KEFU_MILVUS_URI"] = milvus
         serve_ready = run_dir / "serve.ready"  # slowest to start: spawned first, waited for last
         serve = self._spawn_serving(serve_ready, env, host) if self.settings.serving else None
         api_key = None
@@ -224,6 +226,7 @@ class EmbeddedPlatform:
             print(f"waiting for model serving (the first start assembles models; see {serve.log_path})", flush=True)
             _wait_until(serve_ready.exists, "model serving", self.settings.serve_ready_timeout_s, serve)
 
+        wait_for_kb()
         endpoints = Endpoints(
             kafka=bootstrap,
             schema_registry=registry,
@@ -238,6 +241,7 @@ class EmbeddedPlatform:
             + ([f"{store['url']}/metrics"] if store else []),
             store=store["url"] if store else None,
             serving=str(serve_ready) if serve is not None else None,
+            milvus=milvus,
         )
         write_state(self.settings, endpoints)
         return endpoints
@@ -284,6 +288,20 @@ class EmbeddedPlatform:
                 f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
             ) from None
         self._lock_file = lock_file
+
+    def _spawn_knowledge_base(self, host: str) -> tuple[str, Callable[[], None]]:
+        """The KB's URI, and a wait for it: one milvus-lite server shares ``<data dir>/kb.db`` with the CLI,
+        the workers and the API (milvus-lite opens a file in one process only); none with KEFU_MILVUS_URI."""
+        if self.settings.milvus_uri:
+            return self.settings.milvus_uri, lambda: None
+        from serving.knowledge.location import milvus_lite_server_argv
+
+        port = free_port()
+        child = self._spawn("milvus", milvus_lite_server_argv(self.settings, host, port), {}, essential=False)
+        timeout = self.settings.ready_timeout_s
+        return f"http://{host}:{port}", lambda: _wait_until(
+            lambda: _port_open(host, port), "the knowledge base (milvus-lite)", timeout, child
+        )
 
     def _spawn_serving(self, ready: Path, env: dict[str, str], host: str) -> Child:
         """`kefu serve` on one Serve HTTP port for its life, so clients survive its restarts; tells `env` where."""
