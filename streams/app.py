@@ -11,27 +11,19 @@ import logging
 from pathlib import Path
 
 import faust
-from faust.types import EventT
 
 from kefu.settings import Settings
 from processors.model_watch import refresh_pipeline
-from schemas.catalog import schema
-from schemas.wire import AvroCodec, registry_client
+from schemas.wire import registry_client
 from streams import metrics, topics
-from streams.enricher import build_enrichment_pipeline, model_watchers
+from streams.enricher import build_enrichment_pipeline, build_inbound_stage, model_watchers
 from streams.faust_fetch import cap_fetch_wait
-from streams.inbound import InboundStage
 from streams.kpi_agent import register_kpi_agent
 from streams.observe import ConsumerPositions, register_lag_monitor
 from streams.producer import BatchProducer, producer_config
-from streams.records import InRecord
+from streams.records import in_record
 
 log = logging.getLogger(__name__)
-
-
-def _in_record(event: EventT[bytes]) -> InRecord:
-    message = event.message
-    return InRecord(message.topic, message.partition, message.offset, message.key, message.value)
 
 
 def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id: int = 0) -> faust.App:
@@ -59,16 +51,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
     enricher = build_enrichment_pipeline(settings)
     watchers = model_watchers(settings)
-    stage = InboundStage(
-        AvroCodec(client, schema("ConversationEvent"), f"{settings.topic(topics.INBOUND)}-value"),
-        AvroCodec(client, schema("EnrichedEvent"), f"{settings.topic(topics.ENRICHED)}-value"),
-        AvroCodec(client, schema("DeadLetter"), f"{settings.topic(topics.DEADLETTER)}-value"),
-        enriched_topic=settings.topic(topics.ENRICHED),
-        deadletter_topic=settings.topic(topics.DEADLETTER),
-        max_text_chars=settings.max_text_chars,
-        known_tenants=settings.known_tenants(),
-        enricher=enricher,
-    )
+    stage = build_inbound_stage(settings, client, enricher)
     positions = ConsumerPositions()
     inbound_topic = app.topic(settings.topic(topics.INBOUND), key_type=bytes, value_type=bytes)
     batch_size, batch_s = settings.worker_batch_size, settings.worker_batch_ms / 1000
@@ -77,7 +60,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     async def enrich(stream: faust.StreamT[bytes]) -> None:
         async for events in stream.take_events(batch_size, within=batch_s):  # type: ignore[attr-defined]
             with metrics.BATCH_SECONDS.labels("enrich").time():
-                outputs = stage.process([_in_record(e) for e in events])
+                outputs = stage.process([in_record(e) for e in events])
                 await producer.deliver_async(outputs)
             positions.observe("enrich", events)
             for record in outputs:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
 from jobs.registry import FileRegistry
 from kefu.settings import Settings
 from processors.dedupe import DedupeConfig, Deduplicator
@@ -12,6 +14,10 @@ from processors.intent import IntentModel, load_default_intent_model
 from processors.model_watch import ModelWatcher
 from processors.pii import PiiMasker
 from processors.sentiment import SentimentModel, load_default_sentiment_model
+from schemas.catalog import schema
+from schemas.wire import AvroCodec
+from streams import topics
+from streams.inbound import InboundStage
 
 
 def build_enrichment_pipeline(settings: Settings) -> EnrichmentPipeline:
@@ -39,3 +45,19 @@ def model_watchers(settings: Settings) -> dict[str, ModelWatcher[Any]]:
         "intent": ModelWatcher(registry, "intent", IntentModel.load),
         "sentiment": ModelWatcher(registry, "sentiment", SentimentModel.load),
     }
+
+
+def build_inbound_stage(
+    settings: Settings, client: SchemaRegistryClient, enricher: EnrichmentPipeline | None = None
+) -> InboundStage:
+    """The stage the Faust agent and the benchmark's plain loop both run: decode, validate, enrich, encode."""
+    return InboundStage(
+        AvroCodec(client, schema("ConversationEvent"), f"{settings.topic(topics.INBOUND)}-value"),
+        AvroCodec(client, schema("EnrichedEvent"), f"{settings.topic(topics.ENRICHED)}-value"),
+        AvroCodec(client, schema("DeadLetter"), f"{settings.topic(topics.DEADLETTER)}-value"),
+        enriched_topic=settings.topic(topics.ENRICHED),
+        deadletter_topic=settings.topic(topics.DEADLETTER),
+        max_text_chars=settings.max_text_chars,
+        known_tenants=settings.known_tenants(),
+        enricher=enricher or build_enrichment_pipeline(settings),
+    )

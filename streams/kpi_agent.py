@@ -16,7 +16,6 @@ from typing import Any
 
 import faust
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from faust.types import EventT
 
 from kefu.settings import Settings
 from processors.kpi import KpiAggregator, Outcome, Watermarks
@@ -25,7 +24,7 @@ from schemas.wire import AvroCodec, DecodeError
 from streams import metrics, topics
 from streams.observe import ConsumerPositions
 from streams.producer import BatchProducer, OutRecord
-from streams.records import InRecord, dead_letter
+from streams.records import InRecord, dead_letter, in_record
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +109,6 @@ def kpi_stage(settings: Settings, client: SchemaRegistryClient) -> KpiStage:
     )
 
 
-def _in_record(event: EventT[bytes]) -> InRecord:
-    message = event.message
-    return InRecord(message.topic, message.partition, message.offset, message.key, message.value)
-
-
 def register_kpi_agent(
     app: faust.App,
     settings: Settings,
@@ -131,7 +125,7 @@ def register_kpi_agent(
     async def kpi(stream: faust.StreamT[bytes]) -> None:
         async for events in stream.take_events(batch_size, within=batch_s):  # type: ignore[attr-defined]
             with metrics.BATCH_SECONDS.labels("kpi").time():
-                rejected = stage.consume([_in_record(e) for e in events])
+                rejected = stage.consume([in_record(e) for e in events])
                 await producer.deliver_async(rejected)
             positions.observe("kpi", events)
             for record in rejected:

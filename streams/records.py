@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schemas.wire import AvroCodec
 from streams.producer import OutRecord
 from streams.topics import DEADLETTER
+
+if TYPE_CHECKING:
+    from faust.types import EventT
 
 MAX_DEADLETTER_VALUE_BYTES = 512 * 1024
 
@@ -23,6 +26,12 @@ class InRecord:
     offset: int
     key: bytes | None
     value: bytes | None
+
+
+def in_record(event: EventT[bytes]) -> InRecord:
+    """The :class:`InRecord` of a Faust event (the stages are framework-free; agents hand them these)."""
+    message = event.message
+    return InRecord(message.topic, message.partition, message.offset, message.key, message.value)
 
 
 def now_ms() -> int:

@@ -14,33 +14,17 @@ from types import FrameType
 from confluent_kafka import Consumer
 
 from kefu.settings import Settings, get_settings
-from schemas.catalog import schema
-from schemas.wire import AvroCodec, registry_client
+from schemas.wire import registry_client
 from streams import topics
-from streams.enricher import build_enrichment_pipeline
-from streams.inbound import InboundStage
+from streams.enricher import build_inbound_stage
 from streams.producer import BatchProducer, producer_config
 from streams.records import InRecord
-
-
-def build_stage(settings: Settings, registry_url: str) -> InboundStage:
-    client = registry_client(registry_url)
-    return InboundStage(
-        AvroCodec(client, schema("ConversationEvent"), f"{settings.topic(topics.INBOUND)}-value"),
-        AvroCodec(client, schema("EnrichedEvent"), f"{settings.topic(topics.ENRICHED)}-value"),
-        AvroCodec(client, schema("DeadLetter"), f"{settings.topic(topics.DEADLETTER)}-value"),
-        enriched_topic=settings.topic(topics.ENRICHED),
-        deadletter_topic=settings.topic(topics.DEADLETTER),
-        max_text_chars=settings.max_text_chars,
-        known_tenants=settings.known_tenants(),
-        enricher=build_enrichment_pipeline(settings),
-    )
 
 
 def run(settings: Settings, ready_file: str | None = None) -> None:
     """Consume the inbound topic until SIGTERM; outputs are delivered before offsets are committed."""
     assert settings.kafka_bootstrap and settings.schema_registry_url, "needs KEFU_KAFKA_BOOTSTRAP and a registry"
-    stage = build_stage(settings, settings.schema_registry_url)
+    stage = build_inbound_stage(settings, registry_client(settings.schema_registry_url))
     producer = BatchProducer(producer_config(settings.kafka_bootstrap, settings.producer_linger_ms))
     consumer = Consumer(
         {
