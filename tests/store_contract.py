@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from schemas.catalog import schema
+from serving.api.kpi_sql import KPI_HOURLY_COLUMNS
 
 TABLES = {
     "events": "EnrichedEvent",
@@ -20,27 +21,15 @@ TABLES = {
     "kpi_snapshots": "KpiSnapshot",
     "dead_letters": "DeadLetter",
 }
-KPI_HOURLY = {
+_KPI_KEY_TYPES = {
     "hour": "DateTime('UTC')",
     "tenant_id": "String",
     "channel": "LowCardinality(String)",
     "intent": "String",
-    **dict.fromkeys(
-        (
-            "customer_messages",
-            "conversations",
-            "bot_replies",
-            "handoffs",
-            "contained_conversations",
-            "resolved_conversations",
-            "unknown_intent",
-            "negative_emotion",
-            "csat_count",
-            "csat_sum",
-        ),
-        "UInt64",
-    ),
-    **dict.fromkeys(("latency_p50_ms", "latency_p95_ms", "latency_p99_ms"), "Nullable(Float64)"),
+}
+KPI_HOURLY = {
+    column: _KPI_KEY_TYPES.get(column, "Nullable(Float64)" if column.startswith("latency_") else "UInt64")
+    for column in KPI_HOURLY_COLUMNS
 }
 PRIMITIVES = {
     "string": "String",
