@@ -1,4 +1,4 @@
-"""The intent classifier: character n-gram TF-IDF, one-vs-rest linear SVM, calibrated thresholds."""
+"""The intent classifier: label-noise filter, character n-gram TF-IDF, one-vs-rest linear SVM, calibrated thresholds."""
 
 from __future__ import annotations
 
