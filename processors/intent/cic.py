@@ -43,8 +43,8 @@ AUDIT_FILE = Path(__file__).resolve().parent / "cic_dev_audit.json"
 def audited_dev_split(directory: Path = CIC_DIR, audit_file: Path = AUDIT_FILE) -> tuple[Examples, Examples]:
     """``(judged_correct, judged_mislabelled)`` rows of the audited sample of CIC dev (see the audit file).
 
-    The audit is one reader's judgment of 240 random dev rows, made without looking at any model's
-    predictions: a model-independent, small (SE ~0.03 on accuracy) estimate of quality on clean labels.
+    The audit is one reader's judgment of 500 random dev rows, made without looking at any model's
+    predictions: a model-independent, small (SE ~0.02 on accuracy) estimate of quality on clean labels.
     Ambiguous rows were kept, so rows a careful annotator would relabel remain among the "correct" ones.
     """
     audit = json.loads(audit_file.read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 A model that never saw an example ranks its labels for it; when the given label is far down that
 ranking the label is more likely wrong than the example hard. CIC's noise is mostly a random other
-label (an audit of 240 dev rows found 22 % clearly wrong, nearly all unrelated to the sentence), and a
+label (an audit of 500 dev rows found 22 % clearly wrong, nearly all unrelated to the sentence), and a
 random wrong label lands outside the top ten of 118 far more often than a correct one: dropping those
 rows, refitting and dropping again with a tighter cut is what :func:`noisy_example_mask` does.
 
