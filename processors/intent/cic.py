@@ -6,13 +6,14 @@ validated on a stratified slice of train that training never sees; dev is report
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sklearn.model_selection import train_test_split
 
 from processors.intent.examples import read_intent_examples
 
-__all__ = ["CIC_DIR", "cic_available", "cic_splits"]
+__all__ = ["CIC_DIR", "audited_dev_split", "cic_available", "cic_splits"]
 
 CIC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cic"
 
@@ -34,3 +35,24 @@ def cic_splits(
         train, test_size=held_out_fraction, random_state=seed, stratify=[label for _, label in train]
     )
     return list(fit), list(held_out), dev
+
+
+AUDIT_FILE = Path(__file__).resolve().parent / "cic_dev_audit.json"
+
+
+def audited_dev_split(directory: Path = CIC_DIR, audit_file: Path = AUDIT_FILE) -> tuple[Examples, Examples]:
+    """``(judged_correct, judged_mislabelled)`` rows of the audited sample of CIC dev (see the audit file).
+
+    The audit is one reader's judgment of 500 random dev rows, made without looking at any model's
+    predictions: a model-independent, small (SE ~0.02 on accuracy) estimate of quality on clean labels.
+    Ambiguous rows were kept, so rows a careful annotator would relabel remain among the "correct" ones.
+    """
+    audit = json.loads(audit_file.read_text(encoding="utf-8"))
+    audited, wrong = set(audit["audited_ids"]), set(audit["mislabelled_ids"])
+    correct: Examples = []
+    mislabelled: Examples = []
+    for line in (directory / "dev.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["id"] in audited:
+            (mislabelled if row["id"] in wrong else correct).append((str(row["sentence"]), str(row["label_des"])))
+    return correct, mislabelled

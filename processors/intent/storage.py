@@ -93,6 +93,7 @@ def load_model_files(directory: Path) -> StoredModel:
         weights=weights,
         bias=bias,
         calibration=ScoreCalibration(**document["calibration"]),
-        params=IntentParams(**document["params"]),
+        # Models saved before the noise filter existed were trained without it.
+        params=IntentParams(**{"noise_rank_cutoffs": (), **document["params"]}),
         metadata={key: value for key, value in document.items() if key not in reserved},
     )
