@@ -93,9 +93,9 @@ def test_web_chat_feedback_reaches_the_topic_and_clickhouse_and_the_key_is_limit
         decode(channels, "Feedback", m.value())
         for m in read_topic(channels.status["kafka"], "conversations.feedback", conversation.encode(), 2)
     ]
-    assert sorted((r["thumbs"], r["csat"], r["source"], r["tenant_id"]) for r in records) == [
-        (None, 4, "customer", "default"),
-        ("up", None, "customer", "default"),
+    assert sorted((r["thumbs"] or "", r["csat"] or 0, r["source"], r["tenant_id"]) for r in records) == [
+        ("", 4, "customer", "default"),
+        ("up", 0, "customer", "default"),
     ]
     assert all("13812345678" not in (r["comment"] or "") for r in records)
     stored = eventually(
