@@ -119,8 +119,9 @@ def wechat_router(
             REJECTED.labels("wechat_unsupported").inc()
             return PlainTextResponse("success")  # WeChat retries anything else; the reason is in the log
         event_id = str(event["event_id"])
-        if not await asyncio.to_thread(waiter.wait_ready, 10.0):
-            return PlainTextResponse("success")
+        if not await asyncio.to_thread(waiter.wait_ready, 10.0):  # cannot see replies yet: ingest, answer later
+            response = await ingest([event], settings.wechat_tenant)
+            return PlainTextResponse("success") if response.status_code == 202 else response
         _, first = replies.claim(event_id, time.monotonic())
         if first:
             response = await ingest([event], settings.wechat_tenant)

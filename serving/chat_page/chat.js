@@ -24,7 +24,7 @@
   };
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem(LANG_STORE) || "zh";  // Chinese first
-  let lastAgentTs = Date.now();
+  let lastAgentTs = 0;  // server times: the browser's clock may differ
   let polling = false;
 
   const t = (name) => TEXT[lang][name] || TEXT.zh[name];

@@ -22,7 +22,7 @@ from streams.store import StoreClient
 from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
 from tests.unit.test_kpi_page_browser import CHROMIUM_FLAGS, chromium
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # platform start + models on a busy machine
 
 QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extractive, cited answer without a generator
 
@@ -31,9 +31,10 @@ QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extracti
 def chat_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     running = start_platform(
         Path(tmp_path_factory.mktemp("kefu-chat-page")),
-        timeout_s=180,
+        timeout_s=600,
         KEFU_RESPONDER_ENABLED="true",
-        KEFU_READY_TIMEOUT_S="150",
+        KEFU_READY_TIMEOUT_S="500",
+        KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine
     )
     ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=300)
     assert ingested.returncode == 0, ingested.stderr
@@ -96,7 +97,7 @@ def test_a_customer_chats_rates_and_is_handed_to_an_agent_in_the_browser(
 
             page.fill("#input", QUESTION)
             page.press("#input", "Enter")
-            page.wait_for_selector('.msg.bot[data-done="true"]', timeout=120_000)
+            page.wait_for_selector('.msg.bot[data-done="true"]', timeout=300_000)
             bot = page.locator(".msg.bot").first
             answer = bot.locator(".text").inner_text()
             citations = bot.locator(".citations li").all_inner_texts()
@@ -110,7 +111,7 @@ def test_a_customer_chats_rates_and_is_handed_to_an_agent_in_the_browser(
 
             page.fill("#input", "我要转人工")
             page.press("#input", "Enter")
-            page.wait_for_selector("#handoff:not([hidden])", timeout=120_000)
+            page.wait_for_selector("#handoff:not([hidden])", timeout=240_000)
             reason = page.get_attribute("#handoff", "data-reason")
             agent_answers(status, conversation, AGENT_TEXT)
             page.wait_for_selector(".msg.agent", timeout=60_000)
