@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     responder_concurrency: int = Field(8, ge=1, description="Conversations a worker answers at once.")
     chat_reply_timeout_s: float = Field(60.0, gt=0, description="How long /v1/chat/completions waits for the bot.")
 
+    # --- Chat channels (web chat page, WeChat answers, agents' API) ---
+    webchat_keys: str | None = Field(
+        None,
+        description="Comma-separated `tenant:sha256hex` web-chat keys (chat and customer feedback only); "
+        "unset = embedded dev web-chat key in the data dir.",
+    )
+    webchat_tenant: str = Field("default", description="Tenant of the embedded dev web-chat key.")
+    wechat_reply_wait_s: float = Field(
+        4.5, gt=0, lt=5, description="How long a WeChat callback waits for the bot before answering `success`."
+    )
+    agent_feed_wait_s: float = Field(
+        25.0, gt=0, le=60, description="Longest GET /v1/conversations/{id}/messages holds a request open."
+    )
+    handoff_list_limit: int = Field(100, ge=1, le=1000, description="Most hand-offs GET /v1/handoffs returns.")
+
     # --- Enrichment (dedupe, PII, intent, sentiment) ---
     dedupe_window_s: float = Field(3600.0, gt=0, description="How long an event id is remembered for dedupe.")
     near_duplicate_window_s: float = Field(

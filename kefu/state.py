@@ -28,6 +28,8 @@ class Endpoints:
     store: str | None = None  # the embedded store's query endpoint (the sink process owns the chDB directory)
     serving: str | None = None  # `kefu serve`'s ready file: Ray address, Serve HTTP URL, apps (JSON)
     milvus: str | None = None  # the knowledge base (embedded: the milvus-lite server of `kefu up`)
+    webchat_key: str | None = None  # the embedded web-chat key (chat and customer feedback only)
+    chat: str | None = None  # the web chat page, with the web-chat key in its fragment
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,6 +17,9 @@ from pathlib import Path
 
 DEV_KEY_FILE = "dev-api-key"
 KEYS_FILE = "api_keys.json"
+# Web-chat keys are public (they sit in a customer-facing page): chat and customer feedback only, one tenant each.
+DEV_WEBCHAT_KEY_FILE = "dev-webchat-key"
+WEBCHAT_KEYS_FILE = "webchat_keys.json"
 
 
 def hash_key(key: str) -> str:
@@ -41,8 +44,8 @@ class ApiKeys:
         return cls(hashed)
 
     @classmethod
-    def load(cls, data_dir: Path) -> ApiKeys:
-        path = data_dir / KEYS_FILE
+    def load(cls, data_dir: Path, file_name: str = KEYS_FILE) -> ApiKeys:
+        path = data_dir / file_name
         return cls(json.loads(path.read_text()) if path.exists() else {})
 
     def tenant_of(self, key: str | None) -> str | None:
@@ -57,16 +60,25 @@ class ApiKeys:
 
 def ensure_dev_key(data_dir: Path) -> str:
     """The embedded development key (tenant '*'), created on first use."""
-    key_path = data_dir / DEV_KEY_FILE
+    return _ensure_key(data_dir, DEV_KEY_FILE, KEYS_FILE, "kefu-dev-", "*")
+
+
+def ensure_webchat_key(data_dir: Path, tenant: str) -> str:
+    """The embedded web-chat key of ``tenant`` (chat and customer feedback only), created on first use."""
+    return _ensure_key(data_dir, DEV_WEBCHAT_KEY_FILE, WEBCHAT_KEYS_FILE, "kefu-chat-", tenant)
+
+
+def _ensure_key(data_dir: Path, key_file: str, keys_file: str, prefix: str, tenant: str) -> str:
+    key_path = data_dir / key_file
     if key_path.exists():
         return key_path.read_text().strip()
-    key = "kefu-dev-" + secrets.token_urlsafe(24)
+    key = prefix + secrets.token_urlsafe(24)
     data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(key)
-    keys_path = data_dir / KEYS_FILE
+    keys_path = data_dir / keys_file
     hashed = json.loads(keys_path.read_text()) if keys_path.exists() else {}
-    hashed[hash_key(key)] = "*"
+    hashed[hash_key(key)] = tenant
     keys_path.write_text(json.dumps(hashed, indent=1))
     return key

@@ -29,7 +29,7 @@ import httpx
 
 from kefu.settings import Settings
 from kefu.state import Endpoints, write_state
-from serving.auth import ensure_dev_key
+from serving.auth import ensure_dev_key, ensure_webchat_key
 from streams.admin import ensure_topics, register_schemas
 from streams.store.client import read_endpoint
 
@@ -158,6 +158,12 @@ class EmbeddedPlatform:
         self._stopping = True
         raise KeyboardInterrupt
 
+    def _dev_keys(self) -> tuple[str | None, str | None]:
+        """The embedded development keys (full, web chat), unless the deployment configures its own."""
+        api_key = ensure_dev_key(self.data_dir) if self.settings.api_keys is None else None
+        webchat = self.settings.webchat_keys is None
+        return api_key, ensure_webchat_key(self.data_dir, self.settings.webchat_tenant) if webchat else None
+
     def start(self) -> Endpoints:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._take_lock()
@@ -195,9 +201,7 @@ class EmbeddedPlatform:
         env["KEFU_MILVUS_URI"] = milvus
         serve_ready = run_dir / "serve.ready"  # slowest to start: spawned first, waited for last
         serve = self._spawn_serving(serve_ready, env, host) if self.settings.serving else None
-        api_key = None
-        if self.settings.api_keys is None:
-            api_key = ensure_dev_key(self.data_dir)
+        api_key, webchat_key = self._dev_keys()
         http_port = self.settings.http_port or free_port(self.settings.http_host)
         http = f"http://{self.settings.http_host}:{http_port}"
         metrics_ports = [free_port() for _ in range(self.settings.workers)]
@@ -232,6 +236,8 @@ class EmbeddedPlatform:
             schema_registry=registry,
             http=http,
             api_key=api_key,
+            webchat_key=webchat_key,
+            chat=f"{http}/chat#key={webchat_key}" if webchat_key else f"{http}/chat",
             mode="embedded",
             pid=os.getpid(),
             data_dir=str(self.data_dir),

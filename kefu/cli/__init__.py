@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from kefu.cli import ab, events, kb, models, platform, retrain, serve, store
+from kefu.cli import ab, chat, events, kb, models, platform, retrain, serve, store
 from kefu.cli.bench import bench_app
 from kefu.cli.evaluate import eval_app
 from kefu.cli.predict import predict_app
@@ -31,6 +31,7 @@ app.add_typer(eval_app, name="eval")
 store.register(app)
 serve.register(app)
 kb.register(app)
+chat.register(app)
 app.add_typer(bench_app, name="bench")
 
 

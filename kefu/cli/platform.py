@@ -86,7 +86,7 @@ def status(
         print(body["error"], file=sys.stderr)
     else:
         print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
-        for key in ("kafka", "schema_registry", "http", "store", "serving", "api_key", "data_dir"):
+        for key in ("kafka", "schema_registry", "http", "chat", "store", "serving", "api_key", "data_dir"):
             if body.get(key):
                 ok = body["checks"].get(key)
                 mark = "" if ok is None else (" ok" if ok else " DOWN")
@@ -113,13 +113,23 @@ def api() -> None:
 
     from serving.api import create_api
     from serving.api.kpi_sql import store_query
-    from serving.auth import ApiKeys
+    from serving.auth import WEBCHAT_KEYS_FILE, ApiKeys
 
     settings = get_settings()
     endpoints = resolve_endpoints(settings)
     keys = ApiKeys.parse(settings.api_keys) if settings.api_keys else ApiKeys.load(settings.data_dir)
+    webchat_keys = (
+        ApiKeys.parse(settings.webchat_keys)
+        if settings.webchat_keys
+        else ApiKeys.load(settings.data_dir, WEBCHAT_KEYS_FILE)
+    )
     application = create_api(
-        settings, endpoints.kafka, endpoints.schema_registry, keys, kpi_query=store_query(settings)
+        settings,
+        endpoints.kafka,
+        endpoints.schema_registry,
+        keys,
+        kpi_query=store_query(settings),
+        webchat_keys=webchat_keys,
     )
     uvicorn.run(application, host=settings.http_host, port=settings.http_port or 8080, log_level="warning")
 

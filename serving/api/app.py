@@ -11,29 +11,27 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
+from serving.api.agents import agents_router
 from serving.api.chat import chat_router
-from serving.api.deps import api_key_tenant
+from serving.api.conversation_feed import AgentMessageFeed
+from serving.api.deps import api_key_tenant, chat_caller, chat_key_tenant
 from serving.api.kpi import kpi_router
 from serving.api.kpi_sql import KpiQuery
 from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS, route_label
 from serving.api.replies import ReplyWaiter
+from serving.api.webchat import webchat_router
+from serving.api.wechat import wechat_router
 from serving.auth import ApiKeys
-from serving.channels import (
-    ChannelError,
-    email_to_event,
-    verify_wechat_signature,
-    webchat_to_event,
-    wechat_xml_to_event,
-)
+from serving.channels import ChannelError, email_to_event, webchat_to_event
 from serving.ingest import Ingestor
 from streams.producer import BatchProducer, producer_config
-from streams.topics import INBOUND, REPLIES
+from streams.topics import ENRICHED, FEEDBACK, INBOUND, REPLIES
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +41,16 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 
 
 def create_api(  # noqa: PLR0915
-    settings: Settings, bootstrap: str, registry_url: str, keys: ApiKeys, kpi_query: KpiQuery | None = None
+    settings: Settings,
+    bootstrap: str,
+    registry_url: str,
+    keys: ApiKeys,
+    kpi_query: KpiQuery | None = None,
+    webchat_keys: ApiKeys | None = None,
 ) -> FastAPI:
-    """The API app. ``kpi_query`` runs ClickHouse SQL for /v1/kpis (None: those routes answer 503)."""
+    """The API app. ``kpi_query`` runs ClickHouse SQL for /v1/kpis and the agents' routes (None: they answer 503);
+    ``webchat_keys`` are public keys limited to the web chat's routes (chat, agents' messages, customer feedback).
+    """
     app = FastAPI(title="Kefu API", version="1", docs_url="/docs", redoc_url=None)
     app.state.kpi_query = kpi_query
     producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
@@ -80,10 +85,22 @@ def create_api(  # noqa: PLR0915
         return body
 
     tenant_of = api_key_tenant(keys)
+    caller_of = chat_caller(keys, webchat_keys or ApiKeys({}))
     app.include_router(kpi_router(tenant_of, settings))
     replies_topic = settings.topic(REPLIES)
     waiter = ReplyWaiter(bootstrap, replies_topic, AvroCodec(registry_client(registry_url), schema("BotReply")))
-    app.include_router(chat_router(tenant_of, inbound, waiter, settings.chat_reply_timeout_s))
+    app.include_router(chat_router(chat_key_tenant(caller_of), inbound, waiter, settings.chat_reply_timeout_s))
+    feed = AgentMessageFeed(
+        bootstrap, settings.topic(ENRICHED), AvroCodec(registry_client(registry_url), schema("EnrichedEvent"))
+    )
+    feedback = Ingestor.for_topic(
+        settings.topic(FEEDBACK),
+        FEEDBACK,
+        registry_client(registry_url),
+        producer,
+        max_text_chars=settings.max_text_chars,
+    )
+    app.include_router(webchat_router(caller_of, settings, feed, feedback))
 
     async def ingest(items: list[Any], tenant: str) -> JSONResponse:
         prepared = inbound.prepare(items, tenant_scope=tenant)
@@ -142,39 +159,18 @@ def create_api(  # noqa: PLR0915
             return _error(422, str(error))
         return await ingest([event], tenant)
 
-    def wechat_refusal(signature: str, timestamp: str, nonce: str) -> Response | None:
-        """Why a WeChat callback is refused (channel off, bad signature), or None when it is genuine."""
-        if not settings.wechat_token:
-            return _error(503, "WeChat channel is not configured (KEFU_WECHAT_TOKEN)")
-        if not verify_wechat_signature(settings.wechat_token, signature, timestamp, nonce):
-            return _error(403, "bad WeChat signature")
-        return None
-
-    @app.get("/v1/channels/wechat")
-    async def wechat_verify(signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
-        return wechat_refusal(signature, timestamp, nonce) or PlainTextResponse(echostr)
-
-    @app.post("/v1/channels/wechat")
-    async def wechat(request: Request, signature: str, timestamp: str, nonce: str) -> Response:
-        refusal = wechat_refusal(signature, timestamp, nonce)
-        if refusal is not None:
-            return refusal
-        try:
-            event = wechat_xml_to_event(await body_of(request), settings.wechat_tenant)
-        except ChannelError as error:
-            log.warning("WeChat callback rejected: %s", error)
-            REJECTED.labels("wechat_unsupported").inc()
-            return PlainTextResponse("success")  # WeChat retries anything else; the reason is in the log
-        response = await ingest([event], settings.wechat_tenant)
-        return PlainTextResponse("success") if response.status_code == 202 else response
+    app.include_router(wechat_router(settings, waiter, ingest, body_of))
+    app.include_router(agents_router(tenant_of, settings, ingest))
 
     @app.on_event("startup")
     async def read_replies() -> None:
         waiter.start()
+        feed.start()
 
     @app.on_event("shutdown")
     async def flush() -> None:
         waiter.stop()
+        feed.stop()
         producer.close()
 
     return app

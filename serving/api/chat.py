@@ -21,6 +21,8 @@ from serving.api.replies import ReplyWaiter
 from serving.ingest import Ingestor
 
 CHUNK_CHARS = 8
+#: Channels a client may name in ``X-Kefu-Channel`` (the web chat page says ``web``, ``kefu chat`` says ``api``).
+CLIENT_CHANNELS = ("web", "app", "api")
 
 
 def _last_user_text(payload: Any) -> str | None:
@@ -89,6 +91,7 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
         tenant: Annotated[str, Depends(tenant_of)],
         x_conversation_id: Annotated[str | None, Header()] = None,
         x_tenant_id: Annotated[str | None, Header()] = None,
+        x_kefu_channel: Annotated[str | None, Header()] = None,
     ) -> Any:
         try:
             payload = orjson.loads(await request.body())
@@ -106,7 +109,7 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
             "event_id": event_id,
             "conversation_id": conversation_id,
             "tenant_id": event_tenant,
-            "channel": "api",
+            "channel": x_kefu_channel if x_kefu_channel in CLIENT_CHANNELS else "api",
             "user_id": str(payload.get("user") or conversation_id),
             "role": "customer",
             "text": text,

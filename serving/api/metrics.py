@@ -33,3 +33,14 @@ def route_label(request: Request) -> str:
         if match is Match.FULL:
             return str(getattr(candidate, "path", UNMATCHED))
     return UNMATCHED
+
+
+WECHAT_ANSWERS = Counter(
+    "kefu_api_wechat_answers_total",
+    "WeChat callbacks answered, by how: reply (passive XML), success (bot not ready in time), retry_reply",
+    ["outcome"],
+)
+WECHAT_LATE = Counter(
+    "kefu_api_wechat_late_replies_total", "Bot replies to WeChat messages that came after every callback gave up"
+)
+FEEDBACK_IN = Counter("kefu_api_feedback_total", "Feedback records accepted", ["source"])

@@ -84,3 +84,36 @@ def wechat_xml_to_event(xml: bytes, tenant_id: str) -> dict[str, Any]:
         "locale": "zh-CN",
         "metadata": metadata,
     }
+
+
+# WeChat does not document a size for a passive text reply; 2048 bytes is the limit commonly reported.
+MAX_REPLY_BYTES = 2048
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _truncate_utf8(text: str, max_bytes: int) -> str:
+    encoded = text.encode("utf-8")
+    return text if len(encoded) <= max_bytes else encoded[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def wechat_text_reply(event: dict[str, Any], content: str, now_s: int) -> str:
+    """WeChat's passive reply to the callback that became ``event``: a text message back to the customer.
+
+    >>> event = wechat_xml_to_event(b"<xml><ToUserName>gh_1</ToUserName><FromUserName>oUser</FromUserName>"
+    ...     b"<CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>hi</Content>"
+    ...     b"<MsgId>7</MsgId></xml>", tenant_id="acme")
+    >>> reply = wechat_text_reply(event, "hello ]]> there", 1700000001)
+    >>> reply[:60]
+    '<xml><ToUserName><![CDATA[oUser]]></ToUserName><FromUserName'
+    >>> ElementTree.fromstring(reply).findtext("Content")
+    'hello ]]> there'
+    """
+    return (
+        f"<xml><ToUserName>{_cdata(str(event['user_id']))}</ToUserName>"
+        f"<FromUserName>{_cdata(str(event['metadata']['official_account']))}</FromUserName>"
+        f"<CreateTime>{int(now_s)}</CreateTime><MsgType>{_cdata('text')}</MsgType>"
+        f"<Content>{_cdata(_truncate_utf8(content, MAX_REPLY_BYTES))}</Content></xml>"
+    )

@@ -40,6 +40,7 @@ SETTINGS_VARS = frozenset(
         "KEFU_EMBEDDINGS_MODEL",
         "KEFU_RERANK_BASE_URL",
         "KEFU_API_KEYS",
+        "KEFU_WEBCHAT_KEYS",
         "KEFU_DATA_DIR",
         "KEFU_HTTP_HOST",
         "KEFU_HTTP_PORT",

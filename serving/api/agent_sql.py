@@ -1,0 +1,41 @@
+"""SQL of the agents' routes: hand-offs waiting for an agent, a conversation's customer messages and channel.
+
+A hand-off waits for an agent until an agent message of its conversation is stored after it (so the queue is
+rebuilt from ClickHouse after any restart and several API processes agree). Parameters are bound by the store
+client (``{name:Type}``), never pasted into the SQL text.
+"""
+
+from __future__ import annotations
+
+TENANT_FILTER = "({tenant:String} = '*' OR tenant_id = {tenant:String})"
+
+WAITING_HANDOFFS_SQL = """
+SELECT h.event_id AS event_id, h.conversation_id AS conversation_id, h.tenant_id AS tenant_id,
+       h.channel AS channel, h.reason AS reason, h.detail AS detail, h.summary AS summary, h.slots AS slots,
+       h.intent AS intent, h.emotion AS emotion, h.priority AS priority,
+       h.`transcript.role` AS transcript_role, h.`transcript.text` AS transcript_text,
+       h.`transcript.ts` AS transcript_ts, h.ts AS ts
+FROM (
+    SELECT * FROM kefu.handoffs FINAL
+    WHERE __TENANT__ AND ts >= now64(3) - toIntervalHour({hours:UInt32})
+) AS h
+LEFT JOIN (
+    SELECT conversation_id, max(ts) AS answered_at FROM kefu.events FINAL
+    WHERE role = 'agent' AND __TENANT__ GROUP BY conversation_id
+) AS a ON a.conversation_id = h.conversation_id
+WHERE a.answered_at < h.ts
+ORDER BY h.ts DESC
+LIMIT {limit:UInt32}
+""".replace("__TENANT__", TENANT_FILTER)
+
+CUSTOMER_MESSAGES_SQL = """
+SELECT conversation_id, event_id, text, intent, intent_confidence, ts FROM kefu.events FINAL
+WHERE role = 'customer' AND __TENANT__ AND has({conversations:Array(String)}, conversation_id)
+ORDER BY ts
+""".replace("__TENANT__", TENANT_FILTER)
+
+CONVERSATION_SQL = """
+SELECT tenant_id, channel FROM kefu.events FINAL
+WHERE conversation_id = {conversation:String} AND role = 'customer' AND __TENANT__
+ORDER BY ts DESC LIMIT 1
+""".replace("__TENANT__", TENANT_FILTER)

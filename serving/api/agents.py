@@ -1,0 +1,92 @@
+"""The human agents' API: the hand-off queue and replies to customers.
+
+- ``GET /v1/handoffs``: the tenant's hand-offs no agent has answered yet (from ClickHouse, see ``agent_sql``),
+  each with summary, slots, intent, emotion, masked transcript and the customer messages' ids and predicted
+  intents, so an agent can correct an intent with ``POST /v1/feedback`` (``source: agent``).
+- ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with
+  role ``agent`` on ``conversations.inbound``: masked and stored like every message, delivered to the customer's
+  web chat from the stream, never answered by the bot.
+
+Both need a full API key (a web-chat key is refused: it sits in customers' browsers).
+"""
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from kefu.settings import Settings
+from serving.api.agent_sql import CONVERSATION_SQL, CUSTOMER_MESSAGES_SQL, WAITING_HANDOFFS_SQL
+from serving.api.deps import TenantDependency
+from serving.api.kpi import query_of, run_query, scoped_tenant
+from serving.api.kpi_sql import json_value
+from serving.channels import ChannelError, agent_reply_to_event
+
+Ingest = Callable[[list[Any], str], Awaitable[JSONResponse]]
+TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
+
+
+def _handoff(row: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    transcript = [
+        {"role": role, "text": text, "ts": json_value(ts)}
+        for role, text, ts in zip(*(row[c] for c in TRANSCRIPT_COLUMNS), strict=True)
+    ]
+    plain = {k: json_value(v) for k, v in row.items() if k not in TRANSCRIPT_COLUMNS}
+    return {**plain, "slots": dict(row["slots"] or {}), "transcript": transcript, "customer_messages": messages}
+
+
+def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest) -> APIRouter:
+    router = APIRouter()
+    Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
+
+    @router.get("/v1/handoffs")
+    async def handoffs(
+        request: Request,
+        key_tenant: Tenant,
+        tenant: str | None = None,
+        hours: Annotated[int, Query(ge=1, le=24 * 31, description="How far back to look")] = 72,
+    ) -> JSONResponse:
+        """Hand-offs waiting for an agent (the latest per conversation), most urgent first, then oldest first."""
+        query = query_of(request)
+        scope = scoped_tenant(key_tenant, tenant) or "*"
+        limit = settings.handoff_list_limit
+        rows = await run_query(query, WAITING_HANDOFFS_SQL, {"tenant": scope, "hours": hours, "limit": limit * 4})
+        latest: dict[str, dict[str, Any]] = {}
+        for row in rows:  # newest first: keep each conversation's latest hand-off
+            latest.setdefault(str(row["conversation_id"]), row)
+        waiting = sorted(latest.values(), key=lambda r: (r["priority"], r["ts"]))[:limit]
+        by_conversation: dict[str, list[dict[str, Any]]] = {str(r["conversation_id"]): [] for r in waiting}
+        if waiting:
+            params = {"tenant": scope, "conversations": list(by_conversation)}
+            for message in await run_query(query, CUSTOMER_MESSAGES_SQL, params):
+                by_conversation[str(message.pop("conversation_id"))].append(
+                    {k: json_value(v) for k, v in message.items()}
+                )
+        items = [_handoff(r, by_conversation[str(r["conversation_id"])]) for r in waiting]
+        return JSONResponse({"tenant": scope, "handoffs": items})
+
+    @router.post("/v1/conversations/{conversation_id}/agent-replies", status_code=202)
+    async def agent_reply(conversation_id: str, request: Request, key_tenant: Tenant) -> JSONResponse:
+        """An agent's message to the customer: ``{text, agent_id, message_id?}`` (202 with its event id)."""
+        try:
+            payload = orjson.loads(await request.body())
+        except orjson.JSONDecodeError as error:
+            return JSONResponse({"error": f"body is not valid JSON: {error}"}, status_code=400)
+        found = await run_query(
+            query_of(request), CONVERSATION_SQL, {"conversation": conversation_id, "tenant": key_tenant}
+        )
+        if not found:
+            raise HTTPException(404, f"no conversation {conversation_id!r} of this key's tenant in the store")
+        tenant, channel = str(found[0]["tenant_id"]), str(found[0]["channel"])
+        try:
+            event = agent_reply_to_event(
+                payload, conversation_id=conversation_id, tenant=tenant, channel=channel, now_ms=int(time.time() * 1000)
+            )
+        except ChannelError as error:
+            return JSONResponse({"error": str(error)}, status_code=422)
+        return await ingest([event], key_tenant)
+
+    return router

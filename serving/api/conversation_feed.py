@@ -1,0 +1,108 @@
+"""Human agents' messages for the customer's web chat: a tail of ``conversations.enriched``, role agent only.
+
+Agents answer through ``POST /v1/conversations/{id}/agent-replies``; the message goes through the stream like
+every other (deduplicated, PII-masked) and this tail keeps the last few per conversation in memory for the
+page's long poll ``GET /v1/conversations/{id}/messages``. Like the reply waiter it reads every partition from the
+end without a consumer group (each API process serves its own browsers); messages older than the process are
+in ClickHouse, not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import OrderedDict, deque
+from typing import Any
+
+from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+
+from schemas.wire import AvroCodec, DecodeError
+
+log = logging.getLogger(__name__)
+
+PER_CONVERSATION = 50
+CONVERSATIONS = 10_000
+POLL_S = 0.2
+
+
+class AgentMessageFeed:
+    def __init__(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+        self._bootstrap, self._topic, self._codec = bootstrap, topic, codec
+        self._messages: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="agent-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def add(self, event: dict[str, Any]) -> None:
+        """Keep an enriched agent message (anything else is ignored)."""
+        if event.get("role") != "agent":
+            return
+        message = {
+            "event_id": event["event_id"],
+            "role": "agent",
+            "user_id": event["user_id"],
+            "text": event["text"],
+            "ts": int(event["ts"]),
+            "tenant_id": event["tenant_id"],
+        }
+        with self._lock:
+            kept = self._messages.setdefault(str(event["conversation_id"]), deque(maxlen=PER_CONVERSATION))
+            self._messages.move_to_end(str(event["conversation_id"]))
+            if all(m["event_id"] != message["event_id"] for m in kept):
+                kept.append(message)
+            while len(self._messages) > CONVERSATIONS:
+                self._messages.popitem(last=False)
+
+    def since(self, conversation_id: str, tenant: str, after_ts: int) -> list[dict[str, Any]]:
+        """Agent messages of the conversation newer than ``after_ts`` (ms), of ``tenant`` ('*' = any)."""
+        with self._lock:
+            kept = list(self._messages.get(conversation_id, ()))
+        return [m for m in kept if m["ts"] > after_ts and tenant in ("*", m["tenant_id"])]
+
+    async def wait(self, conversation_id: str, tenant: str, after_ts: int, timeout_s: float) -> list[dict[str, Any]]:
+        """Like :meth:`since`, waiting up to ``timeout_s`` for at least one message (a long poll)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = self.since(conversation_id, tenant, after_ts)
+            if found or time.monotonic() >= deadline:
+                return found
+            await asyncio.sleep(POLL_S)
+
+    def _run(self) -> None:
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self._bootstrap,
+                "group.id": "kefu-api-agent-feed",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 20,
+            }
+        )
+        try:
+            metadata = consumer.list_topics(self._topic, timeout=10)
+            partitions = metadata.topics[self._topic].partitions if self._topic in metadata.topics else {}
+            consumer.assign([TopicPartition(self._topic, p, OFFSET_END) for p in partitions])
+            while not self._stop.is_set():
+                for message in consumer.consume(500, 0.2):
+                    if message.error() is None:
+                        self._decode(message.value())
+        except Exception:
+            log.exception("agent message feed stopped")
+        finally:
+            consumer.close()
+
+    def _decode(self, value: bytes | None) -> None:
+        try:
+            self.add(self._codec.decode(value))
+        except DecodeError as error:
+            log.warning("undecodable enriched record skipped: %s", error.reason)

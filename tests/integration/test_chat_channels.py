@@ -1,0 +1,241 @@
+"""Chat channels on the real embedded platform (responder on, models off, sample KB): feedback, the agents' API,
+WeChat passive replies and ``kefu chat --once``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+
+from jobs.retrain.corrections import corrected_intents
+from kefu.settings import Settings
+from schemas.catalog import schema
+from schemas.wire import AvroCodec, registry_client
+from streams.store import StoreClient
+from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # platform start + models on a busy machine
+
+WECHAT_TOKEN = "kefu-test-token"
+KB_QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extractive, cited answer without a generator
+
+
+@pytest.fixture(scope="module")
+def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    running = start_platform(
+        Path(tmp_path_factory.mktemp("kefu-channels")),
+        timeout_s=600,
+        KEFU_RESPONDER_ENABLED="true",
+        KEFU_WECHAT_TOKEN=WECHAT_TOKEN,
+        KEFU_READY_TIMEOUT_S="500",
+        KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine
+    )
+    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=300)
+    assert ingested.returncode == 0, ingested.stderr
+    warm = chat(running, f"warm-{uuid.uuid4().hex[:6]}", KB_QUESTION)  # loads the embedder in the worker
+    assert warm.status_code == 200, warm.text
+    yield running
+    stop_platform(running)
+
+
+def headers(key: str, conversation: str | None = None) -> dict[str, str]:
+    return {"X-API-Key": key, **({"X-Conversation-Id": conversation} if conversation else {})}
+
+
+def chat(platform: Platform, conversation: str, text: str) -> httpx.Response:
+    return httpx.post(
+        f"{platform.status['http']}/v1/chat/completions",
+        headers=headers(platform.status["api_key"], conversation),
+        json={"model": "kefu", "messages": [{"role": "user", "content": text}]},
+        timeout=300,
+    )
+
+
+def store_rows(platform: Platform, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    store = StoreClient.connect(Settings(data_dir=platform.data_dir))
+    rows: list[dict[str, Any]] = store.query(sql, params).to_pylist()
+    return rows
+
+
+def eventually(probe: Callable[[], Any], timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = probe()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def decode(platform: Platform, record: str, value: bytes) -> dict[str, Any]:
+    return AvroCodec(registry_client(platform.status["schema_registry"]), schema(record)).decode(value)
+
+
+def test_web_chat_feedback_reaches_the_topic_and_clickhouse_and_the_key_is_limited(channels: Platform) -> None:
+    http, public = channels.status["http"], channels.status["webchat_key"]
+    conversation = f"fb-{uuid.uuid4().hex[:8]}"
+    answer = chat(channels, conversation, KB_QUESTION).json()["kefu"]
+    for body in ({"reply_id": answer["reply_id"], "thumbs": "up"}, {"csat": 4, "comment": "客服很好，电话13812345678"}):
+        response = httpx.post(
+            f"{http}/v1/feedback", headers=headers(public), json={"conversation_id": conversation, **body}
+        )
+        assert response.status_code == 202, response.text
+
+    records = [
+        decode(channels, "Feedback", m.value())
+        for m in read_topic(channels.status["kafka"], "conversations.feedback", conversation.encode(), 2)
+    ]
+    assert sorted((r["thumbs"] or "", r["csat"] or 0, r["source"], r["tenant_id"]) for r in records) == [
+        ("", 4, "customer", "default"),
+        ("up", 0, "customer", "default"),
+    ]
+    assert all("13812345678" not in (r["comment"] or "") for r in records)
+    stored = eventually(
+        lambda: store_rows(
+            channels,
+            "SELECT thumbs, csat, reply_id FROM kefu.feedback FINAL WHERE conversation_id = {c:String}",
+            {"c": conversation},
+        )
+    )
+    assert sorted(str(r["csat"]) for r in stored) == ["4", "None"] and answer["reply_id"] in {
+        r["reply_id"] for r in stored
+    }
+
+    # the public key is for the chat only: no agent feedback, no ingest, no hand-off queue
+    agentish = {"conversation_id": conversation, "source": "agent", "message_id": "x", "corrected_intent": "refund"}
+    assert httpx.post(f"{http}/v1/feedback", headers=headers(public), json=agentish).status_code == 403
+    assert httpx.get(f"{http}/v1/handoffs", headers=headers(public)).status_code == 401
+    assert httpx.post(f"{http}/v1/events", headers=headers(public), json={}).status_code == 401
+    assert (
+        httpx.post(
+            f"{http}/v1/feedback", headers=headers(public), json={"conversation_id": conversation, "csat": 9}
+        ).status_code
+        == 422
+    )
+
+
+def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent(channels: Platform) -> None:
+    http, key, kafka = channels.status["http"], channels.status["api_key"], channels.status["kafka"]
+    conversation = f"ho-{uuid.uuid4().hex[:8]}"
+    assert (
+        chat(channels, conversation, "我要转人工，电话13812345678").json()["kefu"]["handoff"]["reason"]
+        == "customer_request"
+    )
+
+    def waiting() -> list[dict[str, Any]]:
+        listed = httpx.get(f"{http}/v1/handoffs", headers=headers(key), params={"tenant": "default"}, timeout=30)
+        assert listed.status_code == 200, listed.text
+        return [h for h in listed.json()["handoffs"] if h["conversation_id"] == conversation]
+
+    queued = eventually(waiting)
+    assert queued, "the hand-off never showed in GET /v1/handoffs"
+    handoff = queued[0]
+    assert handoff["reason"] == "customer_request" and handoff["transcript"]
+    assert all("13812345678" not in turn["text"] for turn in handoff["transcript"])
+    customer_message = handoff["customer_messages"][0]
+    assert "[PHONE_1]" in customer_message["text"] and customer_message["event_id"].startswith("api:")
+
+    # the customer's page long-polls agents' messages with the public key while the agent answers
+    polled: list[httpx.Response] = []
+    poller = threading.Thread(target=lambda: polled.append(httpx.get(
+        f"{http}/v1/conversations/{conversation}/messages", headers=headers(channels.status["webchat_key"]),
+        params={"after": 0, "wait": 20}, timeout=30)))  # fmt: skip
+    poller.start()
+    time.sleep(0.5)
+    reply = httpx.post(
+        f"{http}/v1/conversations/{conversation}/agent-replies",
+        headers=headers(key),
+        json={"text": "您好，我是客服小王，已为您登记，回电号码13900001111", "agent_id": "agent-7", "message_id": "m1"},
+        timeout=30,
+    )
+    assert reply.status_code == 202, reply.text
+    agent_event_id = reply.json()["results"][0]["event_id"]
+    poller.join(30)
+    delivered = polled[0].json()["messages"]
+    assert [m["event_id"] for m in delivered] == [agent_event_id]
+    assert "[PHONE_1]" in delivered[0]["text"] and "13900001111" not in delivered[0]["text"]  # masked like all
+
+    enriched = [
+        decode(channels, "EnrichedEvent", m.value())
+        for m in read_topic(kafka, "conversations.enriched", agent_event_id.encode(), 1)
+    ]
+    assert [(e["role"], e["user_id"]) for e in enriched] == [("agent", "agent-7")]
+    assert read_topic(kafka, "conversations.replies", agent_event_id.encode(), 1, timeout_s=5) == []  # no bot reply
+    assert eventually(lambda: not waiting()), "an answered hand-off still waits for an agent"
+    assert (
+        httpx.post(
+            f"{http}/v1/conversations/nope-{conversation}/agent-replies",
+            headers=headers(key),
+            json={"text": "x", "agent_id": "a"},
+        ).status_code
+        == 404
+    )
+
+    correction = {"conversation_id": conversation, "source": "agent", "user_id": "agent-7", "tenant_id": "default",
+                  "message_id": customer_message["event_id"], "corrected_intent": "transfer_to_human"}  # fmt: skip
+    assert httpx.post(f"{http}/v1/feedback", headers=headers(key), json=correction).status_code == 202
+    store = StoreClient.connect(Settings(data_dir=channels.data_dir))
+    table = eventually(
+        lambda: corrected_intents(
+            lambda sql, p: store.query(sql, p).to_pylist(), since_ms=0, tenant="default"
+        ).to_pylist()
+    )
+    rows = [r for r in table if r["example_id"] == customer_message["event_id"]]
+    assert [(r["label"], r["source"], r["text"]) for r in rows] == [
+        ("transfer_to_human", "agent_correction", customer_message["text"])
+    ]
+
+
+def signed(params: dict[str, str] | None = None) -> dict[str, str]:
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:8]
+    signature = hashlib.sha1("".join(sorted([WECHAT_TOKEN, timestamp, nonce])).encode()).hexdigest()
+    return {"signature": signature, "timestamp": timestamp, "nonce": nonce, **(params or {})}
+
+
+def test_wechat_is_answered_in_passive_reply_xml_and_a_retry_is_not_ingested_twice(channels: Platform) -> None:
+    http, kafka = channels.status["http"], channels.status["kafka"]
+    msg_id, user = str(int(time.time() * 1000)), f"oUser{uuid.uuid4().hex[:6]}"
+    xml = (f"<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+           f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+           f"<Content><![CDATA[{KB_QUESTION}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()  # fmt: skip
+    url = f"{http}/v1/channels/wechat"
+    assert httpx.post(url, params={**signed(), "signature": "0" * 40}, content=xml).status_code == 403
+    started = time.monotonic()
+    first = httpx.post(url, params=signed(), content=xml, timeout=30)
+    waited = time.monotonic() - started
+    retry = httpx.post(url, params=signed(), content=xml, timeout=30)  # WeChat's retry of the same MsgId
+    assert first.status_code == retry.status_code == 200
+    assert waited < 5.0  # WeChat gives up after 5 s
+
+    replies = [
+        decode(channels, "BotReply", m.value())
+        for m in read_topic(kafka, "conversations.replies", f"wechat:{msg_id}".encode(), 1)
+    ]
+    assert len(replies) == 1 and replies[0]["channel"] == "wechat"
+    answered = [r for r in (first, retry) if r.text != "success"]
+    assert answered, "neither the callback nor its retry got the reply"
+    fields = {child.tag: child.text for child in ElementTree.fromstring(answered[0].content)}
+    assert (fields["ToUserName"], fields["FromUserName"], fields["MsgType"]) == (user, "gh_shop", "text")
+    assert fields["Content"] == replies[0]["text"]
+    assert len(read_topic(kafka, "conversations.inbound", f"wechat:{msg_id}".encode(), 2, timeout_s=3)) == 1
+
+
+def test_kefu_chat_once_streams_the_answer_with_its_citation(channels: Platform) -> None:
+    shown = channels.kefu("chat", "--once", KB_QUESTION, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "[1] " in shown.stdout and "运费" in shown.stdout
+    as_json = channels.kefu("chat", "--once", "我要转人工", "--json", timeout=120)
+    assert as_json.returncode == 0, as_json.stderr
+    answer = json.loads(as_json.stdout)
+    assert answer["kefu"]["handoff"]["reason"] == "customer_request" and answer["text"]
+    refused = channels.kefu("chat", "--once", "hi", "--api-key", "wrong", timeout=60)
+    assert refused.returncode == 1 and "401" in refused.stderr
