@@ -47,7 +47,7 @@ def version_record(card: ModelCard, ts_ms: int) -> dict[str, Any]:
     ...                  details={"current_metrics": {"macro_f1": 0.6}})
     >>> record = version_record(card, 1_795_000_000_000)
     >>> record["status"], record["created_at"], record["current_metrics"], record["event_id"][:6]
-    ('rejected', 1795248000000, {'macro_f1': 0.6}, 'mv-d6b')
+    ('rejected', 1795248000000, {'macro_f1': 0.6}, 'mv-f47')
     """
     created = datetime.fromisoformat(card.created_at)
     created = created if created.tzinfo else created.replace(tzinfo=UTC)

@@ -41,7 +41,7 @@ class Platform:
         )
 
 
-def start_platform(data_dir: Path, **env: str) -> Platform:
+def start_platform(data_dir: Path, ready_timeout_s: float = 60.0, **env: str) -> Platform:
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu", "up"],
@@ -56,7 +56,7 @@ def start_platform(data_dir: Path, **env: str) -> Platform:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = started + 60
+    deadline = started + ready_timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode() if process.stdout else ""
@@ -72,7 +72,7 @@ def start_platform(data_dir: Path, **env: str) -> Platform:
             return Platform(process, data_dir, json.loads(result.stdout), time.monotonic() - started)
         time.sleep(0.2)
     process.kill()
-    raise RuntimeError("kefu up was not healthy within 60 s")
+    raise RuntimeError(f"kefu up was not healthy within {ready_timeout_s:.0f} s")
 
 
 def stop_platform(platform: Platform) -> int:

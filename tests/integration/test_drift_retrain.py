@@ -54,6 +54,8 @@ def in_domain_messages() -> list[str]:
 def drift_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     running = start_platform(
         tmp_path_factory.mktemp("kefu-drift"),
+        ready_timeout_s=300,  # the shared 2-core machine can be very loaded
+        KEFU_READY_TIMEOUT_S="240",
         KEFU_KPI_AGENT_ENABLED="false",
         KEFU_DRIFT_MERGE_WINDOW_S="3",
         KEFU_RETRAIN_SETTLE_S="2",
