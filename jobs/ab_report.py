@@ -44,7 +44,8 @@ WITH replies AS (
 ),
 handed AS (SELECT DISTINCT conversation_id FROM handoffs FINAL),
 rated AS (
-    SELECT conversation_id, argMax(csat, ts) AS last_csat FROM feedback FINAL WHERE csat IS NOT NULL GROUP BY conversation_id
+    SELECT conversation_id, argMax(csat, ts) AS last_csat
+    FROM feedback FINAL WHERE csat IS NOT NULL GROUP BY conversation_id
 )
 SELECT r.conversation_id AS conversation_id, r.last_variant AS variant,
        toUInt8(NOT (r.replied_handoff OR h.conversation_id != '')) AS contained,
