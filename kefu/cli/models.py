@@ -19,7 +19,7 @@ RegistryOption = Annotated[
 ]
 
 
-def _registry(path: Path | None, *, publish: bool = False) -> FileRegistry:
+def open_registry(path: Path | None, *, publish: bool = False) -> FileRegistry:
     """The registry; with ``publish`` and a running platform, its changes also go to Kafka (hot swap, ClickHouse)."""
     from jobs.registry import FileRegistry, RegistryStore
     from kefu.settings import get_settings
@@ -67,7 +67,7 @@ def list_models(
     if from_store:
         _list_from_store(model)
         return
-    store = _registry(registry)
+    store = open_registry(registry)
     for name in [model] if model else store.models():
         active = store.active_version(name)
         for card in store.versions(name):
@@ -102,7 +102,7 @@ def promote(
     from jobs.registry import RegistryError
 
     try:
-        event = _registry(registry, publish=True).promote(model, version, reason=reason)
+        event = open_registry(registry, publish=True).promote(model, version, reason=reason)
     except RegistryError as error:
         raise _fail(str(error)) from None
     print(json.dumps(event, ensure_ascii=False))
@@ -119,7 +119,7 @@ def rollback(
     from jobs.registry import RegistryError
 
     try:
-        event = _registry(registry, publish=True).rollback(model, to, reason=reason)
+        event = open_registry(registry, publish=True).rollback(model, to, reason=reason)
     except RegistryError as error:
         raise _fail(str(error)) from None
     print(json.dumps(event, ensure_ascii=False))
