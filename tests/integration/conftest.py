@@ -82,7 +82,11 @@ def stop_platform(platform: Platform) -> int:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(tmp_path_factory.mktemp("kefu-data"))
+    # TEST_PLATFORM_READY_S: more time to start on a loaded machine (the embedded parts then wait as long).
+    ready_s = float(os.environ.get("TEST_PLATFORM_READY_S", "60"))
+    running = start_platform(
+        tmp_path_factory.mktemp("kefu-data"), ready_timeout_s=ready_s, KEFU_READY_TIMEOUT_S=str(max(30.0, ready_s - 30))
+    )
     print(f"\nembedded platform healthy after {running.startup_s:.1f}s")
     yield running
     stop_platform(running)
