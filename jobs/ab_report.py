@@ -1,6 +1,7 @@
 """``kefu ab report``: compare each variant of an experiment with its control on per-reply rows.
 
-Rows (Parquet or JSONL, later a ClickHouse query): ``variant`` (``experiment:variant`` as in ``BotReply.variant``),
+Rows (Parquet or JSONL, or :data:`AB_ROWS_SQL` on the ClickHouse store: one row per conversation): ``variant``
+(``experiment:variant`` as in ``BotReply.variant``),
 ``contained`` (0/1: the conversation ended without a human), ``handoff`` (0/1), ``csat`` (1-5 or null). Rates get
 a two-proportion z-test with a Newcombe (Wilson-score) interval for the difference; CSAT gets Welch's t-test with
 its interval. Below ``min_n`` rows per arm the verdict is "not enough data", with the rows per arm needed to see
@@ -20,6 +21,7 @@ from typing import Any
 from scipy import stats
 
 __all__ = [
+    "AB_ROWS_SQL",
     "ComparisonResult",
     "ab_report",
     "newcombe_interval",
@@ -32,6 +34,30 @@ __all__ = [
 ]
 
 RATE_METRICS = ("contained", "handoff")
+
+AB_ROWS_SQL = """
+WITH replies AS (
+    SELECT conversation_id, argMax(variant, ts) AS last_variant, max(handoff_reason IS NOT NULL) AS replied_handoff
+    FROM bot_replies FINAL
+    WHERE startsWith(ifNull(variant, ''), {prefix:String}) AND ({tenant:String} = '' OR tenant_id = {tenant:String})
+    GROUP BY conversation_id
+),
+handed AS (SELECT DISTINCT conversation_id FROM handoffs FINAL),
+rated AS (
+    SELECT conversation_id, argMax(csat, ts) AS last_csat
+    FROM feedback FINAL WHERE csat IS NOT NULL GROUP BY conversation_id
+)
+SELECT r.conversation_id AS conversation_id, r.last_variant AS variant,
+       toUInt8(NOT (r.replied_handoff OR h.conversation_id != '')) AS contained,
+       toUInt8(r.replied_handoff OR h.conversation_id != '') AS handoff,
+       c.last_csat AS csat
+FROM replies AS r
+LEFT JOIN handed AS h ON h.conversation_id = r.conversation_id
+LEFT JOIN rated AS c ON c.conversation_id = r.conversation_id
+ORDER BY conversation_id
+"""
+"""One row per conversation of an experiment (``prefix`` = ``EXPERIMENT:``): the variant of its last reply,
+contained (no bot hand-off and no Handoff record), handoff, and its latest CSAT."""
 DEFAULT_MIN_EFFECT = {"contained": 0.05, "handoff": 0.05, "csat": 0.2}
 
 

@@ -98,6 +98,40 @@ class Settings(BaseSettings):
     )
     kpi_page_refresh_s: int = Field(30, ge=1, description="Auto-refresh period of the /kpi page (seconds).")
 
+    # --- Drift detection and retraining ---
+    drift_agent_enabled: bool = Field(
+        True, description="Run the drift agent (river detectors per tenant) in the workers."
+    )
+    drift_flush_interval_s: float = Field(
+        1.0, gt=0, description="How often the drift agent emits merged triggers whose merge window ended (seconds)."
+    )
+    drift_merge_window_s: float = Field(
+        60.0, ge=0, description="Detections of one tenant and model within this long become one trigger (seconds)."
+    )
+    drift_cooldown_s: float = Field(
+        3600.0, ge=0, description="After a trigger, the same tenant and metric stays quiet this long (seconds)."
+    )
+    drift_warmup: int | None = Field(
+        None, ge=1, description="Observations of a series before detections count; unset = each metric's default."
+    )
+    retrain_agent_enabled: bool = Field(
+        True, description="Run the retrain agent (models.retrain -> train, evaluate, promote) in the workers."
+    )
+    retrain_settle_s: float = Field(
+        2.0, ge=0, description="How long the retrain agent waits for the store to catch up before reading labels."
+    )
+    retrain_min_interval_s: float = Field(
+        600.0, ge=0, description="Drift triggers for a model retrained less than this long ago are skipped (seconds)."
+    )
+    retrain_margin: float = Field(0.01, ge=0, description="Macro-F1 gain a candidate needs to be promoted.")
+    retrain_min_class_size: int = Field(
+        20, ge=1, description="Held-out examples that make a class large (a large class may not regress)."
+    )
+    retrain_tolerance: float = Field(0.02, ge=0, description="How much F1 a large class may lose in a candidate.")
+    model_watch_events: bool = Field(
+        True, description="Workers swap models as soon as a ModelPromoted record arrives (the poll stays as fallback)."
+    )
+
     # --- ClickHouse store ---
     clickhouse_dsn: str | None = Field(
         None,

@@ -27,6 +27,7 @@ TOPIC_OF_RECORD: dict[str, str] = {
     "KpiSnapshot": "kpi.snapshots",
     "RetrainTrigger": "models.retrain",
     "ModelPromoted": "models.promoted",
+    "ModelVersion": "models.versions",
     "DeadLetter": "deadletter",
 }
 

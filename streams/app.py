@@ -8,6 +8,7 @@ delivery of a batch's outputs before its offsets are acknowledged: at-least-once
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import faust
@@ -16,12 +17,15 @@ from kefu.settings import Settings
 from processors.model_watch import refresh_pipeline
 from schemas.wire import registry_client
 from streams import metrics, topics
+from streams.drift_agent import register_drift_agent
 from streams.enricher import build_enrichment_pipeline, build_inbound_stage, model_watchers
 from streams.faust_fetch import cap_fetch_wait
 from streams.kpi_agent import register_kpi_agent
+from streams.model_events import follow_promotions
 from streams.observe import ConsumerPositions, register_lag_monitor
 from streams.producer import BatchProducer, producer_config
 from streams.records import in_record
+from streams.retrain_agent import register_retrain_agent
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +81,30 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
             app, settings, client, producer, build_responder(settings)
         )
 
+    def oov_rate(texts: Sequence[str]) -> list[float]:
+        # The model in use at the time: after a swap, its own vocabulary defines what is out of it.
+        rates: list[float] = enricher.intent_model.unseen_ngram_rate(texts)
+        return rates
+
+    if settings.drift_agent_enabled:
+        app.kefu_drift = register_drift_agent(app, settings, client, producer, positions, oov_rate)  # type: ignore[attr-defined]
+    if settings.retrain_agent_enabled:
+        app.kefu_retrain = register_retrain_agent(app, settings, client, producer)  # type: ignore[attr-defined]
+
+    def swap_models() -> None:
+        # Runs on the event loop between batches, so a batch never sees two versions of a model.
+        for swap in refresh_pipeline(enricher, watchers):
+            metrics.MODEL_SWAPS.labels(swap.name).inc()
+
     @app.timer(settings.model_poll_s, name="swap-promoted-models")  # type: ignore[untyped-decorator]
     async def swap_promoted_models() -> None:
-        # Runs on the event loop between batches, so a batch never sees two versions of a model.
-        refresh_pipeline(enricher, watchers)
+        swap_models()
+
+    if settings.model_watch_events:
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def swap_on_promotion() -> None:
+            await follow_promotions(bootstrap, settings.topic(topics.PROMOTED), swap_models)
 
     app.kefu_stage = stage  # type: ignore[attr-defined]  # for metrics and tests
     app.kefu_producer = producer  # type: ignore[attr-defined]

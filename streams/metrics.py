@@ -39,3 +39,10 @@ KPI_OPEN_WINDOWS = Gauge("kefu_kpi_open_windows", "KPI windows still open on thi
 KPI_WATERMARK_SECONDS = Gauge(
     "kefu_kpi_watermark_seconds", "Oldest partition watermark of the KPI agent (event time, Unix seconds)"
 )
+
+# Drift detection and retraining (streams/drift_agent.py, streams/retrain_agent.py).
+DRIFT_TRIGGERS = Counter("kefu_drift_triggers_total", "RetrainTrigger records emitted by the drift agent", ["model"])
+RETRAINS = Counter(
+    "kefu_retrains_total", "Retrain triggers handled, by outcome (promoted, rejected, skipped, failed...)", ["action"]
+)
+MODEL_SWAPS = Counter("kefu_model_swaps_total", "Models hot-swapped into a running worker", ["model"])

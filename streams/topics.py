@@ -12,6 +12,7 @@ FEEDBACK = "conversations.feedback"  # Feedback: CSAT, thumbs, corrected intents
 KPI_SNAPSHOTS = "kpi.snapshots"  # KpiSnapshot from the online KPI agent
 RETRAIN = "models.retrain"  # RetrainTrigger from drift detectors
 PROMOTED = "models.promoted"  # ModelPromoted, for hot reload
+VERSIONS = "models.versions"  # ModelVersion: every registry card state, mirrored into ClickHouse
 DEADLETTER = "deadletter"  # DeadLetter: anything that could not be processed, with the reason
 
 ALL_TOPICS: tuple[str, ...] = tuple(TOPIC_OF_RECORD.values())

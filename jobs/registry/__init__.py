@@ -8,11 +8,10 @@ Public surface: :class:`FileRegistry` (the source of truth, a directory), :class
 from jobs.registry.card import ModelCard, VersionStatus
 from jobs.registry.files import FileRegistry, RegistryError
 from jobs.registry.kinds import MODEL_LOADERS, load_active_model, load_model
-from jobs.registry.store import MODEL_VERSIONS_DDL, InMemoryRegistryStore, RegistryStore
+from jobs.registry.store import InMemoryRegistryStore, RegistryStore, version_record
 
 __all__ = [
     "MODEL_LOADERS",
-    "MODEL_VERSIONS_DDL",
     "FileRegistry",
     "InMemoryRegistryStore",
     "ModelCard",
@@ -21,4 +20,5 @@ __all__ = [
     "VersionStatus",
     "load_active_model",
     "load_model",
+    "version_record",
 ]

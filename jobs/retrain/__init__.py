@@ -2,7 +2,8 @@
 
 Public surface: :func:`retrain_intent`, :func:`retrain_sentiment`, :class:`RetrainOutcome`, the training-table
 schema and builders (:data:`TRAINING_SCHEMA`, :func:`training_table`, :func:`read_training_table`), and the job
-(:class:`RetrainJob`, :class:`RetrainParams`, :class:`TrainingData`, :class:`FileTrainingData`, :class:`JobResult`).
+(:class:`RetrainJob`, :class:`RetrainParams`, :class:`TrainingData`, :class:`FileTrainingData`, :class:`JobResult`),
+the store's labels (:class:`StoreTrainingData`) and the trigger runner the retrain agent uses (:class:`TriggerRunner`).
 """
 
 from jobs.retrain.data import (
@@ -16,8 +17,11 @@ from jobs.retrain.data import (
 from jobs.retrain.decision import ClassDelta, PromotionRule, decide
 from jobs.retrain.job import FileTrainingData, JobResult, RetrainJob, RetrainParams, TrainingData
 from jobs.retrain.retrainers import RetrainOutcome, retrain_intent, retrain_sentiment
+from jobs.retrain.runner import TriggerRunner
+from jobs.retrain.store_data import CORRECTED_INTENTS_SQL, StoreTrainingData
 
 __all__ = [
+    "CORRECTED_INTENTS_SQL",
     "TRAINING_SCHEMA",
     "ClassDelta",
     "FileTrainingData",
@@ -26,7 +30,9 @@ __all__ = [
     "RetrainJob",
     "RetrainOutcome",
     "RetrainParams",
+    "StoreTrainingData",
     "TrainingData",
+    "TriggerRunner",
     "decide",
     "examples_of",
     "read_training_table",

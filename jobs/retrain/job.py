@@ -73,7 +73,7 @@ class RetrainParams:
 class JobResult:
     """What handling one trigger did. ``promoted_event`` is the ``ModelPromoted`` datum to publish, if any."""
 
-    action: Literal["promoted", "rejected", "replayed", "unsupported"]
+    action: Literal["promoted", "rejected", "replayed", "unsupported", "skipped", "failed"]
     reason: str
     card: ModelCard | None = None
     outcome: RetrainOutcome | None = None

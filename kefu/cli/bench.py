@@ -36,6 +36,17 @@ def bench_drift(
     print(json.dumps(run_drift_bench(seeds=seeds, before=before, after=after, stationary=stationary), indent=1))
 
 
+@bench_app.command("drift-agent")
+def bench_drift_agent(
+    events: Annotated[int, typer.Option(help="Customer messages to enrich and feed the drift stage.")] = 20_000,
+    batch: Annotated[int, typer.Option(help="Records per batch, as a worker takes them.")] = 500,
+) -> None:
+    """Events/s of the drift agent's stage next to the enrichment it follows, in one process (JSON)."""
+    from streams.bench.drift_agent import run_drift_agent_bench
+
+    print(json.dumps(run_drift_agent_bench(events=events, batch=batch), indent=1))
+
+
 @bench_app.command("sink")
 def bench_sink(
     events: Annotated[int, typer.Option(help="EnrichedEvents to write.")] = 200_000,

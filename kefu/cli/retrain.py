@@ -1,19 +1,25 @@
-"""``kefu retrain intent|sentiment``: the retrain job by hand, on labelled files, against the registry."""
+"""``kefu retrain intent|sentiment``: the retrain job by hand, on labelled files or the store's corrections."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 retrain_app = typer.Typer(help="Retrain a model and promote it if it beats the active one.", no_args_is_help=True)
 
 NewOption = Annotated[
-    list[Path], typer.Option("--data", help="New labelled rows, Parquet or JSONL (text, label).", exists=True)
+    list[Path] | None,
+    typer.Option(
+        "--data",
+        help="New labelled rows, Parquet or JSONL (text, label); default: the corrections in the ClickHouse store.",
+        exists=True,
+    ),
 ]
 BaseOption = Annotated[
     list[Path] | None, typer.Option("--base", help="Base training set; default: the shipped sample data.", exists=True)
@@ -25,24 +31,27 @@ RegistryOption = Annotated[
 
 def _run(
     model: str,
-    data: list[Path],
+    data: list[Path] | None,
     base: list[Path] | None,
     registry: Path | None,
     margin: float,
     min_class_size: int,
     seed: int,
 ) -> None:
-    from jobs.registry import FileRegistry
-    from jobs.retrain import FileTrainingData, RetrainJob, RetrainParams
-    from kefu.settings import get_settings
+    from jobs.retrain import FileTrainingData, RetrainJob, RetrainParams, StoreTrainingData, TrainingData
+    from kefu.cli.models import open_registry
 
-    store = FileRegistry(registry or get_settings().data_dir / "models")
+    store = open_registry(registry, publish=True)
     params = RetrainParams(margin=margin, min_class_size=min_class_size, seed=seed)
-    job = RetrainJob(store, FileTrainingData(tuple(data), tuple(base or ())), params)
+    base_files = FileTrainingData((), tuple(base or ()))
+    source: TrainingData = (
+        FileTrainingData(tuple(data), tuple(base or ())) if data else StoreTrainingData(_store_query(), base_files)
+    )
+    job = RetrainJob(store, source, params)
     trigger = {"event_id": f"manual-{model}-{int(time.time() * 1000)}", "model": model, "detector": "manual"}
     try:
         result = job.handle(trigger)
-    except ValueError as error:
+    except (ValueError, RuntimeError) as error:  # bad data, or the store is not reachable
         print(f"kefu retrain: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
     summary = {
@@ -55,6 +64,16 @@ def _run(
     print(json.dumps(summary, ensure_ascii=False))
 
 
+def _store_query() -> Callable[[str, dict[str, Any]], Any]:
+    def query(sql: str, params: dict[str, Any]) -> Any:
+        from streams.store import StoreClient
+
+        with StoreClient.connect() as client:
+            return client.query(sql, params)
+
+    return query
+
+
 Margin = Annotated[float, typer.Option(help="Macro-F1 gain the candidate needs.")]
 MinClass = Annotated[int, typer.Option(help="Held-out examples that make a class 'large' (may not regress).")]
 Seed = Annotated[int, typer.Option(help="Seed of the held-out split and training; keep it fixed.")]
@@ -62,7 +81,7 @@ Seed = Annotated[int, typer.Option(help="Seed of the held-out split and training
 
 @retrain_app.command("intent")
 def retrain_intent_command(
-    data: NewOption,
+    data: NewOption = None,
     base: BaseOption = None,
     registry: RegistryOption = None,
     margin: Margin = 0.01,
@@ -75,7 +94,7 @@ def retrain_intent_command(
 
 @retrain_app.command("sentiment")
 def retrain_sentiment_command(
-    data: NewOption,
+    data: NewOption = None,
     base: BaseOption = None,
     registry: RegistryOption = None,
     margin: Margin = 0.01,

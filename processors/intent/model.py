@@ -336,11 +336,12 @@ def _without_noisy_examples(
     """``examples`` minus those the noise filter judges mislabelled (see :mod:`.noise`).
 
     A round runs only when its cutoff is at most half the number of labels: with few labels a random
-    wrong label often ranks high anyway, so a low rank says little. A label description (an example whose
+    wrong label often ranks high anyway, so a low rank says little; nor with few examples per label
+    (``noise_min_examples_per_label``). A label description (an example whose
     text is its label) is never dropped, so no label disappears.
     """
     cutoffs = [cutoff for cutoff in settings.noise_rank_cutoffs if 2 * cutoff <= len(label_index)]
-    if not cutoffs:
+    if not cutoffs or len(examples) < settings.noise_min_examples_per_label * len(label_index):
         return examples
     texts = [text for text, _ in examples]
     targets = np.array([label_index[label] for _, label in examples], dtype=np.int64)

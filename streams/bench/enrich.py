@@ -166,6 +166,9 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
         # The enrichment chain only: the plain loop runs nothing else either.
         "KEFU_RESPONDER_ENABLED": "false",
         "KEFU_KPI_AGENT_ENABLED": "false",
+        "KEFU_DRIFT_AGENT_ENABLED": "false",
+        "KEFU_RETRAIN_AGENT_ENABLED": "false",
+        "KEFU_MODEL_WATCH_EVENTS": "false",
     }
     child = Child(runner, RUNNERS[runner](str(ready)), env, run_dir / "runner.log", True)
     reader = OutputReader(stack, enriched_topic, enriched)

@@ -41,6 +41,7 @@ TABLES: tuple[Table, ...] = (
     Table("dead_letters", "DeadLetter", excluded=frozenset({"original_key", "original_value"})),
     Table("retrain_triggers", "RetrainTrigger"),
     Table("model_events", "ModelPromoted"),
+    Table("model_versions", "ModelVersion"),
 )
 
 TABLE_NAMED: dict[str, Table] = {t.name: t for t in TABLES}

@@ -41,7 +41,7 @@ class Platform:
         )
 
 
-def start_platform(data_dir: Path, timeout_s: float = 60.0, **env: str) -> Platform:
+def start_platform(data_dir: Path, ready_timeout_s: float = 120.0, **env: str) -> Platform:
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu", "up"],
@@ -56,7 +56,7 @@ def start_platform(data_dir: Path, timeout_s: float = 60.0, **env: str) -> Platf
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = started + timeout_s
+    deadline = started + ready_timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode() if process.stdout else ""
@@ -72,7 +72,7 @@ def start_platform(data_dir: Path, timeout_s: float = 60.0, **env: str) -> Platf
             return Platform(process, data_dir, json.loads(result.stdout), time.monotonic() - started)
         time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"kefu up was not healthy within {timeout_s:.0f} s")
+    raise RuntimeError(f"kefu up was not healthy within {ready_timeout_s:.0f} s")
 
 
 def stop_platform(platform: Platform) -> int:
@@ -82,7 +82,11 @@ def stop_platform(platform: Platform) -> int:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(tmp_path_factory.mktemp("kefu-data"))
+    # TEST_PLATFORM_READY_S: more time to start on a loaded machine (the embedded parts then wait as long).
+    ready_s = float(os.environ.get("TEST_PLATFORM_READY_S", "120"))
+    running = start_platform(
+        tmp_path_factory.mktemp("kefu-data"), ready_timeout_s=ready_s, KEFU_READY_TIMEOUT_S=str(max(30.0, ready_s - 30))
+    )
     print(f"\nembedded platform healthy after {running.startup_s:.1f}s")
     yield running
     stop_platform(running)

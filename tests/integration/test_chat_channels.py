@@ -34,7 +34,7 @@ KB_QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extra
 def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     running = start_platform(
         Path(tmp_path_factory.mktemp("kefu-channels")),
-        timeout_s=600,
+        ready_timeout_s=600,
         KEFU_RESPONDER_ENABLED="true",
         KEFU_WECHAT_TOKEN=WECHAT_TOKEN,
         KEFU_READY_TIMEOUT_S="500",

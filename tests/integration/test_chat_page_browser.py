@@ -31,7 +31,7 @@ QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extracti
 def chat_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     running = start_platform(
         Path(tmp_path_factory.mktemp("kefu-chat-page")),
-        timeout_s=600,
+        ready_timeout_s=600,
         KEFU_RESPONDER_ENABLED="true",
         KEFU_READY_TIMEOUT_S="500",
         KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine

@@ -96,7 +96,7 @@ def test_no_rounds_drop_nothing() -> None:
 
 def test_training_drops_flipped_examples_and_records_how_many() -> None:
     examples, flipped = synthetic_set(seed=4)
-    filtered = IntentModel.train(examples, seed=0, noise_rank_cutoffs=(4, 2))
+    filtered = IntentModel.train(examples, seed=0, noise_rank_cutoffs=(4, 2), noise_min_examples_per_label=1)
     unfiltered = IntentModel.train(examples, seed=0, noise_rank_cutoffs=())
     dropped = filtered.metadata["n_dropped_as_noisy"]
     assert 0.8 * len(flipped) <= dropped <= 1.3 * len(flipped)
@@ -108,8 +108,17 @@ def test_training_drops_flipped_examples_and_records_how_many() -> None:
 
 def test_rounds_with_a_cutoff_above_half_the_labels_are_skipped() -> None:
     examples, _ = synthetic_set(seed=5)
-    model = IntentModel.train(examples, seed=0, noise_rank_cutoffs=(7,))  # 12 labels: 7 > 6
+    model = IntentModel.train(examples, seed=0, noise_rank_cutoffs=(7,), noise_min_examples_per_label=1)  # 7 > 12 / 2
     assert model.metadata["n_dropped_as_noisy"] == 0
+
+
+def test_the_filter_is_skipped_when_labels_have_few_examples() -> None:
+    examples, flipped = synthetic_set(seed=4)
+    per_label = len(examples) / len({label for _, label in examples})
+    skipped = IntentModel.train(
+        examples, seed=0, noise_rank_cutoffs=(4, 2), noise_min_examples_per_label=int(per_label) + 1
+    )
+    assert flipped and skipped.metadata["n_dropped_as_noisy"] == 0
 
 
 def test_models_saved_before_the_filter_load_as_trained_without_it(tmp_path: Path) -> None:

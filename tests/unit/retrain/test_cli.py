@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kefu.cli import app
+from kefu.settings import get_settings
 
 HERE = Path(__file__).parent
 
@@ -36,3 +38,17 @@ def test_retrain_promotes_then_models_lists_and_rolls_back(tmp_path: Path) -> No
     assert json.loads(promoted.output)["previous_version"] == "v1"
     back = runner.invoke(app, ["models", "rollback", "intent", "--registry", registry])
     assert json.loads(back.output)["version"] == "v1"
+
+
+def test_retrain_without_data_reads_the_store_and_says_when_it_is_not_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["retrain", "intent", "--registry", str(tmp_path / "models")])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "the embedded store is not running" in result.output
+    assert not (tmp_path / "models" / "intent").exists() or not list((tmp_path / "models" / "intent").glob("v*"))
