@@ -67,7 +67,7 @@ class Child:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    essential: bool  # the platform cannot go on without it (broker, registry)
+    essential: bool  # the platform cannot go on without it (the registry); the others are restarted
     process: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)
     _log: IO[bytes] | None = None
