@@ -21,7 +21,7 @@ import pytest
 from tests.integration.conftest import Platform, start_platform, stop_platform
 from tests.integration.faults.support import metric_total
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # start-up alone takes minutes on a loaded machine
 QUESTIONS = ("可以七天无理由退货吗？", "退货的运费谁出？", "怎么申请退货？")
 HANDOFF_REASONS = {"model_unavailable", "low_confidence", "unsupported_answer"}
 

@@ -23,7 +23,7 @@ from schemas.wire import AvroCodec
 from tests.integration.conftest import Platform, read_topic
 from tests.integration.faults.support import InboundProducer, conversation_event, metric_total, wait_for_stored
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # start-up alone takes minutes on a loaded machine
 GOOD = 60
 NESTING = 60
 

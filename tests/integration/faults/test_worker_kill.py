@@ -19,7 +19,7 @@ from tests.integration.faults.support import (
     wait_for_stored,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # start-up alone takes minutes on a loaded machine
 N = 1200
 
 
