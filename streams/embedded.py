@@ -269,7 +269,7 @@ class EmbeddedPlatform:
                 if child is self._broker:
                     try:
                         self._restart_broker(code)
-                    except StartupFailed as error:
+                    except Exception as error:  # not ready, or the topics could not be created
                         print(f"the broker could not be restarted: {error}; stopping", file=sys.stderr)
                         return 1
                 else:
