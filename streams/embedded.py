@@ -6,6 +6,11 @@ the HTTP API, each as a child process running the same ``kefu`` command a
 production container runs, pointed at the embedded services through ``KEFU_*`` variables. With
 ``KEFU_KAFKA_BOOTSTRAP`` / ``KEFU_SCHEMA_REGISTRY_URL`` set, the corresponding embedded service is not started.
 SIGINT/SIGTERM stop everything in reverse order; children also die with the supervisor (PR_SET_PDEATHSIG).
+
+A child that dies is restarted (at most ``RESTART_LIMIT`` times a minute) and the state file is rewritten with
+its new pid. The embedded broker keeps nothing on restart: when it dies it is started again, empty, on the same
+port, the topics are created again and the consumers (workers, sink) are restarted so they forget positions and
+dedupe memory that refer to the lost log; an upstream replay of the same event ids then lands once.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ class Child:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    essential: bool  # the platform cannot go on without it (broker, registry)
+    essential: bool  # the platform cannot go on without it (the registry); the others are restarted
     process: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)
     _log: IO[bytes] | None = None
@@ -129,6 +134,11 @@ class EmbeddedPlatform:
         self.children: list[Child] = []
         self._stopping = False
         self._lock_file: IO[str] | None = None
+        self._broker: Child | None = None
+        self._broker_port = 0
+        self._consumers: list[Child] = []  # restarted after the embedded broker comes back empty
+        self._bootstrap = self._registry = ""
+        self._endpoints: Endpoints | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def run(self) -> int:
@@ -174,12 +184,7 @@ class EmbeddedPlatform:
         timeout = self.settings.ready_timeout_s
         host = "127.0.0.1"
 
-        bootstrap = self.settings.kafka_bootstrap
-        if bootstrap is None:
-            port = self.settings.kafka_port or free_port()
-            bootstrap = f"{host}:{port}"
-            broker = self._spawn("broker", self._broker_argv(host, port), {}, essential=True)
-            _wait_until(lambda: _port_open(host, port), "the Kafka broker (Tansu)", timeout, broker)
+        bootstrap = self.settings.kafka_bootstrap or self._spawn_broker(host)
 
         registry = self.settings.schema_registry_url
         if registry is None:
@@ -188,13 +193,8 @@ class EmbeddedPlatform:
             child = self._spawn("registry", self._kefu("registry", "--port", str(port)), {}, essential=True)
             _wait_until(lambda: _http_ok(f"{registry}/health"), "the schema registry", timeout, child)
 
-        ensure_topics(
-            bootstrap,
-            self.settings.topic_partitions,
-            self.settings.topic_replication,
-            self.settings.topic_prefix,
-        )
-        register_schemas(registry, self.settings.topic_prefix)
+        self._bootstrap, self._registry = bootstrap, registry
+        self._create_topics()
 
         env = {"KEFU_KAFKA_BOOTSTRAP": bootstrap, "KEFU_SCHEMA_REGISTRY_URL": registry}
         milvus, wait_for_kb = self._spawn_knowledge_base(host)
@@ -220,6 +220,7 @@ class EmbeddedPlatform:
         sink_env = {**env, "KEFU_STORE_QUERY_PORT": store_port}
         sink = self._spawn("sink", self._kefu("sink", "--ready-file", str(store_ready)), sink_env, essential=False)
         api = self._spawn("api", self._kefu("api"), {**env, "KEFU_HTTP_PORT": str(http_port)}, essential=False)
+        self._consumers = [*workers, sink]
         _wait_until(lambda: _http_ok(f"{http}/health"), "the HTTP API", timeout, api)
         for n, worker in enumerate(workers):
             ready = run_dir / f"worker-{n}.ready"
@@ -250,6 +251,7 @@ class EmbeddedPlatform:
             milvus=milvus,
         )
         write_state(self.settings, endpoints)
+        self._endpoints = endpoints
         return endpoints
 
     def _supervise(self) -> int:
@@ -270,8 +272,43 @@ class EmbeddedPlatform:
                         file=sys.stderr,
                     )
                     return 1
-                log.warning("%s exited (%s); restarting", child.name, code)
-                child.start()
+                if child is self._broker:
+                    try:
+                        self._restart_broker(code)
+                    except Exception as error:  # not ready, or the topics could not be created
+                        print(f"the broker could not be restarted: {error}; stopping", file=sys.stderr)
+                        return 1
+                else:
+                    log.warning("%s exited (%s); restarting", child.name, code)
+                    child.start()
+                self._publish_processes()
+
+    def _restart_broker(self, code: int | None) -> None:
+        """Start the embedded broker again (empty: Tansu keeps nothing), recreate the topics, restart consumers."""
+        assert self._broker is not None
+        host, port = "127.0.0.1", self._broker_port
+        log.warning(
+            "the embedded broker exited (%s); restarting it EMPTY on port %d: records not yet in the store "
+            "are lost and must be replayed from upstream (same event ids land once)",
+            code,
+            port,
+        )
+        self._broker.stop()
+        self._broker.start()
+        timeout = self.settings.ready_timeout_s
+        _wait_until(lambda: _port_open(host, port), "the restarted Kafka broker", timeout, self._broker)
+        self._create_topics()
+        for consumer in self._consumers:  # their group offsets and dedupe memory refer to the lost log
+            log.warning("restarting %s after the broker restart", consumer.name)
+            consumer.stop(grace_s=10.0)
+            consumer.start()
+
+    def _publish_processes(self) -> None:
+        """Rewrite the state file with the children's current pids (operators and tests read them there)."""
+        if self._endpoints is None:
+            return
+        self._endpoints.processes = {c.name: c.process.pid for c in self.children if c.process is not None}
+        write_state(self.settings, self._endpoints)
 
     def stop(self) -> None:
         """Stop children in reverse start order and remove the state file."""
@@ -284,6 +321,16 @@ class EmbeddedPlatform:
             self._lock_file = None
 
     # -- helpers -------------------------------------------------------------------------------------------
+    def _create_topics(self) -> None:
+        """Create the topics and register the schemas (idempotent; again after the embedded broker restarts)."""
+        ensure_topics(
+            self._bootstrap,
+            self.settings.topic_partitions,
+            self.settings.topic_replication,
+            self.settings.topic_prefix,
+        )
+        register_schemas(self._registry, self.settings.topic_prefix)
+
     def _take_lock(self) -> None:
         lock_file = open(self.data_dir / "kefu.lock", "w")  # noqa: SIM115 - held for the process's life
         try:
@@ -294,6 +341,15 @@ class EmbeddedPlatform:
                 f"another `kefu up` is running with data dir {self.data_dir}; stop it or set KEFU_DATA_DIR"
             ) from None
         self._lock_file = lock_file
+
+    def _spawn_broker(self, host: str) -> str:
+        """The embedded Tansu broker; restarted on the same port by the supervisor when it dies."""
+        port = self.settings.kafka_port or free_port()
+        broker = self._spawn("broker", self._broker_argv(host, port), {}, essential=False)
+        timeout = self.settings.ready_timeout_s
+        _wait_until(lambda: _port_open(host, port), "the Kafka broker (Tansu)", timeout, broker)
+        self._broker, self._broker_port = broker, port
+        return f"{host}:{port}"
 
     def _spawn_knowledge_base(self, host: str) -> tuple[str, Callable[[], None]]:
         """The KB's URI, and a wait for it: one milvus-lite server shares ``<data dir>/kb.db`` with the CLI,

@@ -116,3 +116,29 @@ def retrieval(
         rerank_top=settings.retrieval_rerank_top,
     )
     print(json.dumps({"embedder": embedder.model_id, "reranker": reranker.model_id, **result}))
+
+
+@bench_app.command("load")
+def bench_load(
+    conversations: Annotated[int, typer.Option(help="Simulated customers chatting at once.", min=1)] = 50,
+    duration: Annotated[float, typer.Option(help="Seconds during which new turns are sent.", min=1)] = 300.0,
+    turns: Annotated[int, typer.Option(help="Customer messages per conversation.", min=1)] = 4,
+    think_s: Annotated[float, typer.Option(help="Mean pause after a reply before the next turn (s).", min=0)] = 1.0,
+    tenant: Annotated[str, typer.Option(help="Tenant the conversations belong to.")] = "default",
+    api_key: Annotated[str | None, typer.Option(help="API key; default the running platform's (kefu status).")] = None,
+    settle: Annotated[float, typer.Option(help="Seconds to wait for the store before counting losses.")] = 30.0,
+) -> None:
+    """Concurrent multi-turn conversations through /v1/chat/completions, reconciled with ClickHouse by event id."""
+    from kefu.settings import get_settings
+    from kefu.state import resolve_endpoints
+    from serving.loadtest import LoadConfig, run_load
+    from streams.store.client import StoreClient
+
+    settings = get_settings()
+    endpoints = resolve_endpoints(settings)
+    if endpoints.http is None:
+        raise typer.BadParameter("no HTTP API is running (start `kefu up`)")
+    config = LoadConfig(conversations, duration, turns, think_s, tenant, settle_s=settle)
+    with StoreClient.connect(settings) as store:
+        report = run_load(config, endpoints.http, api_key or endpoints.api_key, store)
+    print(json.dumps(report, indent=1, ensure_ascii=False))

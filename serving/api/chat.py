@@ -2,7 +2,9 @@
 
 The last user message becomes a ConversationEvent on ``conversations.inbound`` (so it is deduplicated, masked,
 tagged and answered like any channel's message); the reply comes back from ``conversations.replies``. The
-conversation id comes from the ``X-Conversation-Id`` header or the request's ``user`` field. Streaming sends the
+conversation id comes from the ``X-Conversation-Id`` header or the request's ``user`` field; the message id from
+``X-Message-Id`` (the client's own, so a retried request is deduplicated and counted once; the event id is
+``api:<id>``) or a new UUID. Streaming sends the
 reply as Server-Sent Events chunks once the responder has produced it (tokens are not relayed through Kafka).
 """
 
@@ -49,6 +51,7 @@ def _completion(reply: dict[str, Any], model: str, conversation_id: str) -> dict
 def _kefu_fields(reply: dict[str, Any], conversation_id: str) -> dict[str, Any]:
     return {
         "conversation_id": conversation_id,
+        "message_id": reply["in_reply_to"],
         "reply_id": reply["event_id"],
         "citations": reply["citations"],
         "confidence": reply["confidence"],
@@ -82,6 +85,12 @@ async def _sse(reply: dict[str, Any], model: str, conversation_id: str) -> Async
     yield b"data: " + orjson.dumps(last) + b"\n\ndata: [DONE]\n\n"
 
 
+def chat_event_id(tenant: str, message_id: str) -> str:
+    """The event id of a chat message: the client's ``X-Message-Id`` (or a fresh uuid) scoped by tenant, so a
+    retried request is counted once and two tenants' message ids never collide in dedupe or the store."""
+    return f"api:{tenant}:{message_id}"
+
+
 def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWaiter, timeout_s: float) -> APIRouter:
     router = APIRouter()
 
@@ -92,6 +101,7 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
         x_conversation_id: Annotated[str | None, Header()] = None,
         x_tenant_id: Annotated[str | None, Header()] = None,
         x_kefu_channel: Annotated[str | None, Header()] = None,
+        x_message_id: Annotated[str | None, Header()] = None,
     ) -> Any:
         try:
             payload = orjson.loads(await request.body())
@@ -103,8 +113,8 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
                 {"error": {"message": "messages must contain a user message with string content"}}, status_code=422
             )
         conversation_id = str(x_conversation_id or payload.get("user") or f"api-{uuid.uuid4()}")
-        event_id = f"api:{uuid.uuid4()}"
         event_tenant = (x_tenant_id or "default") if tenant == "*" else tenant
+        event_id = chat_event_id(event_tenant, x_message_id or str(uuid.uuid4()))
         event: dict[str, Any] = {
             "event_id": event_id,
             "conversation_id": conversation_id,
