@@ -69,7 +69,7 @@ def dead_letter(
         "error_class": error_class,
         "reason": redact_text(reason, digit_runs=False),
         "stage": stage,
-        "tenant_id": tenant_id,
+        "tenant_id": redact_text(tenant_id, 200, digit_runs=False) if tenant_id is not None else None,
         "ts": now_ms(),
     }
     return OutRecord(topic, key, codec.encode(datum))
