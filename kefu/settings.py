@@ -66,8 +66,12 @@ class Settings(BaseSettings):
     )
     jwt_audience: str | None = Field(None, description="Required `aud` claim of JWTs; unset = not checked.")
     jwt_issuer: str | None = Field(None, description="Required `iss` claim of JWTs; unset = not checked.")
-    rate_limit_user_per_s: float = Field(20.0, gt=0, description="Requests per second one user (key or JWT sub) may make.")
-    rate_limit_user_burst: int = Field(40, ge=1, description="Requests a user may make at once before the rate applies.")
+    rate_limit_user_per_s: float = Field(
+        20.0, gt=0, description="Requests per second one user (key or JWT sub) may make."
+    )
+    rate_limit_user_burst: int = Field(
+        40, ge=1, description="Requests a user may make at once before the rate applies."
+    )
     rate_limit_ip_per_s: float = Field(50.0, gt=0, description="Requests per second one client IP may make.")
     rate_limit_ip_burst: int = Field(100, ge=1, description="Requests one IP may make at once before the rate applies.")
     rate_limit_max_keys: int = Field(100_000, ge=1, description="Users and IPs the rate limiter remembers (LRU).")

@@ -51,7 +51,9 @@ def sql(
     ] = None,
     tenant: Annotated[
         str | None,
-        typer.Option(help="Scope the query to one tenant's rows (a tenant's analyst); default: every tenant (operator)."),
+        typer.Option(
+            help="Scope the query to one tenant's rows (a tenant's analyst); default: every tenant (operator)."
+        ),
     ] = None,
 ) -> None:
     """Query the store read-only (DDL, DML, settings, file/URL table functions and secret system tables refused)."""

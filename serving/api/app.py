@@ -19,13 +19,12 @@ from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from serving.api.chat import chat_router
 from serving.api.deps import authenticator, principal_dependency, tenant_dependency, user_limiter
-from serving.api.limits import RequestLimits
 from serving.api.kpi import kpi_router
 from serving.api.kpi_sql import KpiQuery
+from serving.api.limits import RequestLimits
 from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS, route_label
 from serving.api.replies import ReplyWaiter
 from serving.auth import ApiKeys
-from serving.ratelimit import RateLimiter
 from serving.channels import (
     ChannelError,
     email_to_event,
@@ -34,6 +33,7 @@ from serving.channels import (
     wechat_xml_to_event,
 )
 from serving.ingest import Ingestor
+from serving.ratelimit import RateLimiter
 from streams.producer import BatchProducer, producer_config
 from streams.topics import INBOUND, REPLIES
 

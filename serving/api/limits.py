@@ -46,7 +46,9 @@ class RequestLimits:
             decision = self.ip_limiter.take(f"ip:{client[0]}")
             if not decision.allowed:
                 RATE_LIMITED.labels("ip").inc()
-                await _refuse(send, 429, "too many requests from this address", {"Retry-After": decision.retry_after_header})
+                await _refuse(
+                    send, 429, "too many requests from this address", {"Retry-After": decision.retry_after_header}
+                )
                 return
         too_large = f"request body larger than {self.max_body_bytes} bytes"
         length = dict(scope["headers"]).get(b"content-length", b"")

@@ -33,5 +33,7 @@ def route_label(request: Request) -> str:
         if match is Match.FULL:
             return str(getattr(candidate, "path", UNMATCHED))
     return UNMATCHED
+
+
 RATE_LIMITED = Counter("kefu_api_rate_limited_total", "Requests refused with 429", ["scope"])
 OVERSIZED = Counter("kefu_api_oversized_total", "Requests refused with 413 (body too large)")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import os
 import threading
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
@@ -154,7 +154,9 @@ class StoreClient:
                 client = connect(dsn, query_timeout_s=timeout)
             except Exception as error:
                 raise StoreUnavailable(f"cannot connect to ClickHouse at {dsn.split('@')[-1]}: {error}") from None
-            return cls(DirectBackend(client, READ_ONLY, lambda scope: connect(dsn, query_timeout_s=timeout, scope=scope)))
+            return cls(
+                DirectBackend(client, READ_ONLY, lambda scope: connect(dsn, query_timeout_s=timeout, scope=scope))
+            )
         endpoint = read_endpoint(settings.data_dir)
         if endpoint is None:
             raise StoreUnavailable(

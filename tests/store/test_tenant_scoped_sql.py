@@ -94,8 +94,10 @@ def test_the_analyst_cannot_read_metadata_lift_the_filter_write_or_reach_files(
 
 def test_the_session_itself_refuses_to_lift_the_filter_past_the_guard(analyst: StoreClient) -> None:
     backend = analyst.backend
-    with pytest.raises(StoreError, match="readonly|READONLY"):
-        backend.query("SELECT count() FROM events SETTINGS additional_table_filters = {'kefu.events':'1'}", None, "acme")
+    with pytest.raises(StoreError, match=r"readonly|READONLY"):
+        backend.query(
+            "SELECT count() FROM events SETTINGS additional_table_filters = {'kefu.events':'1'}", None, "acme"
+        )
 
 
 @pytest.mark.parametrize("tenant", ["*", "acme' OR 1 --", ""])

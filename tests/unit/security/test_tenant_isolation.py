@@ -11,7 +11,14 @@ from streams.responder.state_store import DialogueStore
 
 
 def message(tenant: str, event_id: str = "e1", text: str = "我要退货") -> dict[str, object]:
-    return {"event_id": event_id, "conversation_id": "c1", "tenant_id": tenant, "role": "customer", "text": text, "ts": 1}
+    return {
+        "event_id": event_id,
+        "conversation_id": "c1",
+        "tenant_id": tenant,
+        "role": "customer",
+        "text": text,
+        "ts": 1,
+    }
 
 
 def test_another_tenant_cannot_suppress_a_message_by_sending_its_id_or_text_first() -> None:

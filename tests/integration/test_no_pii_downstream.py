@@ -1,0 +1,175 @@
+"""Planted identifiers appear nowhere downstream of masking, on a real platform (responder on, models off).
+
+A Chinese mobile, an 18-digit resident ID with a valid check digit, a Luhn-valid card and an e-mail are put into
+message text and metadata (API, chat, web chat) and into poison records produced straight to the inbound topic.
+Then every topic but ``conversations.inbound``, every log file and every file the platform wrote (dialogue state,
+registry, ...) and every ClickHouse table are scanned for the raw values.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from schemas.catalog import schema
+from schemas.wire import AvroCodec, registry_client
+from streams.producer import BatchProducer, OutRecord, producer_config
+from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+from tests.planted import found_plants, planted_identifiers, planted_text
+
+pytestmark = pytest.mark.slow
+
+RAW_TOPIC = "conversations.inbound"  # the only place raw text may live (upstream retention applies)
+
+
+@pytest.fixture(scope="module")
+def pii_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    running = start_platform(Path(tmp_path_factory.mktemp("kefu-pii")), KEFU_RESPONDER_ENABLED="true")
+    yield running
+    stop_platform(running)
+
+
+def api(platform: Platform, path: str, **kwargs: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {platform.status['api_key']}", **kwargs.pop("headers", {})}
+    return httpx.post(f"{platform.status['http']}{path}", headers=headers, timeout=90, **kwargs)
+
+
+def event(run: str, n: int, plants: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    return {
+        "event_id": f"{run}-{n}",
+        "conversation_id": f"{run}-conv",
+        "tenant_id": "acme",
+        "channel": "web",
+        "user_id": f"{run}-user",
+        "role": "customer",
+        "text": planted_text(plants),
+        "ts": int(time.time() * 1000) + n,
+        "locale": "zh-CN",
+        "metadata": {
+            "contact": plants["PHONE"],
+            "id": plants["ID_CARD"],
+            "card": plants["BANK_CARD"],
+            f"note {plants['EMAIL']}": plants["EMAIL"],
+        },
+        **overrides,
+    }
+
+
+def send_everything(platform: Platform, run: str, plants: dict[str, str]) -> None:
+    accepted = api(platform, "/v1/events", json=[event(run, 1, plants), event(run, 2, plants, role="agent")])
+    assert accepted.status_code == 202, accepted.text
+    webchat = api(
+        platform,
+        "/v1/channels/webchat/messages",
+        json={
+            "conversation_id": f"{run}-web",
+            "user_id": f"{run}-u",
+            "text": planted_text(plants),
+            "tenant_id": "acme",
+        },
+    )
+    assert webchat.status_code == 202, webchat.text
+    chat = api(
+        platform,
+        "/v1/chat/completions",
+        headers={"X-Conversation-Id": f"{run}-chat", "X-Tenant-Id": "acme"},
+        json={"model": "kefu", "messages": [{"role": "user", "content": "我要转人工，" + planted_text(plants)}]},
+    )
+    assert chat.status_code == 200, chat.text
+    assert chat.json()["kefu"]["handoff"]["reason"] == "customer_request"
+    assert found_plants(chat.content, plants) == []  # the reply the customer sees is downstream too
+
+    codec = AvroCodec(registry_client(platform.status["schema_registry"]), schema("ConversationEvent"))
+    valid = codec.encode(event(run, 3, plants))
+    poison = [
+        json.dumps(event(run, 4, plants), ensure_ascii=False).encode(),  # JSON where Avro is expected
+        valid[:-5],  # truncated Avro
+        planted_text(plants).encode() + b"\xff",  # text and invalid UTF-8
+        codec.encode(event(run, 5, plants, tenant_id="", text=planted_text(plants))),  # fails validation
+    ]
+    records = [OutRecord(RAW_TOPIC, f"{run}-poison-{i}".encode(), value) for i, value in enumerate(poison)]
+    records.append(OutRecord(RAW_TOPIC, f"{run}-conv".encode(), valid))
+    BatchProducer(producer_config(platform.status["kafka"], 5)).deliver(records)
+
+
+def all_topic_bytes(bootstrap: str) -> dict[str, bytes]:
+    """Every record's key, value and headers of every topic except the raw inbound one, from the beginning."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"scan-{uuid.uuid4().hex}"})
+    topics = [t for t in consumer.list_topics(timeout=10).topics if t != RAW_TOPIC and not t.startswith("__")]
+    contents: dict[str, bytes] = {}
+    for topic in topics:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        chunks: list[bytes] = []
+        while batch := consumer.consume(5000, 1.0):
+            for message in batch:
+                if message.error() is None:
+                    chunks += [message.key() or b"", message.value() or b""]
+                    chunks += [value or b"" for _, value in message.headers() or []]
+        contents[topic] = b"\n".join(chunks)
+    consumer.close()
+    return contents
+
+
+def clickhouse_tables(platform: Platform) -> dict[str, bytes]:
+    tables_sql = "SELECT name FROM system.tables WHERE database = 'kefu' AND engine NOT IN ('View', 'MaterializedView')"
+    listed = platform.kefu("sql", tables_sql, "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    names = [json.loads(line)["name"] for line in listed.stdout.splitlines()]
+    dumps = {}
+    for name in names:
+        dumped = platform.kefu("sql", f"SELECT * FROM `{name}`", "--format", "json", timeout=120)
+        assert dumped.returncode == 0, (name, dumped.stderr)
+        dumps[name] = dumped.stdout.encode()
+    return dumps
+
+
+def wait_for_the_store(platform: Platform, run: str, expected_events: int, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    sql = "SELECT count() AS n FROM events FINAL WHERE startsWith(conversation_id, {run:String})"
+    while time.monotonic() < deadline:
+        counted = platform.kefu("sql", sql, "-p", f"run={run}", "--format", "json")
+        if counted.returncode == 0 and json.loads(counted.stdout.splitlines()[0])["n"] >= expected_events:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the store did not receive the run's {expected_events} events in {timeout_s}s")
+
+
+def test_planted_identifiers_appear_nowhere_downstream_of_masking(pii_platform: Platform) -> None:
+    run = f"pii{uuid.uuid4().hex[:8]}"
+    plants = planted_identifiers(random.SystemRandom().randrange(2**32))
+    send_everything(pii_platform, run, plants)
+
+    bootstrap = pii_platform.status["kafka"]
+    # 2 API events + web chat + chat + 1 valid produced = 5 enriched; 4 poison records = 4 dead letters
+    assert len(read_topic(bootstrap, "conversations.enriched", run.encode(), 5)) == 5
+    assert len(read_topic(bootstrap, "deadletter", f"{run}-poison".encode(), 4)) == 4
+    assert read_topic(bootstrap, "conversations.handoffs", f"{run}-chat".encode(), 1)
+    raw = read_topic(bootstrap, RAW_TOPIC, run.encode(), 9)
+    assert any(found_plants(m.value() or b"", plants) for m in raw)  # the scan can see plants where they are
+    wait_for_the_store(pii_platform, run, 5)
+
+    topics = all_topic_bytes(bootstrap)
+    assert {"conversations.enriched", "conversations.replies", "conversations.handoffs", "deadletter"} <= set(topics)
+    leaks = {topic: found_plants(blob, plants) for topic, blob in topics.items()}
+    assert {t: kinds for t, kinds in leaks.items() if kinds} == {}
+
+    tables = clickhouse_tables(pii_platform)
+    assert {"events", "bot_replies", "handoffs", "dead_letters"} <= set(tables)
+    assert run.encode() in tables["events"]  # the run's rows are there, masked
+    leaks = {table: found_plants(blob, plants) for table, blob in tables.items()}
+    assert {t: kinds for t, kinds in leaks.items() if kinds} == {}
+
+    files = [p for p in pii_platform.data_dir.rglob("*") if p.is_file() and "clickhouse" not in p.parts]
+    assert any(p.suffix == ".log" for p in files)
+    leaks = {str(p): found_plants(p.read_bytes(), plants) for p in files}
+    assert {path: kinds for path, kinds in leaks.items() if kinds} == {}
