@@ -41,7 +41,8 @@ class Platform:
         )
 
 
-def start_platform(data_dir: Path, **env: str) -> Platform:
+def start_platform(data_dir: Path, ready_s: float = 60, **env: str) -> Platform:
+    """``kefu up`` on ``data_dir``; ``ready_s`` bounds the wait (raise it on a loaded machine)."""
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu", "up"],
@@ -56,7 +57,7 @@ def start_platform(data_dir: Path, **env: str) -> Platform:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = started + 60
+    deadline = started + ready_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode() if process.stdout else ""
@@ -72,7 +73,7 @@ def start_platform(data_dir: Path, **env: str) -> Platform:
             return Platform(process, data_dir, json.loads(result.stdout), time.monotonic() - started)
         time.sleep(0.2)
     process.kill()
-    raise RuntimeError("kefu up was not healthy within 60 s")
+    raise RuntimeError(f"kefu up was not healthy within {ready_s:.0f} s")
 
 
 def stop_platform(platform: Platform) -> int:
