@@ -179,3 +179,41 @@ def test_planted_identifiers_appear_nowhere_downstream_of_masking(pii_platform: 
     assert any(p.suffix == ".log" for p in files)
     leaks = {str(p): found_plants(p.read_bytes(), plants) for p in files}
     assert {path: kinds for path, kinds in leaks.items() if kinds} == {}
+
+
+@pytest.mark.timeout(600)
+def test_kefu_sql_cannot_write_or_read_secrets_and_a_tenant_analyst_sees_its_own_rows(pii_platform: Platform) -> None:
+    run = f"sql{uuid.uuid4().hex[:8]}"
+    posted = api(
+        pii_platform,
+        "/v1/events",
+        json=[
+            {**event(run, 1, planted_identifiers(1)), "tenant_id": "globex", "conversation_id": f"{run}-g"},
+            {**event(run, 2, planted_identifiers(2)), "tenant_id": "acme", "conversation_id": f"{run}-a"},
+        ],
+    )
+    assert posted.status_code == 202, posted.text
+    wait_for_the_store(StoreClient.connect(Settings(data_dir=pii_platform.data_dir)), run, 2)
+
+    for refused in [
+        "INSERT INTO events (event_id) VALUES ('x')",
+        "ALTER TABLE events DELETE WHERE 1",
+        "SELECT * FROM system.users",
+        "SELECT name, value FROM system.settings",
+        "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+        "SELECT * FROM url('http://127.0.0.1:1/x', 'CSV')",
+        "SELECT * FROM remote('127.0.0.1', system.users)",
+    ]:
+        result = pii_platform.kefu("sql", refused)
+        assert (result.returncode, "refused" in result.stderr) == (2, True), (refused, result.stderr)
+
+    in_run = f"startsWith(conversation_id, '{run}')"
+    operator = pii_platform.kefu("sql", f"SELECT DISTINCT tenant_id FROM events WHERE {in_run}", "--format", "csv")
+    scoped = pii_platform.kefu(
+        "sql", f"SELECT DISTINCT tenant_id FROM events WHERE {in_run}", "--format", "csv", "--tenant", "globex"
+    )
+    assert operator.returncode == scoped.returncode == 0, operator.stderr + scoped.stderr
+    assert sorted(line.strip('"') for line in operator.stdout.split()[1:]) == ["acme", "globex"]
+    assert [line.strip('"') for line in scoped.stdout.split()[1:]] == ["globex"]
+    metadata = pii_platform.kefu("sql", "SELECT name FROM system.tables", "--tenant", "globex")
+    assert metadata.returncode == 2 and "tenant-scoped" in metadata.stderr
