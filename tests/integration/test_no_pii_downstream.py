@@ -193,7 +193,8 @@ def test_kefu_sql_cannot_write_or_read_secrets_and_a_tenant_analyst_sees_its_own
         ],
     )
     assert posted.status_code == 202, posted.text
-    wait_for_the_store(StoreClient.connect(Settings(data_dir=pii_platform.data_dir)), run, 2)
+    assert len(read_topic(pii_platform.status["kafka"], "conversations.enriched", run.encode(), 2)) == 2
+    wait_for_the_store(StoreClient.connect(Settings(data_dir=pii_platform.data_dir)), run, 2, timeout_s=240)
 
     for refused in [
         "INSERT INTO events (event_id) VALUES ('x')",

@@ -124,3 +124,20 @@ def test_bodies_over_the_limit_are_refused_with_413_with_or_without_content_leng
         assert "2048" in chunked.json()["error"]
         small = http.post("/v1/events", content=b"[]", headers={"X-API-Key": TENANT_KEY})
         assert small.status_code == 422  # under the limit the route runs: no events in the request
+
+
+OPEN_ROUTES = {"/health", "/metrics", "/kpi", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/v1/channels/wechat"}
+
+
+def test_every_route_of_the_app_but_the_open_ones_answers_401_without_credentials(http: TestClient) -> None:
+    """Walks the app's OpenAPI paths, so an endpoint added later without the principal dependency fails here."""
+    paths = http.get("/openapi.json").json()["paths"]
+    checked = []
+    for path, operations in paths.items():
+        if path in OPEN_ROUTES:
+            continue
+        for method in operations:
+            url = path.replace("{tenant_id}", "acme").replace("{", "").replace("}", "")
+            checked.append((method, path, http.request(method.upper(), url, content=b"{}").status_code))
+    assert len(checked) >= 6
+    assert [c for c in checked if c[2] != 401] == []
