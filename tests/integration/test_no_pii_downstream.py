@@ -56,7 +56,7 @@ def event(run: str, n: int, plants: dict[str, str], **overrides: Any) -> dict[st
         "channel": "web",
         "user_id": f"{run}-user",
         "role": "customer",
-        "text": planted_text(plants),
+        "text": f"{planted_text(plants)} #{n}",  # distinct texts: the same text again would be a near duplicate
         "ts": int(time.time() * 1000) + n,
         "locale": "zh-CN",
         "metadata": {
