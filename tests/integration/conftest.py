@@ -41,8 +41,8 @@ class Platform:
         )
 
 
-def start_platform(data_dir: Path, ready_s: float = 60, **env: str) -> Platform:
-    """``kefu up`` on ``data_dir``; ``ready_s`` bounds the wait (raise it on a loaded machine)."""
+def start_platform(data_dir: Path, ready_s: float = 180, **env: str) -> Platform:
+    """``kefu up`` on ``data_dir``; ``ready_s`` bounds the wait, generous because the machine may be shared."""
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "kefu", "up"],
@@ -52,6 +52,7 @@ def start_platform(data_dir: Path, ready_s: float = 60, **env: str) -> Platform:
             "KEFU_DATA_DIR": str(data_dir),
             "KEFU_SERVING": "off",
             "KEFU_RESPONDER_ENABLED": "false",
+            "KEFU_READY_TIMEOUT_S": str(ready_s),
             **env,
         },
         stdout=subprocess.PIPE,

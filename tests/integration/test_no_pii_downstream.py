@@ -36,9 +36,7 @@ RAW_TOPIC = "conversations.inbound"  # the only place raw text may live (upstrea
 @pytest.fixture(scope="module")
 def pii_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     # Generous start-up bounds: the machine this runs on may be shared and loaded.
-    running = start_platform(
-        Path(tmp_path_factory.mktemp("kefu-pii")), 240, KEFU_RESPONDER_ENABLED="true", KEFU_READY_TIMEOUT_S="180"
-    )
+    running = start_platform(Path(tmp_path_factory.mktemp("kefu-pii")), 240, KEFU_RESPONDER_ENABLED="true")
     yield running
     stop_platform(running)
 
