@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,6 +71,24 @@ class Settings(BaseSettings):
         25.0, gt=0, le=60, description="Longest GET /v1/conversations/{id}/messages holds a request open."
     )
     handoff_list_limit: int = Field(100, ge=1, le=1000, description="Most hand-offs GET /v1/handoffs returns.")
+    # --- Security (JWT, rate limits) ---
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256 secret (>= 32 bytes) that signs accepted JWTs; unset = no HS256 JWTs."
+    )
+    jwt_public_key: SecretStr | None = Field(
+        None, description="PEM public key that verifies RS256 JWTs; unset = no RS256 JWTs."
+    )
+    jwt_audience: str | None = Field(None, description="Required `aud` claim of JWTs; unset = not checked.")
+    jwt_issuer: str | None = Field(None, description="Required `iss` claim of JWTs; unset = not checked.")
+    rate_limit_user_per_s: float = Field(
+        20.0, gt=0, description="Requests per second one user (key or JWT sub) may make."
+    )
+    rate_limit_user_burst: int = Field(
+        40, ge=1, description="Requests a user may make at once before the rate applies."
+    )
+    rate_limit_ip_per_s: float = Field(50.0, gt=0, description="Requests per second one client IP may make.")
+    rate_limit_ip_burst: int = Field(100, ge=1, description="Requests one IP may make at once before the rate applies.")
+    rate_limit_max_keys: int = Field(100_000, ge=1, description="Users and IPs the rate limiter remembers (LRU).")
 
     # --- Enrichment (dedupe, PII, intent, sentiment) ---
     dedupe_window_s: float = Field(3600.0, gt=0, description="How long an event id is remembered for dedupe.")

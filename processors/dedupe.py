@@ -106,7 +106,10 @@ class Deduplicator:
     def check(self, event: dict[str, Any]) -> Duplicate | None:
         """``None`` for a new event (now remembered), else the kind of duplicate it is (counted)."""
         now = self._clock()
-        conversation = self._conversation(str(event["conversation_id"]), now)
+        # Conversation ids are chosen by producers: tenants share the id space, never the duplicate memory,
+        # or one tenant could suppress another's messages by sending their id or text first.
+        key = f"{event.get('tenant_id', '')}\x00{event['conversation_id']}"
+        conversation = self._conversation(key, now)
         event_id = str(event["event_id"])
         seen_at = conversation.ids.get(event_id)
         if seen_at is not None and now - seen_at <= self.config.exact_window_s:

@@ -95,8 +95,8 @@ def _masked_datum(event: dict[str, Any], mask: MaskResult, masker: PiiMasker, st
         "text": mask.masked,
         "ts": event["ts"],
         "locale": event["locale"],
-        # Metadata values are free text from upstream systems and may carry personal data too.
-        "metadata": {key: masker.mask(value).masked for key, value in event["metadata"].items()},
+        # Metadata is free text from upstream systems: values and even keys may carry personal data too.
+        "metadata": {masker.mask(key).masked: masker.mask(value).masked for key, value in event["metadata"].items()},
         "pii_entities": [
             {"type": e.type, "start": e.start, "end": e.end, "placeholder": e.placeholder} for e in mask.entities
         ],

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from processors.pii.redact import redact_text
 from processors.validation import InvalidEvent, validate_event
 from schemas.wire import AvroCodec, DecodeError
 from streams.metrics import DEAD_LETTERS, DUPLICATES
@@ -84,6 +85,7 @@ class InboundStage:
     def _reject(self, record: InRecord, error_class: str, reason: str, stage: str, tenant: str | None) -> OutRecord:
         self.counts.dead_letters[error_class] = self.counts.dead_letters.get(error_class, 0) + 1
         DEAD_LETTERS.labels(error_class).inc()
+        reason = redact_text(reason, digit_runs=False)  # a reason may quote a field of a record never masked
         log.warning("dead letter %s/%d/%d: %s: %s", record.topic, record.partition, record.offset, error_class, reason)
         return dead_letter(self.deadletter, record, error_class, reason, stage, tenant, self.deadletter_topic)
 

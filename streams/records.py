@@ -7,14 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from processors.pii.redact import redact_bytes, redact_text
 from schemas.wire import AvroCodec
 from streams.producer import OutRecord
 from streams.topics import DEADLETTER
 
 if TYPE_CHECKING:
     from faust.types import EventT
-
-MAX_DEADLETTER_VALUE_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +46,13 @@ def dead_letter(
     tenant_id: str | None = None,
     topic: str = DEADLETTER,
 ) -> OutRecord:
-    """The DeadLetter for ``record``; its id derives from the source position, so replays do not add one."""
+    """The DeadLetter for ``record``; its id derives from the source position, so replays do not add one.
+
+    Nothing unmasked goes in: the value only as size, SHA-256 and a redacted preview; key and reason redacted
+    (a reason may quote a field, and a malformed record never reached the masker).
+    """
     value = record.value or b""
+    key = redact_bytes(record.key, digit_runs=False).encode() if record.key is not None else None
     position = f"{record.topic}/{record.partition}/{record.offset}"
     if record.offset < 0:  # rejected before Kafka: identify by content instead
         position += "/" + hashlib.sha256(value).hexdigest()
@@ -57,13 +61,15 @@ def dead_letter(
         "source_topic": record.topic,
         "source_partition": record.partition,
         "source_offset": record.offset,
-        "original_key": record.key,
-        "original_value": value[:MAX_DEADLETTER_VALUE_BYTES],
+        "original_key": key,
+        "original_value": None,
         "original_size": len(value),
+        "original_sha256": hashlib.sha256(value).hexdigest(),
+        "preview": redact_bytes(value),
         "error_class": error_class,
-        "reason": reason[:2000],
+        "reason": redact_text(reason, digit_runs=False),
         "stage": stage,
-        "tenant_id": tenant_id,
+        "tenant_id": redact_text(tenant_id, 200, digit_runs=False) if tenant_id is not None else None,
         "ts": now_ms(),
     }
-    return OutRecord(topic, record.key, codec.encode(datum))
+    return OutRecord(topic, key, codec.encode(datum))

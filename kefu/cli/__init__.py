@@ -36,6 +36,9 @@ app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:
+    from kefu import redacting_logs
+
+    redacting_logs.install()
     logging.basicConfig(
         level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -49,6 +49,12 @@ def sql(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value for a {name:Type} placeholder.")
     ] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            help="Scope the query to one tenant's rows (a tenant's analyst); default: every tenant (operator)."
+        ),
+    ] = None,
 ) -> None:
     """Query the store read-only (DDL, DML, settings, file/URL table functions and secret system tables refused)."""
     from schemas.json_codec import to_json
@@ -67,7 +73,7 @@ def sql(
         params[name] = value
     try:
         with StoreClient.connect() as store:
-            table = store.query(query, params)
+            table = store.query(query, params, tenant=tenant)
     except QueryRefused as refused:
         print(f"kefu sql: refused: {refused}", file=sys.stderr)
         raise typer.Exit(2) from None

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -20,9 +20,17 @@ from schemas.wire import AvroCodec, registry_client
 from serving.api.agents import agents_router
 from serving.api.chat import chat_router
 from serving.api.conversation_feed import AgentMessageFeed
-from serving.api.deps import api_key_tenant, chat_caller, chat_key_tenant
+from serving.api.deps import (
+    authenticator,
+    chat_caller,
+    chat_key_tenant,
+    principal_dependency,
+    tenant_dependency,
+    user_limiter,
+)
 from serving.api.kpi import kpi_router
 from serving.api.kpi_sql import KpiQuery
+from serving.api.limits import RequestLimits
 from serving.api.metrics import EVENTS_IN, LATENCY, REJECTED, REQUESTS, route_label
 from serving.api.replies import ReplyWaiter
 from serving.api.webchat import webchat_router
@@ -30,6 +38,7 @@ from serving.api.wechat import wechat_router
 from serving.auth import ApiKeys
 from serving.channels import ChannelError, email_to_event, webchat_to_event
 from serving.ingest import Ingestor
+from serving.ratelimit import RateLimiter
 from streams.producer import BatchProducer, producer_config
 from streams.topics import ENRICHED, FEEDBACK, INBOUND, REPLIES
 
@@ -63,29 +72,27 @@ def create_api(  # noqa: PLR0915
         known_tenants=settings.known_tenants(),
     )
 
+    ip_limiter = RateLimiter(
+        settings.rate_limit_ip_per_s, settings.rate_limit_ip_burst, max_keys=settings.rate_limit_max_keys
+    )
+    # Added before the metrics middleware, so that one (outermost) also counts the 413s and 429s.
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_request_bytes, ip_limiter=ip_limiter)
+
     @app.middleware("http")
-    async def limits_and_metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def metrics_of_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > settings.max_request_bytes:
-            response: Response = _error(413, f"request body larger than {settings.max_request_bytes} bytes")
-        else:
-            response = await call_next(request)
+        response = await call_next(request)
         route, status = route_label(request), str(response.status_code)
         LATENCY.labels(route, status).observe(time.perf_counter() - started)
         REQUESTS.labels(route, status).inc()
         return response
 
     async def body_of(request: Request) -> bytes:
-        body = b""
-        async for chunk in request.stream():  # chunked uploads have no Content-Length: count as we read
-            body += chunk
-            if len(body) > settings.max_request_bytes:
-                raise HTTPException(413, f"request body larger than {settings.max_request_bytes} bytes")
-        return body
+        return await request.body()  # RequestLimits has already refused a body over max_request_bytes
 
-    tenant_of = api_key_tenant(keys)
-    caller_of = chat_caller(keys, webchat_keys or ApiKeys({}))
+    auth, users = authenticator(settings, keys), user_limiter(settings)
+    tenant_of = tenant_dependency(principal_dependency(auth, users))
+    caller_of = chat_caller(auth, webchat_keys or ApiKeys({}), users)
     app.include_router(kpi_router(tenant_of, settings))
     replies_topic = settings.topic(REPLIES)
     waiter = ReplyWaiter(bootstrap, replies_topic, AvroCodec(registry_client(registry_url), schema("BotReply")))

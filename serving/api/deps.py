@@ -1,38 +1,93 @@
-"""Request dependencies shared by the API's routers."""
+"""Request dependencies shared by the API's routers: the authenticated principal, and its tenant.
+
+Every route except ``/health``, ``/metrics``, the static pages (``/kpi``, ``/chat``, ``/docs``) and the WeChat
+callback (which WeChat signs) depends on :func:`principal_dependency` or, for the web chat's routes,
+:func:`chat_caller`: they authenticate the API key or JWT (401) and charge the caller's per-user token bucket
+(429 with ``Retry-After``). A public web-chat key is accepted by the chat routes only; all browsers share it, so
+it has no per-user bucket: the per-IP bucket of :class:`serving.api.limits.RequestLimits` limits them.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Header, HTTPException
+from fastapi import Depends, Header, HTTPException
 
+from kefu.settings import Settings
+from serving.api.metrics import RATE_LIMITED
 from serving.auth import ApiKeys
+from serving.principal import Authenticator, AuthError, JwtConfig, Principal
+from serving.ratelimit import RateLimiter
 
+PrincipalDependency = Callable[..., Principal]
 TenantDependency = Callable[..., str]
 
 
-def _presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
-    return x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
+def authenticator(settings: Settings, keys: ApiKeys) -> Authenticator:
+    """API keys plus the JWT keys configured in the environment."""
+    secret, public_key = settings.jwt_secret, settings.jwt_public_key
+    return Authenticator(
+        keys,
+        JwtConfig(
+            hs256_secret=secret.get_secret_value() if secret else None,
+            rs256_public_key=public_key.get_secret_value() if public_key else None,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+        ),
+    )
 
 
-def api_key_tenant(keys: ApiKeys) -> TenantDependency:
-    """A dependency giving the tenant of the request's API key (``'*'`` = every tenant), or 401."""
+def user_limiter(settings: Settings) -> RateLimiter:
+    return RateLimiter(
+        settings.rate_limit_user_per_s, settings.rate_limit_user_burst, max_keys=settings.rate_limit_max_keys
+    )
 
-    def tenant_of(
+
+def _presented_credential(authorization: str | None, x_api_key: str | None) -> str | None:
+    bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
+    return x_api_key or bearer
+
+
+def _authenticate(auth: Authenticator, credential: str | None, limiter: RateLimiter | None) -> Principal:
+    """The principal of an API key or JWT (401 otherwise), charged to its per-user bucket (429 when empty)."""
+    try:
+        principal = auth.authenticate(credential)
+    except AuthError as error:
+        raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+    if limiter is not None:
+        decision = limiter.take(f"{principal.tenant}/{principal.user}")
+        if not decision.allowed:
+            RATE_LIMITED.labels("user").inc()
+            raise HTTPException(
+                429, "too many requests for this user", headers={"Retry-After": decision.retry_after_header}
+            )
+    return principal
+
+
+def principal_dependency(auth: Authenticator, limiter: RateLimiter | None = None) -> PrincipalDependency:
+    """A dependency giving the request's :class:`Principal` (401 without valid credentials, 429 over the rate)."""
+
+    def principal_of(
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
-    ) -> str:
-        tenant = keys.tenant_of(_presented_key(authorization, x_api_key))
-        if tenant is None:
-            raise HTTPException(401, "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)")
-        return tenant
+    ) -> Principal:
+        return _authenticate(auth, _presented_credential(authorization, x_api_key), limiter)
+
+    return principal_of
+
+
+def tenant_dependency(principal_of: PrincipalDependency) -> TenantDependency:
+    """The principal's tenant (``'*'`` = operator, every tenant); same authentication and rate limit."""
+
+    def tenant_of(principal: Annotated[Principal, Depends(principal_of)]) -> str:
+        return principal.tenant
 
     return tenant_of
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the key's tenant (``'*'`` = every tenant) and whether it is a public web-chat key."""
+    """Who is calling a chat route: the tenant (``'*'`` = every tenant) and whether it holds a public web-chat key."""
 
     tenant: str
     webchat: bool
@@ -41,21 +96,18 @@ class Caller:
 CallerDependency = Callable[..., Caller]
 
 
-def chat_caller(keys: ApiKeys, webchat_keys: ApiKeys) -> CallerDependency:
-    """A dependency accepting a full API key or a web-chat key (chat and customer feedback routes only), or 401."""
+def chat_caller(auth: Authenticator, webchat_keys: ApiKeys, limiter: RateLimiter | None = None) -> CallerDependency:
+    """A dependency accepting a web-chat key (chat and customer feedback routes only) or an API key / JWT, or 401."""
 
     def caller_of(
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> Caller:
-        key = _presented_key(authorization, x_api_key)
-        tenant = keys.tenant_of(key)
-        if tenant is not None:
-            return Caller(tenant, webchat=False)
-        tenant = webchat_keys.tenant_of(key)
-        if tenant is not None:
-            return Caller(tenant, webchat=True)
-        raise HTTPException(401, "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)")
+        credential = _presented_credential(authorization, x_api_key)
+        webchat_tenant = webchat_keys.tenant_of(credential)
+        if webchat_tenant is not None:
+            return Caller(webchat_tenant, webchat=True)
+        return Caller(_authenticate(auth, credential, limiter).tenant, webchat=False)
 
     return caller_of
 
@@ -63,10 +115,7 @@ def chat_caller(keys: ApiKeys, webchat_keys: ApiKeys) -> CallerDependency:
 def chat_key_tenant(caller_of: CallerDependency) -> TenantDependency:
     """The tenant of a chat caller (for routers that only need the tenant)."""
 
-    def tenant_of(
-        authorization: Annotated[str | None, Header()] = None,
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> str:
-        return caller_of(authorization, x_api_key).tenant
+    def tenant_of(caller: Annotated[Caller, Depends(caller_of)]) -> str:
+        return caller.tenant
 
     return tenant_of

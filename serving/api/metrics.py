@@ -44,3 +44,5 @@ WECHAT_LATE = Counter(
     "kefu_api_wechat_late_replies_total", "Bot replies to WeChat messages that came after every callback gave up"
 )
 FEEDBACK_IN = Counter("kefu_api_feedback_total", "Feedback records accepted", ["source"])
+RATE_LIMITED = Counter("kefu_api_rate_limited_total", "Requests refused with 429", ["scope"])
+OVERSIZED = Counter("kefu_api_oversized_total", "Requests refused with 413 (body too large)")

@@ -34,16 +34,26 @@ class DialogueStore:
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Keyed by tenant AND conversation: conversation ids come from callers, so two tenants may use the same
+        # one, and neither may read or overwrite the other's state. (The first schema keyed by conversation only.)
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS dialogue_state ("
-            " conversation_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, state TEXT NOT NULL, updated_at REAL NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS dialogue_states (tenant_id TEXT NOT NULL, conversation_id TEXT NOT NULL,"
+            " state TEXT NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (tenant_id, conversation_id))"
         )
+        self._db.execute("BEGIN IMMEDIATE")  # several workers may open the file at once: one migrates
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'dialogue_state'").fetchone():
+            self._db.execute(
+                "INSERT OR IGNORE INTO dialogue_states SELECT tenant_id, conversation_id, state, updated_at"
+                " FROM dialogue_state"
+            )
+            self._db.execute("DROP TABLE dialogue_state")
+        self._db.execute("COMMIT")
 
     def load(self, conversation_id: str, *, tenant_id: str, locale: str = "zh-CN") -> DialogueState:
         """The stored state, or a fresh one. A state stored under another tenant is never returned."""
         with self._lock:
             row = self._db.execute(
-                "SELECT state FROM dialogue_state WHERE conversation_id = ? AND tenant_id = ?",
+                "SELECT state FROM dialogue_states WHERE conversation_id = ? AND tenant_id = ?",
                 (conversation_id, tenant_id),
             ).fetchone()
         if row is None:
@@ -54,9 +64,9 @@ class DialogueStore:
         payload = json.dumps(state.to_dict(), ensure_ascii=False)
         with self._lock:
             self._db.execute(
-                "INSERT INTO dialogue_state VALUES (?, ?, ?, ?) ON CONFLICT(conversation_id) DO UPDATE SET"
-                " tenant_id = excluded.tenant_id, state = excluded.state, updated_at = excluded.updated_at",
-                (state.conversation_id, state.tenant_id, payload, time.time()),
+                "INSERT INTO dialogue_states VALUES (?, ?, ?, ?) ON CONFLICT(tenant_id, conversation_id) DO UPDATE SET"
+                " state = excluded.state, updated_at = excluded.updated_at",
+                (state.tenant_id, state.conversation_id, payload, time.time()),
             )
 
     def close(self) -> None:

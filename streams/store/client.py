@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,6 +25,7 @@ import pyarrow as pa
 
 from kefu.settings import Settings, get_settings
 from streams.store.sqlguard import check_read_only
+from streams.store.tenant_scope import TABLES_SQL, ScopedSessions, check_tenant_query, valid_tenant
 
 if TYPE_CHECKING:  # clickhouse-connect loads in 0.3-1 s: `kefu sql` against the embedded owner does without it
     from clickhouse_connect.driver.client import Client
@@ -41,7 +43,7 @@ class StoreUnavailable(RuntimeError):
 
 
 class QueryBackend(Protocol):
-    def query(self, sql: str, params: Params | None) -> pa.Table: ...
+    def query(self, sql: str, params: Params | None, tenant: str | None = None) -> pa.Table: ...
 
     def close(self) -> None: ...
 
@@ -49,17 +51,30 @@ class QueryBackend(Protocol):
 class DirectBackend:
     """A clickhouse-connect client: the server in production, the owner's own read-only chDB session."""
 
-    def __init__(self, client: Client, query_settings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        query_settings: dict[str, Any] | None = None,
+        open_scoped: Callable[[dict[str, str]], Client] | None = None,
+    ) -> None:
+        """``open_scoped(settings)`` opens a read-only session with a tenant's filters (None: no tenant queries)."""
         self.client = client
         self.query_settings = query_settings or {}
+        self._scoped = ScopedSessions(open_scoped) if open_scoped is not None else None
         self._lock = threading.Lock()  # one query at a time per session (chDB sessions are not concurrent)
 
-    def query(self, sql: str, params: Params | None) -> pa.Table:
+    def query(self, sql: str, params: Params | None, tenant: str | None = None) -> pa.Table:
         from clickhouse_connect.driver.exceptions import ClickHouseError
 
         try:
             with self._lock:
-                return self.client.query_arrow(sql, parameters=params or {}, settings=self.query_settings)
+                client = self.client
+                if tenant is not None:
+                    if self._scoped is None:
+                        raise StoreError("tenant-scoped queries are not available on this connection")
+                    tables = {str(r[0]): bool(r[1]) for r in self.client.query(TABLES_SQL).result_rows}
+                    client = self._scoped.session(valid_tenant(tenant), tables)
+                return client.query_arrow(sql, parameters=params or {}, settings=self.query_settings)
         except ClickHouseError as error:
             raise StoreError(str(error).split("\n")[0]) from None
 
@@ -74,9 +89,12 @@ class LoopbackBackend:
         self.url = url.rstrip("/")
         self._http = httpx.Client(timeout=timeout_s, headers={"Authorization": f"Bearer {token}"})
 
-    def query(self, sql: str, params: Params | None) -> pa.Table:
+    def query(self, sql: str, params: Params | None, tenant: str | None = None) -> pa.Table:
+        body: dict[str, Any] = {"sql": sql, "params": params or {}}
+        if tenant is not None:
+            body["tenant"] = tenant
         try:
-            response = self._http.post(f"{self.url}/query", json={"sql": sql, "params": params or {}})
+            response = self._http.post(f"{self.url}/query", json=body)
         except httpx.HTTPError as error:
             raise StoreUnavailable(f"the store at {self.url} did not answer: {error}") from None
         if response.status_code != 200:
@@ -131,11 +149,14 @@ class StoreClient:
             from streams.store.connection import READ_ONLY, connect, store_dsn
 
             dsn = store_dsn(settings)
+            timeout = settings.store_query_timeout_s
             try:
-                client = connect(dsn, query_timeout_s=settings.store_query_timeout_s)
+                client = connect(dsn, query_timeout_s=timeout)
             except Exception as error:
                 raise StoreUnavailable(f"cannot connect to ClickHouse at {dsn.split('@')[-1]}: {error}") from None
-            return cls(DirectBackend(client, READ_ONLY))
+            return cls(
+                DirectBackend(client, READ_ONLY, lambda scope: connect(dsn, query_timeout_s=timeout, scope=scope))
+            )
         endpoint = read_endpoint(settings.data_dir)
         if endpoint is None:
             raise StoreUnavailable(
@@ -144,13 +165,17 @@ class StoreClient:
             )
         return cls(LoopbackBackend(str(endpoint["url"]), str(endpoint["token"]), settings.store_query_timeout_s + 5))
 
-    def query(self, sql: str, params: Params | None = None) -> pa.Table:
+    def query(self, sql: str, params: Params | None = None, *, tenant: str | None = None) -> pa.Table:
         """Run one read-only statement; ``{name:Type}`` placeholders take their values from ``params``.
 
+        ``tenant`` scopes it to that tenant's rows (a tenant's analyst); None reads every tenant (an operator).
         Raises QueryRefused (not read-only), StoreError (ClickHouse's error) or StoreUnavailable.
         """
-        check_read_only(sql)
-        return self.backend.query(sql, params)
+        if tenant is None:
+            check_read_only(sql)
+        else:
+            check_tenant_query(sql)
+        return self.backend.query(sql, params, tenant)
 
     def close(self) -> None:
         self.backend.close()

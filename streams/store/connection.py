@@ -26,14 +26,18 @@ def store_dsn(settings: Settings) -> str:
     return f"chdb://{(settings.data_dir / 'clickhouse').resolve()}"
 
 
-def connect(dsn: str, *, read_only: bool = False, query_timeout_s: float | None = None) -> Client:
+def connect(
+    dsn: str, *, read_only: bool = False, query_timeout_s: float | None = None, scope: dict[str, str] | None = None
+) -> Client:
     """A client on the ``kefu`` database; ``read_only`` gives one whose session cannot write or change settings.
 
+    ``scope`` holds session settings fixed before ``readonly`` (a tenant's ``additional_table_filters``).
     For chDB the database is created here (a server's comes with its deployment, as in docker-compose.yml).
     """
     session: dict[str, object] = {}
     if query_timeout_s is not None:
         session["max_execution_time"] = int(query_timeout_s)
+    session.update(scope or {})
     if dsn.startswith("chdb:"):
         client = clickhouse_connect.get_client(dsn=dsn)
         client.command(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")

@@ -100,14 +100,16 @@ class QueryServer:
                     return
                 try:
                     request = json.loads(self.rfile.read(length))
-                    sql, params = request["sql"], request.get("params") or {}
+                    sql, params, tenant = request["sql"], request.get("params") or {}, request.get("tenant")
                     if not isinstance(sql, str) or not isinstance(params, dict):
                         raise TypeError
+                    if tenant is not None and not isinstance(tenant, str):
+                        raise TypeError
                 except (ValueError, KeyError, TypeError):
-                    self._error(400, 'body must be JSON {"sql": "...", "params": {...}}')
+                    self._error(400, 'body must be JSON {"sql": "...", "params": {...}, "tenant": "..."?}')
                     return
                 try:
-                    table = server.store.query(sql, params)
+                    table = server.store.query(sql, params, tenant=tenant)
                 except (QueryRefused, StoreError) as error:
                     self._error(400, str(error))
                     return

@@ -15,7 +15,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from prometheus_client import Counter, Histogram, start_http_server
@@ -32,6 +32,9 @@ from streams.store.server import QueryServer
 from streams.store.sink import ClickHouseSink
 from streams.store.tables import TABLE_OF_TOPIC
 from streams.topics import DEADLETTER
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 log = logging.getLogger(__name__)
 ROWS = Counter("kefu_sink_rows_written_total", "Rows written to the store", ["table"])
@@ -123,10 +126,18 @@ class SinkService:
         self.running = False
 
     def _serve_queries(self) -> None:
-        reader = connect(store_dsn(self.settings), read_only=True, query_timeout_s=self.settings.store_query_timeout_s)
+        dsn, timeout = store_dsn(self.settings), self.settings.store_query_timeout_s
+        reader = connect(dsn, read_only=True, query_timeout_s=timeout)
+
+        def open_scoped(scope: dict[str, str]) -> Client:
+            return connect(dsn, read_only=True, query_timeout_s=timeout, scope=scope)
+
         token = secrets.token_urlsafe(32)
         self.server = QueryServer(
-            StoreClient(DirectBackend(reader)), token, self.stats.as_dict, port=self.settings.store_query_port
+            StoreClient(DirectBackend(reader, open_scoped=open_scoped)),
+            token,
+            self.stats.as_dict,
+            port=self.settings.store_query_port,
         ).start()
         write_endpoint(self.settings.data_dir, self.server.url, token)
         log.info("store query endpoint %s", self.server.url)

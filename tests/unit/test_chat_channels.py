@@ -24,6 +24,7 @@ from serving.channels import (
     wechat_xml_to_event,
 )
 from serving.channels.wechat import MAX_REPLY_BYTES
+from serving.principal import Authenticator
 
 NOW = 1_795_000_000_000
 
@@ -156,7 +157,7 @@ async def test_the_agent_feed_keeps_agent_messages_per_conversation_and_tenant()
 
 
 def test_web_chat_keys_are_told_apart_from_full_keys() -> None:
-    caller_of = chat_caller(ApiKeys({hash_key("full"): "*"}), ApiKeys({hash_key("public"): "acme"}))
+    caller_of = chat_caller(Authenticator(ApiKeys({hash_key("full"): "*"})), ApiKeys({hash_key("public"): "acme"}))
     assert caller_of(x_api_key="full").webchat is False
     public = caller_of(authorization="Bearer public")
     assert (public.tenant, public.webchat) == ("acme", True)

@@ -41,6 +41,10 @@ SETTINGS_VARS = frozenset(
         "KEFU_RERANK_BASE_URL",
         "KEFU_API_KEYS",
         "KEFU_WEBCHAT_KEYS",
+        "KEFU_JWT_SECRET",
+        "KEFU_JWT_PUBLIC_KEY",
+        "KEFU_JWT_AUDIENCE",
+        "KEFU_JWT_ISSUER",
         "KEFU_DATA_DIR",
         "KEFU_HTTP_HOST",
         "KEFU_HTTP_PORT",
@@ -53,6 +57,8 @@ ONE_SHOT_SERVICES = {"kefu-topics"}
 PATHS_WRITTEN_ELSEWHERE = ("./dashboards/",)
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|API_KEY", re.IGNORECASE)
 REQUIRED_VAR = re.compile(r"\$\{([A-Z0-9_]+):\?")
+# A secret's whole value is one variable, required (:?) or optional with an empty default (:-}): never a literal.
+SECRET_FROM_ENV = re.compile(r"\$\{[A-Z0-9_]+(:\?[^}]*|:-)\}")
 ANY_VAR = re.compile(r"\$\{([A-Z0-9_]+)")
 
 
@@ -144,7 +150,7 @@ def test_secrets_come_only_from_the_environment(services: dict[str, dict[str, An
         assert isinstance(env, dict), f"{name}: use the mapping form for environment"
         for key, value in env.items():
             if SECRET_NAME.search(key):
-                assert REQUIRED_VAR.search(str(value)), f"{name}.{key} must be ${{VAR:?...}} from the env"
+                assert SECRET_FROM_ENV.fullmatch(str(value)), f"{name}.{key} must be ${{VAR:?...}} from the env"
     dsn = services["kefu-api"]["environment"]["KEFU_CLICKHOUSE_DSN"]
     assert "${CLICKHOUSE_PASSWORD" in dsn
     assert REQUIRED_VAR.search(services["kefu-api"]["environment"]["KEFU_API_KEYS"])
