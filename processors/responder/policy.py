@@ -126,6 +126,9 @@ class PolicyConfig:
     ----------
     answer_threshold
         Calibrated retrieval confidence (0..1) from which the bot answers.
+    clarify_threshold
+        Below ``answer_threshold``, an unclear question is answered with a clarifying question only from this
+        confidence on; below it the knowledge base holds nothing close and the conversation goes to a human.
     extractive_threshold
         Retrieval confidence from which an unsupported generated answer is replaced by an extractive one
         rather than handed off.
@@ -150,8 +153,9 @@ class PolicyConfig:
         Priority of hand-offs for any other reason.
     """
 
-    answer_threshold: float = 0.5
-    extractive_threshold: float = 0.65
+    answer_threshold: float = 0.55
+    clarify_threshold: float = 0.08
+    extractive_threshold: float = 0.55
     intent_threshold: float = 0.6
     intent_margin: float = 0.15
     max_clarifications: int = 2
@@ -356,7 +360,7 @@ def decide(
         return early
     if retrieval_confidence >= config.answer_threshold:
         return Decision("answer")
-    if _intent_unclear(signals, config):
+    if _intent_unclear(signals, config) and retrieval_confidence >= config.clarify_threshold:
         if state.clarifications < config.max_clarifications:
             options = [label for label, _ in signals.intents if label != "unknown"]
             return Decision("clarify", clarifying_question(options, state.locale))
