@@ -187,11 +187,11 @@ class Settings(BaseSettings):
     retrieval_top_k: int = Field(5, ge=1, description="Passages retrieval returns by default.")
     retrieval_rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     retrieval_confidence_signal: Literal["dense", "rerank"] = Field(
-        "dense", description="Score the retrieval confidence calibrates: the first passage's dense cosine or rerank score."
+        "dense", description="What retrieval confidence calibrates: the first passage's dense cosine or rerank score."
     )
     retrieval_confidence_file: Path | None = Field(
         None,
-        description="Calibration JSON of the confidence (`kefu eval thresholds --write`); unset = the shipped sample-KB fit.",
+        description="Confidence calibration JSON (`kefu eval thresholds --write`); unset = the shipped sample-KB fit.",
     )
 
     # --- Dialogue and responder decisions ---
@@ -199,7 +199,7 @@ class Settings(BaseSettings):
         0.55, ge=0, le=1, description="Retrieval confidence from which the bot answers (`kefu eval thresholds`)."
     )
     clarify_threshold: float = Field(
-        0.08, ge=0, le=1, description="Confidence from which an unclear question gets a clarifying question, not a human."
+        0.08, ge=0, le=1, description="Confidence from which an unclear question is asked about, not handed off."
     )
     extractive_threshold: float = Field(
         0.55, ge=0, le=1, description="Confidence from which an unsupported generated answer is answered extractively."
