@@ -27,13 +27,14 @@ class SampleKb:
     retriever: Retriever
     embedder: Embedder
     tenant: str
+    """The first tenant it was ingested for."""
 
 
 @contextmanager
 def sample_kb(
-    settings: Settings, tenant: str, *, embedder: Embedder | None = None, directory: Path | None = None
+    settings: Settings, *tenants: str, embedder: Embedder | None = None, directory: Path | None = None
 ) -> Iterator[SampleKb]:
-    """The sample KB ingested for ``tenant`` into a temporary milvus-lite file, with a retriever over it."""
+    """The sample KB ingested for each of ``tenants`` into a temporary milvus-lite file, with a retriever over it."""
     from serving.embedding.factory import build_embedder
     from serving.retrieval.factory import build_retriever
 
@@ -41,10 +42,11 @@ def sample_kb(
     with tempfile.TemporaryDirectory(prefix="kefu-sample-kb-", dir=directory) as tmp:
         kb = KnowledgeBase(str(Path(tmp) / "kb.db"), embedder, collection=settings.kb_collection)
         try:
-            report = ingest_paths(kb, tenant, [sample_kb_dir()])
-            if report.errors:
-                raise RuntimeError(f"sample KB did not ingest: {report.errors}")
+            for tenant in tenants:
+                report = ingest_paths(kb, tenant, [sample_kb_dir()])
+                if report.errors:
+                    raise RuntimeError(f"sample KB did not ingest: {report.errors}")
             retriever = build_retriever(settings, embedder=embedder, kb=kb)
-            yield SampleKb(kb, retriever, embedder, tenant)
+            yield SampleKb(kb, retriever, embedder, tenants[0])
         finally:
             kb.close()

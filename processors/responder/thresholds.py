@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["LabelledScore", "ThresholdChoice", "choose_thresholds"]
+__all__ = ["LabelledScore", "ThresholdChoice", "choose_thresholds", "lowest_meeting"]
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,10 @@ class ThresholdChoice:
     """Of the out-of-scope queries, the fraction below the clarify threshold (handed off, not asked)."""
 
 
-def _lowest_meeting(scores: Sequence[LabelledScore], target: float, hit: str) -> float:
-    """The lowest candidate threshold whose queries at or above it are ``hit`` at least ``target`` of the time."""
+def lowest_meeting(scores: Sequence[LabelledScore], target: float, hit: str) -> float | None:
+    """The lowest threshold whose queries at or above it are ``hit`` at least ``target`` of the time (or None)."""
     ordered = sorted(scores, key=lambda s: -s.confidence)
-    best = ordered[0].confidence + 1e-6 if ordered else 1.0
+    best: float | None = None
     hits = 0
     for seen, score in enumerate(ordered, start=1):
         hits += bool(getattr(score, hit))
@@ -63,8 +63,9 @@ def choose_thresholds(
     >>> choice.answer_threshold, choice.clarify_threshold, choice.answer_recall
     (0.5, 0.3, 1.0)
     """
-    answer = _lowest_meeting(scores, precision_target, "correct")
-    clarify = min(answer, _lowest_meeting(scores, scope_target, "in_scope"))
+    top = max((s.confidence for s in scores), default=1.0)
+    answer = lowest_meeting(scores, precision_target, "correct") or top
+    clarify = min(answer, lowest_meeting(scores, scope_target, "in_scope") or top)
     answer, clarify = _floor(answer), _floor(clarify)
     answered = [s for s in scores if s.confidence >= answer]
     correct = [s for s in scores if s.correct]
