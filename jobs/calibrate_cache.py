@@ -43,7 +43,7 @@ def calibrate_cache_threshold(
     scores = [LabelledScore(float(c), same, same) for c, (_, _, same) in zip(cosines, pairs, strict=True)]
     met = lowest_meeting(scores, precision_target, "correct")
     hardest_negative = max((float(c) for c, (_, _, same) in zip(cosines, pairs, strict=True) if not same), default=0.0)
-    threshold = met if met is not None else min(1.0, np.ceil(hardest_negative * 1000) / 1000 + 0.001)
+    threshold = met if met is not None else min(0.9995, np.ceil(hardest_negative * 1000) / 1000 + 0.001)
     positives = sum(same for _, _, same in pairs)
 
     def at(t: float) -> dict[str, float]:

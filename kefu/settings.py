@@ -213,7 +213,7 @@ class Settings(BaseSettings):
     )
     answer_cache_enabled: bool = Field(True, description="Answer repeated questions from the semantic answer cache.")
     answer_cache_threshold: float = Field(
-        0.95, ge=0, le=1, description="Cosine of standalone queries from which a cached answer is reused."
+        0.9995, ge=0, le=1, description="Cosine of standalone queries from which a cached answer is reused."
     )
     answer_cache_size: int = Field(5000, ge=1, description="Cached answers kept per tenant (oldest dropped first).")
     experiments_file: Path | None = Field(
