@@ -139,7 +139,8 @@ class PolicyConfig:
     max_clarifications
         Clarifying questions in a row after which an unclear conversation is handed off.
     angry_turns
-        Consecutive angry customer messages that hand the conversation off.
+        Upset customer messages in a row, the latest angry, that hand the conversation off (anxious ones before
+        an angry one count: a complaint that turns angry).
     must_escalate
         Category -> trigger words (case-insensitive substrings) that always go to a human.
     escalate_priority
@@ -232,9 +233,16 @@ def _fold(text: str) -> str:
 
 
 def _angry_run(emotions: Sequence[str]) -> int:
+    """Upset messages in a row ending in an angry one: an anxious complaint that turns angry counts too.
+
+    >>> _angry_run(["neutral", "anxious", "angry"]), _angry_run(["angry", "anxious"]), _angry_run(["anxious"])
+    (2, 0, 0)
+    """
+    if not emotions or emotions[-1] != "angry":
+        return 0
     run = 0
     for emotion in reversed(emotions):
-        if emotion != "angry":
+        if emotion not in ("angry", "anxious"):
             break
         run += 1
     return run
@@ -380,7 +388,7 @@ def after_generation(
 
     >>> after_generation(True, 0.9).action, after_generation(False, 0.9).detail
     ('answer', 'extractive')
-    >>> after_generation(False, 0.55).reason.value
+    >>> after_generation(False, 0.4).reason.value
     'unsupported_answer'
     """
     if supported:
