@@ -86,3 +86,15 @@ def test_ten_conversations_at_once_all_get_their_replies(kb: SampleKb) -> None:
     by_text = dict(zip([t for turns in CONVERSATIONS for t in turns], [r for rs in results for r in rs], strict=True))  # type: ignore[union-attr]
     assert by_text["我要转人工"]["handoff"]["reason"] == "customer_request"
     assert by_text["多少钱包邮？"]["citations"] and by_text["多少钱包邮？"]["handoff"] is None
+
+
+def test_the_kb_version_stamp_changes_when_a_document_is_deleted_or_changed(kb: SampleKb) -> None:
+    from jobs.kb_ingest import ingest_paths, sample_kb_dir
+
+    before = kb.kb.version_stamp(TENANT)
+    assert kb.kb.delete_source(TENANT, "about.md") > 0
+    deleted = kb.kb.version_stamp(TENANT)
+    assert deleted != before  # cached answers grounded on the old KB are no longer served
+    ingest_paths(kb.kb, TENANT, [sample_kb_dir() / "about.md"])
+    assert kb.kb.version_stamp(TENANT) == before  # the same content again: the same epoch
+    assert kb.kb.version_stamp("another-tenant") != before
