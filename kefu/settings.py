@@ -253,6 +253,39 @@ class Settings(BaseSettings):
     retrieval_rerank_top: int = Field(50, ge=1, description="Fused candidates the reranker scores.")
     retrieval_top_k: int = Field(5, ge=1, description="Passages retrieval returns by default.")
     retrieval_rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    retrieval_confidence_signal: Literal["dense", "rerank"] = Field(
+        "dense", description="What retrieval confidence calibrates: the first passage's dense cosine or rerank score."
+    )
+    retrieval_confidence_file: Path | None = Field(
+        None,
+        description="Confidence calibration JSON (`kefu eval thresholds --write`); unset = the shipped sample-KB fit.",
+    )
+
+    # --- Dialogue and responder decisions ---
+    answer_threshold: float = Field(
+        0.55, ge=0, le=1, description="Retrieval confidence from which the bot answers (`kefu eval thresholds`)."
+    )
+    clarify_threshold: float = Field(
+        0.08, ge=0, le=1, description="Confidence from which an unclear question is asked about, not handed off."
+    )
+    extractive_threshold: float = Field(
+        0.55, ge=0, le=1, description="Confidence from which an unsupported generated answer is answered extractively."
+    )
+    dialogue_turns_kept: int = Field(8, ge=1, description="Turns of a conversation kept in the dialogue state.")
+    reply_max_chars: int = Field(200, ge=20, description="Longest reply sent to a customer (characters).")
+    angry_turns: int = Field(2, ge=1, description="Angry customer messages in a row that hand off.")
+    must_escalate_topics: str | None = Field(
+        None,
+        description="Extra must-escalate triggers, `category:word|word;category:word`; added to the built-in list.",
+    )
+    answer_cache_enabled: bool = Field(True, description="Answer repeated questions from the semantic answer cache.")
+    answer_cache_threshold: float = Field(
+        0.9995, ge=0, le=1, description="Cosine of standalone queries from which a cached answer is reused."
+    )
+    answer_cache_size: int = Field(5000, ge=1, description="Cached answers kept per tenant (oldest dropped first).")
+    experiments_file: Path | None = Field(
+        None, description="A/B experiments per tenant (JSON or YAML, see processors/experiments.py); unset = none."
+    )
 
     log_level: str = Field("INFO", description="Python log level.")
     ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")

@@ -23,6 +23,17 @@ def bench_enrich(
     print(json.dumps(run_bench(events, rate, seconds, partitions), indent=1))
 
 
+@bench_app.command("cache")
+def bench_cache(
+    rounds: Annotated[int, typer.Option(help="Times each FAQ question is asked again.", min=1)] = 3,
+) -> None:
+    """Reply latency of semantic-cache hits against retrieval answers (real Responder, sample KB)."""
+    from jobs.bench_answer_cache import run_cache_bench
+    from kefu.settings import get_settings
+
+    print(json.dumps(run_cache_bench(get_settings(), rounds=rounds), indent=1))
+
+
 @bench_app.command("drift")
 def bench_drift(
     seeds: Annotated[int, typer.Option(help="Shifted streams per metric.", min=1)] = 10,

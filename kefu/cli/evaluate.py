@@ -81,3 +81,66 @@ def retrieval(
         rerank_top=settings.retrieval_rerank_top,
     )
     print(json.dumps({"pairs": str(pairs), "reranker": reranker.model_id if reranker else None, **result}))
+
+
+@eval_app.command("dialogue")
+def dialogue(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Scripted dialogues (JSONL); default: the shipped set.")
+    ] = None,
+    generator: Annotated[
+        str, typer.Option(help="extractive (default, CI time) or llm (embedded GGUF model).")
+    ] = "extractive",
+) -> None:
+    """Replay scripted conversations through the real Responder: slots, hand-offs, groundedness, latency (JSON)."""
+    from jobs.eval_dialogue import evaluate
+    from kefu.settings import get_settings
+    from processors.dialogue.evaluation import EVAL_DATA_FILE, read_dialogues
+
+    if generator not in ("extractive", "llm"):
+        raise _fail("--generator must be extractive or llm")
+    try:
+        dialogues = read_dialogues(data or EVAL_DATA_FILE)
+    except (OSError, ValueError) as error:
+        raise _fail(str(error)) from None
+    if not dialogues:
+        raise _fail("no dialogues in the data")
+    report = evaluate(get_settings(), dialogues, generator="llm" if generator == "llm" else "extractive")
+    print(json.dumps({"data": str(data or EVAL_DATA_FILE), **report}, ensure_ascii=False))
+
+
+@eval_app.command("thresholds")
+def thresholds(
+    precision_target: Annotated[float, typer.Option(help="Answered queries that must be right.")] = 0.9,
+    write: Annotated[Path | None, typer.Option(help="Write the confidence calibration JSON here.")] = None,
+) -> None:
+    """Confidence calibration and answer/clarify thresholds on the labelled sample-KB queries (JSON)."""
+    from jobs.calibrate_thresholds import calibrate
+    from kefu.settings import get_settings
+
+    result = calibrate(get_settings(), precision_target=precision_target)
+    if write is not None:
+        write.write_text(json.dumps(result["calibration"], indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False))
+
+
+@eval_app.command("cache-threshold")
+def cache_threshold(
+    pairs: Annotated[Path, typer.Option(help="AFQMC-format pairs (label 1 = same meaning).", exists=True)],
+    limit: Annotated[int, typer.Option(help="Seeded sample of pairs (0 = all).", min=0)] = 1500,
+    precision_target: Annotated[float, typer.Option(help="Reused answers that must be for the same question.")] = 0.9,
+    cache_dir: Annotated[Path | None, typer.Option(help="Reuse embeddings cached by content hash in this dir.")] = None,
+) -> None:
+    """The semantic answer cache's cosine threshold for the configured embedder, calibrated on AFQMC (JSON)."""
+    from jobs.calibrate_cache import calibrate_cache_threshold, read_pairs
+    from kefu.settings import get_settings
+    from serving.embedding.factory import build_embedder
+    from serving.protocols import Embedder
+
+    embedder: Embedder = build_embedder(get_settings())
+    if cache_dir is not None:
+        from jobs.embedding_cache import CachedEmbedder
+
+        embedder = CachedEmbedder(embedder, cache_dir)
+    result = calibrate_cache_threshold(embedder, read_pairs(pairs, limit or None), precision_target=precision_target)
+    print(json.dumps({"pairs_file": str(pairs), **result}))

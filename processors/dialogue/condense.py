@@ -206,7 +206,10 @@ def condense_question(
     own_topic = detect_topic(folded, lexicon=lexicon)
     # An elliptical follow-up inherits the previous topic ("耳机可以退货吗" + "那运费呢" = return shipping)
     # unless it names that same topic itself.
-    topic_label = "" if own_topic == state.topic else _topic_label(state.topic, zh, lexicon)
+    # After a clarifying question the topic is a guess the customer has not confirmed: "就是那个啊" must not
+    # become a confident question about it.
+    unsettled = state.clarifications > 0
+    topic_label = "" if own_topic == state.topic or unsettled else _topic_label(state.topic, zh, lexicon)
     if zh:
         return _condense_zh(folded, product_name, topic_label)
     return _condense_en(folded, product_name, topic_label)

@@ -126,6 +126,9 @@ class PolicyConfig:
     ----------
     answer_threshold
         Calibrated retrieval confidence (0..1) from which the bot answers.
+    clarify_threshold
+        Below ``answer_threshold``, an unclear question is answered with a clarifying question only from this
+        confidence on; below it the knowledge base holds nothing close and the conversation goes to a human.
     extractive_threshold
         Retrieval confidence from which an unsupported generated answer is replaced by an extractive one
         rather than handed off.
@@ -136,7 +139,8 @@ class PolicyConfig:
     max_clarifications
         Clarifying questions in a row after which an unclear conversation is handed off.
     angry_turns
-        Consecutive angry customer messages that hand the conversation off.
+        Upset customer messages in a row, the latest angry, that hand the conversation off (anxious ones before
+        an angry one count: a complaint that turns angry).
     must_escalate
         Category -> trigger words (case-insensitive substrings) that always go to a human.
     escalate_priority
@@ -150,8 +154,9 @@ class PolicyConfig:
         Priority of hand-offs for any other reason.
     """
 
-    answer_threshold: float = 0.5
-    extractive_threshold: float = 0.65
+    answer_threshold: float = 0.55
+    clarify_threshold: float = 0.08
+    extractive_threshold: float = 0.55
     intent_threshold: float = 0.6
     intent_margin: float = 0.15
     max_clarifications: int = 2
@@ -228,9 +233,16 @@ def _fold(text: str) -> str:
 
 
 def _angry_run(emotions: Sequence[str]) -> int:
+    """Upset messages in a row ending in an angry one: an anxious complaint that turns angry counts too.
+
+    >>> _angry_run(["neutral", "anxious", "angry"]), _angry_run(["angry", "anxious"]), _angry_run(["anxious"])
+    (2, 0, 0)
+    """
+    if not emotions or emotions[-1] != "angry":
+        return 0
     run = 0
     for emotion in reversed(emotions):
-        if emotion != "angry":
+        if emotion not in ("angry", "anxious"):
             break
         run += 1
     return run
@@ -356,7 +368,7 @@ def decide(
         return early
     if retrieval_confidence >= config.answer_threshold:
         return Decision("answer")
-    if _intent_unclear(signals, config):
+    if _intent_unclear(signals, config) and retrieval_confidence >= config.clarify_threshold:
         if state.clarifications < config.max_clarifications:
             options = [label for label, _ in signals.intents if label != "unknown"]
             return Decision("clarify", clarifying_question(options, state.locale))
@@ -376,7 +388,7 @@ def after_generation(
 
     >>> after_generation(True, 0.9).action, after_generation(False, 0.9).detail
     ('answer', 'extractive')
-    >>> after_generation(False, 0.55).reason.value
+    >>> after_generation(False, 0.4).reason.value
     'unsupported_answer'
     """
     if supported:

@@ -57,6 +57,7 @@ def _kefu_fields(reply: dict[str, Any], conversation_id: str) -> dict[str, Any]:
         "confidence": reply["confidence"],
         "handoff": reply["handoff"],
         "model_profile": reply["model_profile"],
+        "variant": reply.get("variant"),
     }
 
 

@@ -275,6 +275,15 @@ class KnowledgeBase:
             for r in rows
         ]
 
+    def version_stamp(self, tenant: str) -> str:
+        """The tenant's knowledge-base epoch: changes whenever a document is added, replaced or deleted.
+
+        A digest of every document's source, version and content hash, so caches of answers grounded on the
+        KB (the responder's semantic answer cache) can tell that what they cited may be gone.
+        """
+        parts = sorted(f"{s.source}\x00{s.version}\x00{s.content_hash}" for s in self.sources(tenant))
+        return hashlib.sha256("\x01".join(parts).encode()).hexdigest()[:16]
+
     def count(self, tenant: str) -> int:
         rows = self._client.query(self.collection, filter=tenant_filter(tenant), output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kefu.settings import Settings
 from serving.knowledge.location import kb_uri
 from serving.knowledge.store import KnowledgeBase
@@ -31,7 +33,9 @@ def build_retriever(
         reranker = build_reranker(settings, embedder)
     from serving.rerank.learned import LearnedReranker
 
-    if isinstance(reranker, LearnedReranker):
+    if settings.retrieval_confidence_signal == "dense":
+        calibrator = confidence_calibrator(settings)
+    elif isinstance(reranker, LearnedReranker):
         calibrator = reranker.calibrator
     else:
         calibrator = default_calibrator()
@@ -46,7 +50,18 @@ def build_retriever(
         rrf_k=settings.retrieval_rrf_k,
         calibrator=calibrator,
         mode=mode,
+        confidence_signal=settings.retrieval_confidence_signal,
     )
+
+
+def shipped_confidence_path() -> Path:
+    """The dense-cosine calibration fitted on the sample KB's labelled queries (``kefu eval thresholds``)."""
+    return Path(__file__).resolve().parent / "confidence" / "sample_kb.json"
+
+
+def confidence_calibrator(settings: Settings) -> Calibrator:
+    """The calibration of ``KEFU_RETRIEVAL_CONFIDENCE_FILE``, else the shipped sample-KB fit."""
+    return Calibrator.load(settings.retrieval_confidence_file or shipped_confidence_path())
 
 
 def default_calibrator() -> Calibrator:

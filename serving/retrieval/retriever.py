@@ -13,6 +13,8 @@ from serving.retrieval.calibration import Calibrator
 from serving.retrieval.fusion import fuse
 
 Mode = Literal["dense", "fusion", "rerank"]
+ConfidenceSignal = Literal["rerank", "dense"]
+"""Which score of the first passage the confidence calibrates: the reranker's, or its dense cosine."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Retriever:
         rewrite: Callable[[str], str] | None = None,
         calibrator: Calibrator | None = None,
         mode: Mode | None = None,
+        confidence_signal: ConfidenceSignal = "rerank",
     ) -> None:
         self.kb = kb
         self.embedder = embedder
@@ -76,6 +79,7 @@ class Retriever:
         self.rewrite = rewrite
         self.calibrator = calibrator or Calibrator.identity()
         self.mode: Mode = mode or ("rerank" if reranker is not None else "fusion")
+        self.confidence_signal: ConfidenceSignal = confidence_signal
         if self.mode == "rerank" and reranker is None:
             raise ValueError("mode 'rerank' needs a reranker")
 
@@ -129,7 +133,7 @@ class Retriever:
         if not passages:
             return 0.0
         top = passages[0]
-        if self.mode == "rerank":
+        if self.mode == "rerank" and self.confidence_signal == "rerank":
             return self.calibrator.calibrate("rerank", top.score)
         if self.mode == "dense":
             return self.calibrator.calibrate("dense", top.score)  # dense hits score by cosine

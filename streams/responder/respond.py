@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from processors.dialogue import DialogueState, condense_question, record_reply, retrieval_query, update_state
+from processors.dialogue.state import StateConfig
+from processors.experiments import ExperimentBook
 from processors.moderation import moderate_input, moderate_output, screen_passages
 from processors.responder import (
     DEFAULT_POLICY,
@@ -37,7 +39,9 @@ from processors.responder import (
     triage,
     trim_to_limit,
 )
+from processors.responder.variants import VariantSettings, apply_assignment
 from serving.protocols import ChatMessage, Passage
+from streams.responder.answer_cache import SemanticAnswerCache
 from streams.responder.records import bot_reply, handoff_record
 from streams.responder.state_store import DialogueStore
 
@@ -63,6 +67,10 @@ class Outcome:
     reply: dict[str, Any]
     handoff: dict[str, Any] | None
     state: DialogueState
+    action: str = "answer"
+    """The decision's action: ``answer``, ``canned``, ``clarify`` or ``handoff``."""
+    passages: Sequence[Passage] = ()
+    """The passages the reply's citations refer to (with their text)."""
 
 
 @dataclass
@@ -75,37 +83,61 @@ class Responder:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     tenant_tier: Callable[[str], str] = lambda _tenant: "standard"
     load: Callable[[], float] = lambda: 0.0
-    variant: Callable[[dict[str, Any]], str | None] = lambda _event: None
+    experiments: ExperimentBook = field(default_factory=ExperimentBook)
+    cache: SemanticAnswerCache | None = None
+    state_config: StateConfig = field(default_factory=StateConfig)
     max_chars: int = 200
     k: int = 5
 
     async def respond(self, event: dict[str, Any]) -> Outcome:
         """Answer one enriched customer message."""
         started = time.monotonic()
-        state = self.store.load(event["conversation_id"], tenant_id=event["tenant_id"], locale=event["locale"])
+        tenant = event["tenant_id"]
+        assignment = self.experiments.assign(
+            tenant, conversation_id=event["conversation_id"], user_id=event.get("user_id")
+        )
+        variant = apply_assignment(self.policy, assignment)
+        state = self.store.load(event["conversation_id"], tenant_id=tenant, locale=event["locale"])
         moderation = moderate_input(event["text"])
         query = condense_question(moderation.text, state) if moderation.text else ""
-        state = update_state(state, event, standalone_query=query or None)
+        state = update_state(state, event, standalone_query=query or None, config=self.state_config)
         signals = MessageSignals.from_event(event, text=moderation.text)
-        decision = triage(state, signals, moderation=moderation, config=self.policy)
+        decision = triage(state, signals, moderation=moderation, config=variant.policy)
         passages: Sequence[Passage] = ()
         confidence = 0.0
         profile = "canned"
-        if decision is None:
+        text = ""
+        cached = await self._cached(tenant, query, variant) if decision is None else None
+        if cached is not None:
+            decision, profile = Decision("answer", detail="cache"), "cache"
+            passages, confidence = cached.passages, cached.confidence
+            text = tone_prefix(state.emotion, state.locale) + cached.text
+        elif decision is None:
             try:
-                found = await self.retrieve(retrieval_query(query), event["tenant_id"], self.k)
+                found = await self.retrieve(retrieval_query(query), tenant, self.k)
                 passages, confidence = screen_passages(list(found.passages)), float(found.confidence)
             except Exception as error:  # a dead KB or embedder must not silence the bot
                 log.warning("retrieval failed for %s: %r", event["event_id"], error)
                 decision = self._handoff(HandoffReason.MODEL_UNAVAILABLE, "retrieval failed", state)
             else:
-                decision = decide(state, signals, confidence, moderation=moderation, config=self.policy)
-        text = decision.reply
-        if decision.action == "answer":
-            decision, text, profile = await self._answer(event, state, query, passages, confidence)
-        elif decision.action == "handoff":
+                decision = decide(state, signals, confidence, moderation=moderation, config=variant.policy)
+            text = decision.reply
+            if decision.action == "answer":
+                decision, text, profile = await self._answer(event, state, query, passages, confidence, variant)
+                if decision.action == "answer":
+                    await self._remember(
+                        tenant,
+                        query,
+                        text.removeprefix(tone_prefix(state.emotion, state.locale)),
+                        passages,
+                        confidence,
+                        state,
+                    )
+        else:
+            text = decision.reply
+        if decision.action == "handoff":
             profile = "handoff"
-        state = record_reply(state, text, action=decision.action)
+        state = record_reply(state, text, action=decision.action, config=self.state_config)
         self.store.save(state)
         now = int(time.time() * 1000)
         latency_ms = int((time.monotonic() - started) * 1000)
@@ -118,27 +150,54 @@ class Responder:
             confidence=confidence,
             latency_ms=latency_ms,
             model_profile=profile,
-            variant=self.variant(event),
+            variant=variant.tag,
             ts=now,
         )
         handoff = handoff_record(event, state, decision, now) if decision.action == "handoff" else None
-        return Outcome(reply, handoff, state)
+        return Outcome(reply, handoff, state, decision.action, tuple(cited))
+
+    async def _cached(self, tenant: str, query: str, variant: VariantSettings) -> Any:
+        if self.cache is None:
+            return None
+        try:
+            return await self.cache.lookup(tenant, retrieval_query(query), threshold=variant.cache_threshold)
+        except Exception as error:  # the cache is an optimisation: retrieval still answers
+            log.warning("answer cache lookup failed: %r", error)
+            return None
+
+    async def _remember(
+        self, tenant: str, query: str, text: str, passages: Sequence[Passage], confidence: float, state: DialogueState
+    ) -> None:
+        if self.cache is None:
+            return
+        try:
+            await self.cache.remember(tenant, retrieval_query(query), text, passages, confidence, state.slots)
+        except Exception as error:
+            log.warning("answer cache store failed: %r", error)
 
     async def _answer(
-        self, event: dict[str, Any], state: DialogueState, query: str, passages: Sequence[Passage], confidence: float
+        self,
+        event: dict[str, Any],
+        state: DialogueState,
+        query: str,
+        passages: Sequence[Passage],
+        confidence: float,
+        variant: VariantSettings,
     ) -> tuple[Decision, str, str]:
         """Generate, check grounding, moderate; fall back to extractive or hand off."""
-        profile: str = choose_profile(self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing)
+        profile: str = variant.generator_profile or choose_profile(
+            self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing
+        )
         messages = build_messages(
             query, passages, state=state, locale=state.locale, emotion=state.emotion, max_chars=self.max_chars
         )
         try:
             body = await acall_with_retries(lambda: self.generate(messages, profile), self.retry, sleep=asyncio.sleep)
             grounding = check_grounded(body, passages)
-            follow = after_generation(grounding.supported, confidence, locale=state.locale, config=self.policy)
+            follow = after_generation(grounding.supported, confidence, locale=state.locale, config=variant.policy)
         except Exception as error:
             log.warning("generation failed for %s: %r", event["event_id"], error)
-            if confidence < self.policy.extractive_threshold:
+            if confidence < variant.policy.extractive_threshold:
                 decision = self._handoff(HandoffReason.MODEL_UNAVAILABLE, "generator unavailable", state)
                 return decision, decision.reply, "handoff"
             follow, body = Decision("answer", detail="extractive"), ""

@@ -3,6 +3,8 @@
 Retrieval (embedder, KB search, learned reranker) runs in a worker thread of the Faust process; generation goes
 to the served LLM through :class:`serving.client.ModelClient`, connected on first use so a worker starts even
 while ``kefu serve`` is still loading. Both failures are handled by the Responder (extractive answer or hand-off).
+The semantic answer cache embeds with retrieval's embedder (one embedding per message) and reads the KB version
+from retrieval's knowledge base.
 """
 
 from __future__ import annotations
@@ -11,26 +13,53 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from kefu.settings import Settings
+from processors.dialogue.state import StateConfig
+from processors.experiments import ExperimentBook, load_experiments
+from processors.responder import PolicyConfig
+from processors.responder.policy import DEFAULT_POLICY
 from serving.protocols import ChatMessage
+from streams.responder.answer_cache import QueryMemo, SemanticAnswerCache
 from streams.responder.respond import Responder, Retrieved
 from streams.responder.state_store import DialogueStore
 
 
-class _LazyRetrieval:
-    def __init__(self, settings: Settings) -> None:
+class LazyRetrieval:
+    """The settings' retriever, built on first use in a thread; also the cache's embedder and KB version."""
+
+    def __init__(self, settings: Settings, retriever: Any = None) -> None:
         self.settings = settings
-        self._retriever: Any = None
+        self._retriever: Any = retriever
+        if retriever is not None:
+            retriever.embedder = QueryMemo(retriever.embedder)
         self._lock = asyncio.Lock()
 
-    async def __call__(self, query: str, tenant: str, k: int) -> Retrieved:
+    async def retriever(self) -> Any:
         async with self._lock:
             if self._retriever is None:
                 from serving.retrieval import build_retriever
 
-                self._retriever = await asyncio.to_thread(build_retriever, self.settings)
-        result: Retrieved = await asyncio.to_thread(self._retriever.retrieve, query, tenant, k)
+                built = await asyncio.to_thread(build_retriever, self.settings)
+                built.embedder = QueryMemo(built.embedder)
+                self._retriever = built
+        return self._retriever
+
+    async def __call__(self, query: str, tenant: str, k: int) -> Retrieved:
+        retriever = await self.retriever()
+        result: Retrieved = await asyncio.to_thread(retriever.retrieve, query, tenant, k)
         return result
+
+    async def embed_query(self, query: str) -> np.ndarray[Any, Any]:
+        retriever = await self.retriever()
+        vectors = await asyncio.to_thread(retriever.embedder.embed_queries, [query])
+        return np.asarray(vectors[0])
+
+    async def kb_version(self, tenant: str) -> str:
+        retriever = await self.retriever()
+        version: str = await asyncio.to_thread(retriever.kb.version_stamp, tenant)
+        return version
 
 
 class _LazyGeneration:
@@ -47,9 +76,58 @@ class _LazyGeneration:
         return answer
 
 
-def build_responder(settings: Settings) -> Responder:
+def policy_from_settings(settings: Settings) -> PolicyConfig:
+    """The decision policy with the settings' thresholds and extra must-escalate topics."""
+    escalate = {category: tuple(words) for category, words in DEFAULT_POLICY.must_escalate.items()}
+    for category, words in parse_escalate_topics(settings.must_escalate_topics).items():
+        escalate[category] = (*escalate.get(category, ()), *words)
+    return PolicyConfig(
+        answer_threshold=settings.answer_threshold,
+        clarify_threshold=settings.clarify_threshold,
+        extractive_threshold=settings.extractive_threshold,
+        angry_turns=settings.angry_turns,
+        must_escalate=escalate,
+    )
+
+
+def parse_escalate_topics(raw: str | None) -> dict[str, tuple[str, ...]]:
+    """``"category:word|word;category:word"`` -> ``{category: words}``; a malformed entry raises ``ValueError``.
+
+    >>> parse_escalate_topics("recall:召回|recall notice;privacy:隐私泄露")
+    {'recall': ('召回', 'recall notice'), 'privacy': ('隐私泄露',)}
+    """
+    topics: dict[str, tuple[str, ...]] = {}
+    for entry in (raw or "").split(";"):
+        if not entry.strip():
+            continue
+        category, sep, words = entry.partition(":")
+        terms = tuple(w.strip() for w in words.split("|") if w.strip())
+        if not sep or not category.strip() or not terms:
+            raise ValueError(f"KEFU_MUST_ESCALATE_TOPICS: {entry!r} is not category:word|word")
+        topics[category.strip()] = terms
+    return topics
+
+
+def build_responder(settings: Settings, *, retriever: Any = None, generate: Any = None) -> Responder:
+    """The Responder of the settings; ``retriever`` / ``generate`` replace the lazily built ones (evaluation)."""
+    retrieval = LazyRetrieval(settings, retriever)
+    cache = None
+    if settings.answer_cache_enabled:
+        cache = SemanticAnswerCache(
+            retrieval.embed_query,
+            retrieval.kb_version,
+            threshold=settings.answer_cache_threshold,
+            max_entries=settings.answer_cache_size,
+        )
+    experiments = load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentBook()
     return Responder(
-        retrieve=_LazyRetrieval(settings),
-        generate=_LazyGeneration(settings),
+        retrieve=retrieval,
+        generate=generate or _LazyGeneration(settings),
         store=DialogueStore(settings.data_dir / "dialogue.sqlite"),
+        policy=policy_from_settings(settings),
+        experiments=experiments,
+        cache=cache,
+        state_config=StateConfig(max_turns=settings.dialogue_turns_kept),
+        max_chars=settings.reply_max_chars,
+        k=settings.retrieval_top_k,
     )

@@ -22,7 +22,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def loop_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(Path(tmp_path_factory.mktemp("kefu-loop")), KEFU_RESPONDER_ENABLED="true")
+    data_dir = Path(tmp_path_factory.mktemp("kefu-loop"))
+    experiments = data_dir / "experiments.json"
+    experiments.write_text(
+        '{"experiments": [{"name": "gen", "tenant_id": "default", "variants": ['
+        '{"name": "control", "params": {"generator_profile": "quality"}}, '
+        '{"name": "fast", "params": {"generator_profile": "fast"}}]}]}'
+    )
+    running = start_platform(data_dir, KEFU_RESPONDER_ENABLED="true", KEFU_EXPERIMENTS_FILE=str(experiments))
     ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=180)
     assert ingested.returncode == 0, ingested.stderr
     yield running
@@ -47,6 +54,7 @@ def test_every_message_gets_a_reply_in_the_openai_format(loop_platform: Platform
     assert body["choices"][0]["message"]["content"]
     kefu = body["kefu"]
     assert kefu["conversation_id"] == conversation
+    assert kefu["variant"] in {"gen:control", "gen:fast"}  # the tenant's A/B experiment, recorded on the reply
     # no generator here: either an extractive, cited answer or a hand-off that says why
     assert (kefu["handoff"] is None and kefu["citations"]) or kefu["handoff"]["reason"] in {
         "low_confidence",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastavro.validation import validate
 
-from processors.responder import RetryPolicy
+from processors.responder import PolicyConfig, RetryPolicy
 from schemas.catalog import schema
 from serving.protocols import ChatMessage, Passage
 from streams.responder.respond import Responder
@@ -116,9 +116,9 @@ def test_dead_generator_with_confident_retrieval_answers_extractively(tmp_path: 
 
 
 def test_dead_generator_with_weak_retrieval_hands_off_instead_of_going_silent(tmp_path: Path, index: FaqIndex) -> None:
-    outcome = asyncio.run(
-        make(tmp_path, index, dead_llm, confidence=0.55).respond(event(1, "七天无理由退货怎么申请？"))
-    )
+    responder = make(tmp_path, index, dead_llm, confidence=0.55)
+    responder.policy = PolicyConfig(answer_threshold=0.5, extractive_threshold=0.65)  # a band between the two
+    outcome = asyncio.run(responder.respond(event(1, "七天无理由退货怎么申请？")))
     assert outcome.reply["handoff"]["reason"] == "model_unavailable"
     assert outcome.reply["text"]  # the customer is told a human is coming
 
