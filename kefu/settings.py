@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     rate_limit_ip_burst: int = Field(100, ge=1, description="Requests one IP may make at once before the rate applies.")
     rate_limit_max_keys: int = Field(100_000, ge=1, description="Users and IPs the rate limiter remembers (LRU).")
 
+    # --- Reply streaming ---
+    reply_deltas: bool = Field(
+        True,
+        description="Stream replies: generated text goes to conversations.reply_deltas sentence by sentence, "
+        "each checked (grounding, moderation) before it is sent.",
+    )
+
     # --- Enrichment (dedupe, PII, intent, sentiment) ---
     dedupe_window_s: float = Field(3600.0, gt=0, description="How long an event id is remembered for dedupe.")
     near_duplicate_window_s: float = Field(

@@ -22,6 +22,7 @@ TOPIC_OF_RECORD: dict[str, str] = {
     "ConversationEvent": "conversations.inbound",
     "EnrichedEvent": "conversations.enriched",
     "BotReply": "conversations.replies",
+    "ReplyDelta": "conversations.reply_deltas",
     "Handoff": "conversations.handoffs",
     "Feedback": "conversations.feedback",
     "KpiSnapshot": "kpi.snapshots",

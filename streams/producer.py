@@ -69,6 +69,16 @@ class BatchProducer:
             except BufferError:  # local queue full: let librdkafka drain, then retry
                 self._producer.poll(0.05)
 
+    def send_soon(self, records: Sequence[OutRecord]) -> None:
+        """Queue ``records`` without waiting: for ephemeral records (reply deltas) whose loss costs nothing but
+        smoothness. They go out within the linger time, in order per partition; failures are only logged."""
+        failed: list[tuple[OutRecord, KafkaError]] = []
+        for record in records:
+            self._produce(record, failed)
+        self._producer.poll(0)  # serve delivery callbacks of earlier sends
+        for record, error in failed:
+            log.warning("ephemeral record to %s lost: %s", record.topic, error)
+
     def deliver(self, records: Sequence[OutRecord], timeout_s: float = 30.0) -> None:
         """Produce ``records`` and block until every one is acknowledged by the broker."""
         pending = list(records)

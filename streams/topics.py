@@ -7,6 +7,7 @@ from schemas.catalog import TOPIC_OF_RECORD
 INBOUND = "conversations.inbound"  # ConversationEvent from producers and channel adapters (raw text)
 ENRICHED = "conversations.enriched"  # EnrichedEvent: deduped, masked, tagged
 REPLIES = "conversations.replies"  # BotReply, delivered by channels
+REPLY_DELTAS = "conversations.reply_deltas"  # ReplyDelta: pieces of a reply as generated (ephemeral, not stored)
 HANDOFFS = "conversations.handoffs"  # Handoff, taken by human agents
 FEEDBACK = "conversations.feedback"  # Feedback: CSAT, thumbs, corrected intents
 KPI_SNAPSHOTS = "kpi.snapshots"  # KpiSnapshot from the online KPI agent

@@ -34,6 +34,7 @@ from processors.responder.routing import (
     call_with_retries,
     choose_profile,
 )
+from processors.responder.streaming import SentenceBuffer, SentenceGate, remainder_pieces
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -46,6 +47,8 @@ __all__ = [
     "PolicyConfig",
     "RetryPolicy",
     "RoutingConfig",
+    "SentenceBuffer",
+    "SentenceGate",
     "acall_with_retries",
     "after_generation",
     "backoff_delays",
@@ -58,6 +61,7 @@ __all__ = [
     "decide",
     "extractive_answer",
     "handoff_notice",
+    "remainder_pieces",
     "split_sentences",
     "system_prompt",
     "tone_prefix",

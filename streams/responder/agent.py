@@ -1,5 +1,8 @@
 """The Faust agent ``respond``: conversations.enriched -> Responder -> conversations.replies / .handoffs.
 
+While a reply is produced its text goes to ``conversations.reply_deltas`` at once (not with the batch), so
+channels can stream it; the BotReply that follows is authoritative.
+
 Customer messages of one batch are answered concurrently across conversations and in order within a
 conversation (the dialogue state of a conversation is read and written by one task at a time). Outputs are
 delivered before the batch's offsets are acknowledged; reply and hand-off ids are derived from the customer
@@ -22,6 +25,7 @@ from schemas.catalog import schema
 from schemas.wire import AvroCodec, DecodeError
 from streams import metrics, topics
 from streams.producer import BatchProducer, OutRecord
+from streams.responder.deltas import DeltaPublisher
 from streams.responder.respond import Outcome, Responder
 
 log = logging.getLogger(__name__)
@@ -31,9 +35,18 @@ class ResponderStage:
     """Decode a batch of enriched records, answer the customer messages, encode the outputs."""
 
     def __init__(
-        self, settings: Settings, client: SchemaRegistryClient, responder: Responder, concurrency: int
+        self,
+        settings: Settings,
+        client: SchemaRegistryClient,
+        responder: Responder,
+        concurrency: int,
+        producer: BatchProducer | None = None,
     ) -> None:
+        """``producer`` publishes reply deltas (None: no deltas, replies only)."""
         self.responder = responder
+        self.producer = producer
+        self.deltas = AvroCodec(client, schema("ReplyDelta"), f"{settings.topic(topics.REPLY_DELTAS)}-value")
+        self.delta_topic = settings.topic(topics.REPLY_DELTAS)
         self.enriched = AvroCodec(client, schema("EnrichedEvent"), f"{settings.topic(topics.ENRICHED)}-value")
         self.replies = AvroCodec(client, schema("BotReply"), f"{settings.topic(topics.REPLIES)}-value")
         self.handoffs = AvroCodec(client, schema("Handoff"), f"{settings.topic(topics.HANDOFFS)}-value")
@@ -57,7 +70,13 @@ class ResponderStage:
         outcomes = []
         async with self._slots:
             for event in sorted(events, key=lambda e: e["ts"]):
-                outcomes.append(await self.responder.respond(event))
+                if self.producer is None:
+                    outcomes.append(await self.responder.respond(event))
+                    continue
+                publisher = DeltaPublisher(event, self.deltas, self.delta_topic, self.producer)
+                outcome = await self.responder.respond(event, deltas=publisher)
+                publisher.finish(str(outcome.reply["text"]))
+                outcomes.append(outcome)
         return outcomes
 
     def _records(self, outcome: Outcome) -> list[OutRecord]:
@@ -71,7 +90,8 @@ class ResponderStage:
 def register_responder_agent(
     app: faust.App, settings: Settings, client: SchemaRegistryClient, producer: BatchProducer, responder: Responder
 ) -> ResponderStage:
-    stage = ResponderStage(settings, client, responder, settings.responder_concurrency)
+    delta_producer = producer if settings.reply_deltas else None
+    stage = ResponderStage(settings, client, responder, settings.responder_concurrency, delta_producer)
     source = app.topic(settings.topic(topics.ENRICHED), key_type=bytes, value_type=bytes)
 
     @app.agent(source, name="respond")

@@ -27,6 +27,7 @@ from processors.responder import (
     PolicyConfig,
     RetryPolicy,
     RoutingConfig,
+    SentenceGate,
     acall_with_retries,
     after_generation,
     build_messages,
@@ -44,6 +45,7 @@ from serving.protocols import ChatMessage, Passage
 from streams.responder.answer_cache import SemanticAnswerCache
 from streams.responder.records import bot_reply, handoff_record
 from streams.responder.state_store import DialogueStore
+from streams.responder.streaming import DeltaSink, Stream, stream_answer
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +90,11 @@ class Responder:
     state_config: StateConfig = field(default_factory=StateConfig)
     max_chars: int = 200
     k: int = 5
+    stream: Stream | None = None
+    """Token streaming; used instead of ``generate`` when ``respond`` is given a delta sink."""
 
-    async def respond(self, event: dict[str, Any]) -> Outcome:
-        """Answer one enriched customer message."""
+    async def respond(self, event: dict[str, Any], deltas: DeltaSink | None = None) -> Outcome:
+        """Answer one enriched customer message; with ``deltas``, generated text streams there as it is checked."""
         started = time.monotonic()
         tenant = event["tenant_id"]
         assignment = self.experiments.assign(
@@ -123,7 +127,7 @@ class Responder:
                 decision = decide(state, signals, confidence, moderation=moderation, config=variant.policy)
             text = decision.reply
             if decision.action == "answer":
-                decision, text, profile = await self._answer(event, state, query, passages, confidence, variant)
+                decision, text, profile = await self._answer(event, state, query, passages, confidence, variant, deltas)
                 if decision.action == "answer":
                     await self._remember(
                         tenant,
@@ -183,16 +187,28 @@ class Responder:
         passages: Sequence[Passage],
         confidence: float,
         variant: VariantSettings,
+        deltas: DeltaSink | None = None,
     ) -> tuple[Decision, str, str]:
-        """Generate, check grounding, moderate; fall back to extractive or hand off."""
+        """Generate (streaming checked sentences to ``deltas``), check grounding, moderate; fall back to
+        extractive or hand off."""
         profile: str = variant.generator_profile or choose_profile(
             self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing
         )
         messages = build_messages(
             query, passages, state=state, locale=state.locale, emotion=state.emotion, max_chars=self.max_chars
         )
+        placeholders = [p["placeholder"] for p in event.get("pii_entities", [])]
+        stream = self.stream
+
+        async def generate() -> str:
+            if deltas is None or stream is None:
+                return await self.generate(messages, profile)
+            prefix = tone_prefix(state.emotion, state.locale)  # a new gate per attempt: retries start from nothing
+            gate = SentenceGate(passages, messages[0].content, placeholders, self.max_chars, prefix)
+            return await stream_answer(stream(messages, profile), gate, deltas)
+
         try:
-            body = await acall_with_retries(lambda: self.generate(messages, profile), self.retry, sleep=asyncio.sleep)
+            body = await acall_with_retries(generate, self.retry, sleep=asyncio.sleep)
             grounding = check_grounded(body, passages)
             follow = after_generation(grounding.supported, confidence, locale=state.locale, config=variant.policy)
         except Exception as error:
@@ -205,7 +221,6 @@ class Responder:
             return follow, follow.reply, "handoff"
         if follow.detail == "extractive":
             body, profile = extractive_answer(query, passages, max_chars=self.max_chars), "extractive"
-        placeholders = [p["placeholder"] for p in event.get("pii_entities", [])]
         checked = moderate_output(
             body, passages=passages, system_prompt=messages[0].content, allowed_placeholders=placeholders
         )

@@ -10,7 +10,8 @@ from retrieval's knowledge base.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 import numpy as np
@@ -67,13 +68,23 @@ class _LazyGeneration:
         self.settings = settings
         self._client: Any = None
 
-    async def __call__(self, messages: Sequence[ChatMessage], profile: str) -> str:
+    async def _connected(self) -> Any:
         if self._client is None:
             from serving.client import ModelClient
 
             self._client = await ModelClient.connect(self.settings)
-        answer: str = await self._client.generate(messages, max_tokens=self.settings.llm_max_tokens)
+        return self._client
+
+    async def __call__(self, messages: Sequence[ChatMessage], profile: str) -> str:
+        client = await self._connected()
+        answer: str = await client.generate(messages, max_tokens=self.settings.llm_max_tokens)
         return answer
+
+    async def stream(self, messages: Sequence[ChatMessage], profile: str) -> AsyncIterator[str]:
+        client = await self._connected()
+        async with aclosing(client.stream(messages, max_tokens=self.settings.llm_max_tokens)) as pieces:
+            async for piece in pieces:
+                yield piece  # closing this generator closes the model's stream: the replica stops at once
 
 
 def policy_from_settings(settings: Settings) -> PolicyConfig:
@@ -120,9 +131,11 @@ def build_responder(settings: Settings, *, retriever: Any = None, generate: Any 
             max_entries=settings.answer_cache_size,
         )
     experiments = load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentBook()
+    generation = _LazyGeneration(settings)
     return Responder(
         retrieve=retrieval,
-        generate=generate or _LazyGeneration(settings),
+        generate=generate or generation,
+        stream=None if generate is not None else generation.stream,
         store=DialogueStore(settings.data_dir / "dialogue.sqlite"),
         policy=policy_from_settings(settings),
         experiments=experiments,

@@ -44,5 +44,11 @@ TABLES: tuple[Table, ...] = (
     Table("model_versions", "ModelVersion"),
 )
 
+#: Records of the contract deliberately kept out of the store, and why (a test makes every record choose).
+NOT_STORED: dict[str, str] = {
+    "ConversationEvent": "raw customer text before PII masking; the masked EnrichedEvent is stored instead",
+    "ReplyDelta": "ephemeral pieces of a reply; the authoritative BotReply is stored in bot_replies",
+}
+
 TABLE_NAMED: dict[str, Table] = {t.name: t for t in TABLES}
 TABLE_OF_TOPIC: dict[str, Table] = {t.topic: t for t in TABLES}
