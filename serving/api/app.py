@@ -40,7 +40,7 @@ from serving.channels import ChannelError, email_to_event, webchat_to_event
 from serving.ingest import Ingestor
 from serving.ratelimit import RateLimiter
 from streams.producer import BatchProducer, producer_config
-from streams.topics import ENRICHED, FEEDBACK, INBOUND, REPLIES
+from streams.topics import ENRICHED, FEEDBACK, INBOUND, REPLIES, REPLY_DELTAS
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,14 @@ def create_api(  # noqa: PLR0915
     caller_of = chat_caller(auth, webchat_keys or ApiKeys({}), users)
     app.include_router(kpi_router(tenant_of, settings))
     replies_topic = settings.topic(REPLIES)
-    waiter = ReplyWaiter(bootstrap, replies_topic, AvroCodec(registry_client(registry_url), schema("BotReply")))
+    registry = registry_client(registry_url)
+    waiter = ReplyWaiter(
+        bootstrap,
+        replies_topic,
+        AvroCodec(registry, schema("BotReply")),
+        settings.topic(REPLY_DELTAS),
+        AvroCodec(registry, schema("ReplyDelta")),
+    )
     app.include_router(chat_router(chat_key_tenant(caller_of), inbound, waiter, settings.chat_reply_timeout_s))
     feed = AgentMessageFeed(
         bootstrap, settings.topic(ENRICHED), AvroCodec(registry_client(registry_url), schema("EnrichedEvent"))

@@ -4,25 +4,33 @@ The last user message becomes a ConversationEvent on ``conversations.inbound`` (
 tagged and answered like any channel's message); the reply comes back from ``conversations.replies``. The
 conversation id comes from the ``X-Conversation-Id`` header or the request's ``user`` field; the message id from
 ``X-Message-Id`` (the client's own, so a retried request is deduplicated and counted once; the event id is
-``api:<id>``) or a new UUID. Streaming sends the
-reply as Server-Sent Events chunks once the responder has produced it (tokens are not relayed through Kafka).
+``api:<id>``) or a new UUID.
+
+With ``stream: true`` the reply's deltas (``conversations.reply_deltas``: checked sentences as the model writes
+them) are relayed as ``chat.completion.chunk`` Server-Sent Events as they arrive; the BotReply ends the stream:
+whatever of its text the deltas did not bring is sent, then a chunk with ``finish_reason`` and the ``kefu``
+fields (reply id, citations, confidence, hand-off), then ``data: [DONE]``. When the reply fell back after text
+was streamed (an extractive answer or a hand-off replaces an unsupported generated one), the final text is sent
+once more after a blank line, in a chunk marked ``kefu.replace`` with the text to show instead.
 """
 
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from processors.responder.streaming import remainder_pieces
 from serving.api.deps import TenantDependency
-from serving.api.replies import ReplyWaiter
-from serving.ingest import Ingestor
+from serving.api.replies import ReplyItem, ReplyWaiter
+from serving.ingest import Ingestor, Prepared
+from streams.responder.records import reply_id
 
-CHUNK_CHARS = 8
+REPLACE_SEPARATOR = "\n\n"
 #: Channels a client may name in ``X-Kefu-Channel`` (the web chat page says ``web``, ``kefu chat`` says ``api``).
 CLIENT_CHANNELS = ("web", "app", "api")
 
@@ -61,29 +69,61 @@ def _kefu_fields(reply: dict[str, Any], conversation_id: str) -> dict[str, Any]:
     }
 
 
-async def _sse(reply: dict[str, Any], model: str, conversation_id: str) -> AsyncIterator[bytes]:
-    base = {
-        "id": f"chatcmpl-{reply['event_id']}",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-    }
-    text = reply["text"]
-    first = {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
-    yield b"data: " + orjson.dumps(first) + b"\n\n"
-    for start in range(0, len(text), CHUNK_CHARS):
-        piece = {
-            **base,
-            "choices": [{"index": 0, "delta": {"content": text[start : start + CHUNK_CHARS]}, "finish_reason": None}],
-        }
-        yield b"data: " + orjson.dumps(piece) + b"\n\n"
-        await asyncio.sleep(0)
-    last = {
-        **base,
-        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-        "kefu": _kefu_fields(reply, conversation_id),
-    }
-    yield b"data: " + orjson.dumps(last) + b"\n\ndata: [DONE]\n\n"
+class ChunkWriter:
+    """``chat.completion.chunk`` events of one reply, as SSE bytes."""
+
+    def __init__(self, reply_id: str, model: str) -> None:
+        self.base = {"id": f"chatcmpl-{reply_id}", "object": "chat.completion.chunk", "created": int(time.time())}
+        self.model = model
+
+    def chunk(self, delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+        return _event({**self.base, "model": self.model, "choices": [choice], **extra})
+
+
+def _event(data: dict[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(data) + b"\n\n"
+
+
+async def relay(
+    first: ReplyItem,
+    items: asyncio.Queue[ReplyItem],
+    writer: ChunkWriter,
+    conversation_id: str,
+    deadline: float,
+    done: Callable[[], None] = lambda: None,
+) -> AsyncIterator[bytes]:
+    """SSE bytes from the deltas in ``items`` (``first`` already taken) until the final reply arrives."""
+    streamed, next_seq = "", 0
+    try:
+        yield writer.chunk({"role": "assistant", "content": ""})
+        item: ReplyItem | None = first
+        while item is not None:
+            kind, record = item
+            if kind == "reply":
+                pieces, replace = remainder_pieces(str(record["text"]), streamed)
+                for piece in pieces:
+                    yield _content(writer, piece, replace)
+                final = _kefu_fields(record, conversation_id)
+                yield writer.chunk({}, "stop", kefu=final) + b"data: [DONE]\n\n"
+                return
+            if record["seq"] == next_seq:  # a redelivered or out-of-order delta is skipped; the reply repairs it
+                next_seq += 1
+                yield _content(writer, str(record["text"]), bool(record["replace"]))
+                streamed = record["text"] if record["replace"] else streamed + record["text"]
+            try:
+                item = await asyncio.wait_for(items.get(), max(deadline - time.monotonic(), 0.0))
+            except TimeoutError:
+                yield _event({"error": {"message": "the reply did not complete in time", "type": "timeout"}})
+                item = None
+    finally:
+        done()
+
+
+def _content(writer: ChunkWriter, text: str, replace: bool) -> bytes:
+    if not replace:
+        return writer.chunk({"content": text})
+    return writer.chunk({"content": REPLACE_SEPARATOR + text}, kefu={"replace": True, "text": text})
 
 
 def chat_event_id(tenant: str, message_id: str) -> str:
@@ -133,6 +173,9 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
             return JSONResponse({"error": {"message": prepared.rejections[0].as_dict()}}, status_code=422)
         if not await asyncio.to_thread(waiter.wait_ready, 10.0):
             return JSONResponse({"error": {"message": "replies are not readable yet; retry"}}, status_code=503)
+        model = str(payload.get("model") or "kefu")
+        if payload.get("stream"):
+            return await _stream(event_id, conversation_id, model, prepared)
         future = waiter.expect(event_id)
         try:
             await inbound.deliver_async(prepared)
@@ -143,9 +186,24 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
             )
         finally:
             waiter.forget(event_id)
-        model = str(payload.get("model") or "kefu")
-        if payload.get("stream"):
-            return StreamingResponse(_sse(reply, model, conversation_id), media_type="text/event-stream")
         return _completion(reply, model, conversation_id)
+
+    async def _stream(event_id: str, conversation_id: str, model: str, prepared: Prepared) -> Response:
+        deadline = time.monotonic() + timeout_s
+        items = waiter.watch(event_id)
+        try:
+            await inbound.deliver_async(prepared)
+            first = await asyncio.wait_for(items.get(), timeout_s)  # headers go out with the first text
+        except TimeoutError:
+            waiter.forget(event_id)
+            return JSONResponse(
+                {"error": {"message": f"no reply within {timeout_s:.0f}s; is the responder running?"}}, status_code=504
+            )
+        except BaseException:
+            waiter.forget(event_id)
+            raise
+        writer = ChunkWriter(reply_id(event_id), model)
+        events = relay(first, items, writer, conversation_id, deadline, lambda: waiter.forget(event_id))
+        return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     return router

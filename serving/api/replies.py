@@ -1,8 +1,10 @@
-"""Waiting for the bot's reply to a message the API just ingested.
+"""Waiting for the bot's reply to a message the API just ingested, and for its deltas while it is produced.
 
-A background thread reads ``conversations.replies`` from its end (every partition assigned, no consumer group:
-each API process needs every reply) and resolves the future registered for the reply's ``in_reply_to``.
-Replies nobody waits for are dropped here; they are still on the topic for the other channels and the sink.
+A background thread reads ``conversations.replies`` and ``conversations.reply_deltas`` from their end (every
+partition assigned, no consumer group: each API process needs every reply) and hands each record to whoever
+registered for its ``in_reply_to``: :meth:`ReplyWaiter.expect` resolves a future with the final reply,
+:meth:`ReplyWaiter.watch` queues the deltas and then the reply, in arrival order. Records nobody waits for are
+dropped here; they are still on the topics for the other channels (and the replies for the sink).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
@@ -19,10 +22,29 @@ from schemas.wire import AvroCodec, DecodeError
 log = logging.getLogger(__name__)
 
 
+ReplyItem = tuple[Literal["delta", "reply"], dict[str, Any]]
+"""A ReplyDelta (``"delta"``) or the final BotReply (``"reply"``) as :meth:`ReplyWaiter.watch` queues them."""
+
+
+@dataclass
+class _Waiting:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[dict[str, Any]]
+    queue: asyncio.Queue[ReplyItem] | None = field(default=None)
+
+
 class ReplyWaiter:
-    def __init__(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        codec: AvroCodec,
+        deltas_topic: str | None = None,
+        delta_codec: AvroCodec | None = None,
+    ) -> None:
         self._bootstrap, self._topic, self._codec = bootstrap, topic, codec
-        self._waiting: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[dict[str, Any]]]] = {}
+        self._deltas_topic, self._delta_codec = deltas_topic, delta_codec
+        self._waiting: dict[str, _Waiting] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -47,8 +69,20 @@ class ReplyWaiter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         with self._lock:
-            self._waiting[event_id] = (loop, future)
+            self._waiting[event_id] = _Waiting(loop, future)
         return future
+
+    def watch(self, event_id: str) -> asyncio.Queue[ReplyItem]:
+        """A queue of the deltas, then the BotReply, to ``event_id``; register it BEFORE producing the message.
+
+        Deltas and the reply travel on two topics: the reply may overtake the last deltas, so a reader treats
+        the reply as authoritative and the end of the stream.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[ReplyItem] = asyncio.Queue()
+        with self._lock:
+            self._waiting[event_id] = _Waiting(loop, loop.create_future(), queue)
+        return queue
 
     def forget(self, event_id: str) -> None:
         with self._lock:
@@ -64,14 +98,21 @@ class ReplyWaiter:
             }
         )
         try:
-            metadata = consumer.list_topics(self._topic, timeout=10)
-            partitions = metadata.topics[self._topic].partitions if self._topic in metadata.topics else {}
-            consumer.assign([TopicPartition(self._topic, p, OFFSET_END) for p in partitions])
+            metadata = consumer.list_topics(timeout=10)
+            assigned = []
+            for topic in (self._topic, self._deltas_topic):
+                if topic is not None and topic in metadata.topics:
+                    assigned += [TopicPartition(topic, p, OFFSET_END) for p in metadata.topics[topic].partitions]
+            consumer.assign(assigned)
             self._ready.set()
             while not self._stop.is_set():
-                for message in consumer.consume(500, 0.2):
-                    if message.error() is None:
+                # poll returns at the first record (consume(n, t) waits t for n): a customer watches the deltas
+                first = consumer.poll(0.1)
+                for message in [first, *consumer.consume(500, 0)] if first is not None else []:
+                    if message.error() is None and message.topic() == self._topic:
                         self._deliver(message.value())
+                    elif message.error() is None:
+                        self._deliver_delta(message.value())
         except Exception:
             log.exception("reply waiter stopped")
         finally:
@@ -87,5 +128,20 @@ class ReplyWaiter:
         with self._lock:
             waiting = self._waiting.pop(str(reply["in_reply_to"]), None)
         if waiting is not None:
-            loop, future = waiting
-            loop.call_soon_threadsafe(lambda: None if future.done() else future.set_result(reply))
+            future, queue = waiting.future, waiting.queue
+            waiting.loop.call_soon_threadsafe(lambda: None if future.done() else future.set_result(reply))
+            if queue is not None:
+                waiting.loop.call_soon_threadsafe(queue.put_nowait, ("reply", reply))
+
+    def _deliver_delta(self, value: bytes | None) -> None:
+        if self._delta_codec is None:
+            return
+        try:
+            delta = self._delta_codec.decode(value)
+        except DecodeError as error:
+            log.warning("undecodable reply delta skipped: %s", error.reason)
+            return
+        with self._lock:
+            waiting = self._waiting.get(str(delta["in_reply_to"]))
+        if waiting is not None and waiting.queue is not None:
+            waiting.loop.call_soon_threadsafe(waiting.queue.put_nowait, ("delta", delta))
