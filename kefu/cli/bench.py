@@ -153,3 +153,33 @@ def bench_load(
     with StoreClient.connect(settings) as store:
         report = run_load(config, endpoints.http, api_key or endpoints.api_key, store)
     print(json.dumps(report, indent=1, ensure_ascii=False))
+
+
+@bench_app.command("responder")
+def bench_responder(
+    conversations: Annotated[int, typer.Option(help="Concurrent conversations.", min=1)] = 10,
+    turns: Annotated[int, typer.Option(help="Knowledge-base questions each conversation asks in turn.", min=1)] = 2,
+    warmup: Annotated[int, typer.Option(help="Questions asked first and not counted.", min=0)] = 1,
+) -> None:
+    """Time to first token and total latency of streamed KB answers through the running platform (JSON).
+
+    API -> inbound -> enrich -> respond -> reply deltas -> SSE; start the platform (`kefu up`) and ingest the
+    sample KB (`kefu kb ingest --sample --tenant default`) first.
+    """
+    import asyncio
+
+    from kefu.settings import get_settings
+    from kefu.state import NotRunning, resolve_endpoints
+    from serving.chat_bench import run_responder_bench
+
+    settings = get_settings()
+    try:
+        endpoints = resolve_endpoints(settings)
+    except NotRunning as error:
+        raise typer.BadParameter(str(error)) from error
+    if endpoints.http is None or endpoints.api_key is None:
+        raise typer.BadParameter("the running platform has no HTTP API or dev key in its state file")
+    report = asyncio.run(
+        run_responder_bench(endpoints.http, endpoints.api_key, conversations=conversations, turns=turns, warmup=warmup)
+    )
+    print(json.dumps(report, indent=1, ensure_ascii=False))
