@@ -42,7 +42,8 @@ class ResponderStage:
         concurrency: int,
         producer: BatchProducer | None = None,
     ) -> None:
-        """``producer`` publishes reply deltas (None: no deltas, replies only)."""
+        """``producer`` streams: it publishes reply deltas and delivers each reply as soon as it is final (None:
+        no deltas, and ``process`` returns the batch's replies for the caller to deliver)."""
         self.responder = responder
         self.producer = producer
         self.deltas = AvroCodec(client, schema("ReplyDelta"), f"{settings.topic(topics.REPLY_DELTAS)}-value")
@@ -64,20 +65,26 @@ class ResponderStage:
             if event["role"] == "customer":
                 by_conversation[event["conversation_id"]].append(event)
         answered = await asyncio.gather(*(self._conversation(events) for events in by_conversation.values()))
-        return [record for outcomes in answered for outcome in outcomes for record in self._records(outcome)]
+        return [record for records in answered for record in records]
 
-    async def _conversation(self, events: list[dict[str, Any]]) -> list[Outcome]:
-        outcomes = []
+    async def _conversation(self, events: list[dict[str, Any]]) -> list[OutRecord]:
+        """The records still to deliver for one conversation's messages."""
+        pending: list[OutRecord] = []
         async with self._slots:
             for event in sorted(events, key=lambda e: e["ts"]):
                 if self.producer is None:
-                    outcomes.append(await self.responder.respond(event))
+                    pending += self._records(await self.responder.respond(event))
                     continue
                 publisher = DeltaPublisher(event, self.deltas, self.delta_topic, self.producer)
                 outcome = await self.responder.respond(event, deltas=publisher)
                 publisher.finish(str(outcome.reply["text"]))
-                outcomes.append(outcome)
-        return outcomes
+                # a customer is watching this stream end: deliver the reply now, not when the slowest conversation
+                # of the batch is answered (still before the batch's offsets are acknowledged: at-least-once holds)
+                delivered = self._records(outcome)
+                await self.producer.deliver_async(delivered)
+                for record in delivered:
+                    metrics.PRODUCED.labels(record.topic).inc()
+        return pending
 
     def _records(self, outcome: Outcome) -> list[OutRecord]:
         key = str(outcome.reply["conversation_id"]).encode()
