@@ -25,9 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def chat_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(
-        Path(tmp_path_factory.mktemp("kefu-openai")), 240.0, KEFU_RESPONDER_ENABLED="true", KEFU_READY_TIMEOUT_S="230"
-    )
+    running = start_platform(Path(tmp_path_factory.mktemp("kefu-openai")), KEFU_RESPONDER_ENABLED="true")
     ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=180)
     assert ingested.returncode == 0, ingested.stderr
     yield running
