@@ -22,6 +22,7 @@ def reply(text: str, handoff: dict[str, str] | None = None) -> ReplyItem:
         "reply",
         {
             "event_id": "r-1",
+            "in_reply_to": "e1",
             "text": text,
             "citations": [] if handoff else citations,
             "confidence": 0.9,
