@@ -155,8 +155,12 @@
           if (data === "[DONE]") continue;
           const chunk = JSON.parse(data);
           const delta = chunk.choices && chunk.choices[0] && chunk.choices[0].delta;
-          if (delta && delta.content) text.textContent += delta.content;
-          if (chunk.kefu) kefu = chunk.kefu;
+          if (chunk.kefu && chunk.kefu.replace) {
+            text.textContent = chunk.kefu.text;  // the answer fell back: show the final text instead
+          } else {
+            if (delta && delta.content) text.textContent += delta.content;
+            if (chunk.kefu) kefu = chunk.kefu;
+          }
         }
       }
     }
