@@ -49,6 +49,10 @@ from streams.responder.streaming import DeltaSink, Stream, stream_answer
 
 log = logging.getLogger(__name__)
 
+#: Decision detail of an extractive answer made because the generator failed: it is sent, never cached (a
+#: degraded answer must not outlive the outage that caused it).
+GENERATOR_DOWN = "extractive_generator_down"
+
 
 class Retrieved(Protocol):
     @property
@@ -128,7 +132,7 @@ class Responder:
             text = decision.reply
             if decision.action == "answer":
                 decision, text, profile = await self._answer(event, state, query, passages, confidence, variant, deltas)
-                if decision.action == "answer":
+                if decision.action == "answer" and decision.detail != GENERATOR_DOWN:
                     await self._remember(
                         tenant,
                         query,
@@ -216,10 +220,10 @@ class Responder:
             if confidence < variant.policy.extractive_threshold:
                 decision = self._handoff(HandoffReason.MODEL_UNAVAILABLE, "generator unavailable", state)
                 return decision, decision.reply, "handoff"
-            follow, body = Decision("answer", detail="extractive"), ""
+            follow, body = Decision("answer", detail=GENERATOR_DOWN), ""
         if follow.action == "handoff":
             return follow, follow.reply, "handoff"
-        if follow.detail == "extractive":
+        if follow.detail in ("extractive", GENERATOR_DOWN):
             body, profile = extractive_answer(query, passages, max_chars=self.max_chars), "extractive"
         checked = moderate_output(
             body, passages=passages, system_prompt=messages[0].content, allowed_placeholders=placeholders

@@ -101,6 +101,21 @@ def test_a_knowledge_base_change_invalidates_cached_answers(tmp_path: Path, inde
     assert again.reply["model_profile"] != "cache" and len(calls) == 2
 
 
+def test_fallback_answers_made_while_the_generator_is_down_are_not_cached(tmp_path: Path, index: FaqIndex) -> None:
+    calls: list[str] = []
+
+    async def down(messages: Sequence[ChatMessage], profile: str) -> str:
+        calls.append(profile)
+        raise ConnectionError("endpoint down")
+
+    bot = responder(tmp_path, index, Kb(), calls)
+    bot.generate = down
+    first = asyncio.run(bot.respond(event(1, "多少钱包邮？", conversation="a")))
+    again = asyncio.run(bot.respond(event(2, "多少钱包邮？", conversation="b")))
+    assert first.reply["model_profile"] == "extractive" and first.reply["citations"]  # still answered, with sources
+    assert again.reply["model_profile"] == "extractive" and len(calls) == 2  # asked the model again, not the cache
+
+
 def test_answers_about_the_customers_own_order_are_never_reused(tmp_path: Path, index: FaqIndex) -> None:
     calls: list[str] = []
     bot = responder(tmp_path, index, Kb(), calls)
