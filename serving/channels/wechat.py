@@ -94,7 +94,7 @@ def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def _truncate_utf8(text: str, max_bytes: int) -> str:
+def truncate_utf8(text: str, max_bytes: int) -> str:
     encoded = text.encode("utf-8")
     return text if len(encoded) <= max_bytes else encoded[:max_bytes].decode("utf-8", errors="ignore")
 
@@ -115,5 +115,5 @@ def wechat_text_reply(event: dict[str, Any], content: str, now_s: int) -> str:
         f"<xml><ToUserName>{_cdata(str(event['user_id']))}</ToUserName>"
         f"<FromUserName>{_cdata(str(event['metadata']['official_account']))}</FromUserName>"
         f"<CreateTime>{int(now_s)}</CreateTime><MsgType>{_cdata('text')}</MsgType>"
-        f"<Content>{_cdata(_truncate_utf8(content, MAX_REPLY_BYTES))}</Content></xml>"
+        f"<Content>{_cdata(truncate_utf8(content, MAX_REPLY_BYTES))}</Content></xml>"
     )
