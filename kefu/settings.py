@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     agent_feed_wait_s: float = Field(
         25.0, gt=0, le=60, description="Longest GET /v1/conversations/{id}/messages holds a request open."
     )
+    agent_hold_s: float = Field(
+        1800.0,
+        ge=0,
+        description="After a hand-off, how long a human agent holds the conversation (renewed by each agent "
+        "message; the bot stays silent meanwhile); 0 = the bot keeps answering.",
+    )
     handoff_list_limit: int = Field(100, ge=1, le=1000, description="Most hand-offs GET /v1/handoffs returns.")
     # --- Security (JWT, rate limits) ---
     jwt_secret: SecretStr | None = Field(

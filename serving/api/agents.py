@@ -5,7 +5,9 @@
   intents, so an agent can correct an intent with ``POST /v1/feedback`` (``source: agent``).
 - ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with
   role ``agent`` on ``conversations.inbound``: masked and stored like every message, delivered to the customer's
-  web chat from the stream, never answered by the bot.
+  web chat from the stream, never answered by the bot. While an agent holds a conversation (after a hand-off,
+  renewed by each agent message, ``KEFU_AGENT_HOLD_S``) the bot stays silent; ``"release": true`` on the agent's
+  last message gives the conversation back to the bot.
 
 Both need a full API key (a web-chat key is refused: it sits in customers' browsers).
 """
@@ -70,7 +72,7 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
 
     @router.post("/v1/conversations/{conversation_id}/agent-replies", status_code=202)
     async def agent_reply(conversation_id: str, request: Request, key_tenant: Tenant) -> JSONResponse:
-        """An agent's message to the customer: ``{text, agent_id, message_id?}`` (202 with its event id)."""
+        """An agent's message to the customer: ``{text, agent_id, message_id?, release?}`` (202 with its event id)."""
         try:
             payload = orjson.loads(await request.body())
         except orjson.JSONDecodeError as error:

@@ -4,7 +4,9 @@ While a reply is produced its text goes to ``conversations.reply_deltas`` at onc
 channels can stream it; the BotReply that follows is authoritative.
 
 Customer messages of one batch are answered concurrently across conversations and in order within a
-conversation (the dialogue state of a conversation is read and written by one task at a time). Outputs are
+conversation (the dialogue state of a conversation is read and written by one task at a time). A human agent's
+messages get no reply: they hold the conversation for the agent, or give it back (see
+:mod:`processors.dialogue.agent_hold`). Outputs are
 delivered before the batch's offsets are acknowledged; reply and hand-off ids are derived from the customer
 message's id, so a redelivered message yields the same ids and the idempotent sinks count it once.
 """
@@ -62,7 +64,7 @@ class ResponderStage:
             except DecodeError as error:  # the enrich stage wrote it: this is a bug upstream, not customer input
                 log.error("undecodable enriched record skipped: %s", error.reason)
                 continue
-            if event["role"] == "customer":
+            if event["role"] in ("customer", "agent"):
                 by_conversation[event["conversation_id"]].append(event)
         answered = await asyncio.gather(*(self._conversation(events) for events in by_conversation.values()))
         return [record for records in answered for record in records]
@@ -72,6 +74,9 @@ class ResponderStage:
         pending: list[OutRecord] = []
         async with self._slots:
             for event in sorted(events, key=lambda e: e["ts"]):
+                if event["role"] == "agent":  # a human answers: it holds (or releases) the conversation
+                    self.responder.note_agent_message(event)
+                    continue
                 if self.producer is None:
                     pending += self._records(await self.responder.respond(event))
                     continue
