@@ -189,7 +189,7 @@ class SinkService:
             return
         table = self.table_of_topic[topic]
         if table.keeps(datum):
-            self.sink.add(table.name, datum)
+            self.sink.add(table.name, table.masked(datum))
 
     def _flush_with_retry(self) -> None:
         delay = 0.2
