@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import Platform, start_platform, stop_platform
+from tests.integration.conftest import Platform, start_responder_platform, stop_platform
 from tests.integration.faults.support import metric_total
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # start-up alone takes minutes on a loaded machine
@@ -66,15 +66,12 @@ def endpoint() -> Iterator[FaultyModelEndpoint]:
 
 @pytest.fixture(scope="module")
 def model_down_platform(tmp_path_factory: pytest.TempPathFactory, endpoint: FaultyModelEndpoint) -> Iterator[Platform]:
-    running = start_platform(
+    running = start_responder_platform(  # its own: the test takes the model endpoint down under it
         Path(tmp_path_factory.mktemp("kefu-model-down")),
-        KEFU_RESPONDER_ENABLED="true",
         KEFU_SERVE_HTTP_URL=endpoint.url,
         KEFU_LLM_TIMEOUT_S="2",
         KEFU_LLM_FIRST_TOKEN_TIMEOUT_S="2",
     )
-    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=240)
-    assert ingested.returncode == 0, ingested.stderr
     yield running
     stop_platform(running)
 
