@@ -143,19 +143,22 @@ def responder_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pla
     )
     print(f"\nresponder platform healthy after {running.startup_s:.1f}s")
     try:
-        warm = httpx.post(  # loads the embedder in the worker before the first test's deadlines start
-            f"{running.status['http']}/v1/chat/completions",
-            headers={
-                "Authorization": f"Bearer {running.status['api_key']}",
-                "X-Conversation-Id": f"warm-{uuid.uuid4().hex[:6]}",
-            },
-            json={"model": "kefu", "messages": [{"role": "user", "content": KB_QUESTION}]},
-            timeout=300,
-        )
+        # loads the embedder in the worker before the first test's deadlines start
+        warm = ask(running, f"warm-{uuid.uuid4().hex[:6]}", KB_QUESTION, timeout_s=300)
         assert warm.status_code == 200, warm.text
         yield running
     finally:
         stop_platform(running)
+
+
+def ask(platform: Platform, conversation: str, text: str, timeout_s: float = 90) -> httpx.Response:
+    """One customer message through ``POST /v1/chat/completions`` (full API key), waiting for the bot's answer."""
+    return httpx.post(
+        f"{platform.status['http']}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {platform.status['api_key']}", "X-Conversation-Id": conversation},
+        json={"model": "kefu", "messages": [{"role": "user", "content": text}]},
+        timeout=timeout_s,
+    )
 
 
 def read_topic(bootstrap: str, topic: str, marker: bytes, expected: int, timeout_s: float = 60.0) -> list[Any]:

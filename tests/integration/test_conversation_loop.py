@@ -8,28 +8,18 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
-from tests.integration.conftest import Platform, read_topic
+from tests.integration.conftest import Platform, ask, read_topic
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # the shared platform may start in this module
 
 
-def chat(platform: Platform, conversation: str, text: str) -> httpx.Response:
-    return httpx.post(
-        f"{platform.status['http']}/v1/chat/completions",
-        headers={"Authorization": f"Bearer {platform.status['api_key']}", "X-Conversation-Id": conversation},
-        json={"model": "kefu", "messages": [{"role": "user", "content": text}]},
-        timeout=90,
-    )
-
-
 def test_every_message_gets_a_reply_in_the_openai_format(responder_platform: Platform) -> None:
     conversation = f"loop-{uuid.uuid4().hex[:8]}"
-    response = chat(responder_platform, conversation, "七天无理由退货怎么申请？")
+    response = ask(responder_platform, conversation, "七天无理由退货怎么申请？")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "chat.completion"
@@ -47,7 +37,7 @@ def test_every_message_gets_a_reply_in_the_openai_format(responder_platform: Pla
 
 def test_asking_for_a_human_hands_off_and_emits_a_handoff_record(responder_platform: Platform) -> None:
     conversation = f"loop-{uuid.uuid4().hex[:8]}"
-    response = chat(responder_platform, conversation, "我要转人工，电话13812345678")
+    response = ask(responder_platform, conversation, "我要转人工，电话13812345678")
     assert response.status_code == 200, response.text
     assert response.json()["kefu"]["handoff"]["reason"] == "customer_request"
     messages = read_topic(responder_platform.status["kafka"], "conversations.handoffs", conversation.encode(), 1)
