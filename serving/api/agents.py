@@ -13,7 +13,6 @@ Both need a full API key (a web-chat key is refused: it sits in customers' brows
 """
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import orjson
@@ -23,11 +22,11 @@ from fastapi.responses import JSONResponse
 from kefu.settings import Settings
 from serving.api.agent_sql import CONVERSATION_SQL, CUSTOMER_MESSAGES_SQL, WAITING_HANDOFFS_SQL
 from serving.api.deps import TenantDependency
+from serving.api.events import Ingest
 from serving.api.kpi import query_of, run_query, scoped_tenant
 from serving.api.kpi_sql import json_value
 from serving.channels import ChannelError, agent_reply_to_event
 
-Ingest = Callable[[list[Any], str], Awaitable[JSONResponse]]
 TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
 
 

@@ -9,8 +9,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree
 
@@ -22,30 +21,14 @@ from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams.store import StoreClient
-from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+from tests.integration.conftest import KB_QUESTION, WECHAT_TOKEN, Platform, read_topic
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # platform start + models on a busy machine
 
-WECHAT_TOKEN = "kefu-test-token"
-KB_QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extractive, cited answer without a generator
 
-
-@pytest.fixture(scope="module")
-def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(
-        Path(tmp_path_factory.mktemp("kefu-channels")),
-        ready_timeout_s=600,
-        KEFU_RESPONDER_ENABLED="true",
-        KEFU_WECHAT_TOKEN=WECHAT_TOKEN,
-        KEFU_READY_TIMEOUT_S="500",
-        KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine
-    )
-    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=300)
-    assert ingested.returncode == 0, ingested.stderr
-    warm = chat(running, f"warm-{uuid.uuid4().hex[:6]}", KB_QUESTION)  # loads the embedder in the worker
-    assert warm.status_code == 200, warm.text
-    yield running
-    stop_platform(running)
+@pytest.fixture
+def channels(responder_platform: Platform) -> Platform:
+    return responder_platform
 
 
 def headers(key: str, conversation: str | None = None) -> dict[str, str]:
