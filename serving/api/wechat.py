@@ -24,7 +24,7 @@ from kefu.settings import Settings
 from serving.api.metrics import REJECTED, WECHAT_ANSWERS, WECHAT_LATE, WECHAT_SENT_LATE
 from serving.api.replies import ReplyWaiter
 from serving.channels import ChannelError, verify_wechat_signature, wechat_text_reply, wechat_xml_to_event
-from serving.channels.wechat_api import WeChatApiError, WeChatMessenger
+from serving.channels.wechat_api import WeChatApiError, wechat_messenger
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +117,7 @@ class WeChatReplies:
 
 def late_sender(settings: Settings) -> Callable[[dict[str, Any]], SendLate]:
     """For an event, the function that delivers its late reply through WeChat's API (or counts it unsent)."""
-    secret = settings.wechat_app_secret
-    messenger = (
-        WeChatMessenger(settings.wechat_app_id, secret.get_secret_value(), settings.wechat_api_url)
-        if settings.wechat_app_id and secret is not None
-        else None
-    )
+    messenger = wechat_messenger(settings)
 
     def for_event(event: dict[str, Any]) -> SendLate:
         async def send(reply: dict[str, Any]) -> None:

@@ -86,6 +86,17 @@ def wechat_xml_to_event(xml: bytes, tenant_id: str) -> dict[str, Any]:
     }
 
 
+def wechat_openid(conversation_id: str) -> str | None:
+    """The customer's openid in a WeChat conversation id (``wechat:<official account>:<openid>``), else None.
+
+    >>> wechat_openid("wechat:gh_1:oUser"), wechat_openid("web-42")
+    ('oUser', None)
+    """
+    kind, _, rest = conversation_id.partition(":")
+    account, _, openid = rest.partition(":")
+    return openid if kind == "wechat" and account and openid else None
+
+
 # WeChat does not document a size for a passive text reply; 2048 bytes is the limit commonly reported.
 MAX_REPLY_BYTES = 2048
 

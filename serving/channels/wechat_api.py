@@ -18,9 +18,10 @@ from typing import Any
 
 import httpx
 
+from kefu.settings import Settings
 from serving.channels.wechat import MAX_REPLY_BYTES, truncate_utf8
 
-__all__ = ["WeChatApiError", "WeChatMessenger"]
+__all__ = ["WeChatApiError", "WeChatMessenger", "wechat_messenger"]
 
 #: errcodes that mean the access token must be fetched again.
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
@@ -138,3 +139,11 @@ class WeChatMessenger:
         if errcode:
             raise WeChatApiError(f"WeChat refused {path}: {errcode} {answer.get('errmsg', '')}", int(errcode))
         return answer
+
+
+def wechat_messenger(settings: Settings) -> WeChatMessenger | None:
+    """The messenger of ``KEFU_WECHAT_APP_ID`` / ``KEFU_WECHAT_APP_SECRET``, or None when they are not set."""
+    secret = settings.wechat_app_secret
+    if not settings.wechat_app_id or secret is None:
+        return None
+    return WeChatMessenger(settings.wechat_app_id, secret.get_secret_value(), settings.wechat_api_url)

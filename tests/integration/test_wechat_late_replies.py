@@ -77,3 +77,30 @@ def test_a_late_reply_is_sent_once_to_the_customer_through_the_api(late: tuple[P
 
     metrics = httpx.get(f"{http}/metrics", timeout=10).text
     assert 'kefu_api_wechat_late_sends_total{outcome="sent"} 1.0' in metrics
+
+
+def test_an_agents_reply_to_a_wechat_customer_is_pushed_masked(late: tuple[Platform, WeChatApiStub]) -> None:
+    platform, stub = late
+    http, key = platform.status["http"], platform.status["api_key"]
+    user, msg_id = f"oAgent{uuid.uuid4().hex[:6]}", str(int(time.time() * 1000) + 1)
+    assert callback(http, user, msg_id, "我要转人工").text == "success"
+    conversation = f"wechat:gh_shop:{user}"
+
+    def answered_by_agent() -> bool:  # the conversation must be stored before an agent can answer it
+        response = httpx.post(
+            f"{http}/v1/conversations/{conversation}/agent-replies",
+            headers={"X-API-Key": key},
+            json={"text": "您好，我是客服小王，回电号码13900001111", "agent_id": "agent-7", "message_id": msg_id},
+            timeout=30,
+        )
+        return response.status_code == 202
+
+    deadline = time.monotonic() + 120
+    while not answered_by_agent():
+        assert time.monotonic() < deadline, "the agent's reply was never accepted"
+        time.sleep(1)
+    deadline = time.monotonic() + 120
+    while not [m for m in stub.sent if "小王" in m["text"]["content"]] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    pushed = [m for m in stub.sent if "小王" in m["text"]["content"]]
+    assert pushed == [{"touser": user, "msgtype": "text", "text": {"content": "您好，我是客服小王，回电号码[PHONE_1]"}}]
