@@ -24,6 +24,7 @@ from streams import topics
 from streams.bench.events import synthetic_event
 from streams.enricher import build_inbound_stage
 from streams.gc_tuning import tune_gc_for_streaming
+from streams.inbound import with_named_branches
 from streams.records import InRecord
 
 ROUNDS = 3
@@ -84,7 +85,10 @@ def run_chain_bench(settings: Settings, events: int, batch_size: int, *, tune_gc
         "sentiment": _best_rate(events, tagged_batches, pipeline.sentiment_model.predict, nothing),
         "enrichment_chain": _best_rate(events, event_batches, pipeline, fresh_dedupe),
         "avro_encode": _best_rate(
-            events, [e for batch in enriched_batches for e in batch if e is not None], enriched.encode, nothing
+            events,
+            [with_named_branches(e) for batch in enriched_batches for e in batch if e is not None],
+            enriched.encode,
+            nothing,
         ),
     }
     return {
