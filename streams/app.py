@@ -8,6 +8,7 @@ delivery of a batch's outputs before its offsets are acknowledged: at-least-once
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,8 +68,8 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
                 outputs = stage.process([in_record(e) for e in events])
                 await producer.deliver_async(outputs)
             positions.observe("enrich", events)
-            for record in outputs:
-                metrics.PRODUCED.labels(record.topic).inc()
+            for topic, count in Counter(record.topic for record in outputs).items():
+                metrics.PRODUCED.labels(topic).inc(count)
 
     if settings.kpi_agent_enabled:
         app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]
