@@ -117,15 +117,6 @@ def _wait_until(check: Callable[[], bool], what: str, timeout_s: float, child: C
     raise StartupFailed(f"{what} was not ready after {timeout_s:.0f}s{where}")
 
 
-# Kept for streams/bench/enrich.py, which imports them (another change owns it); new code: streams.probes.
-def _port_open(host: str, port: int) -> bool:
-    return port_open(host, port, 0.5)
-
-
-def _http_ok(url: str) -> bool:
-    return http_ok(url, 1.0)
-
-
 class EmbeddedPlatform:
     """Start, watch and stop the platform for one data directory."""
 
