@@ -7,10 +7,10 @@ The pairs are shuffled (seeded) into groups shaped like the evaluation (a knowle
 training rows, labelled relevant when they are a positive partner. The last group is held out: it picks the
 regularisation, reports the validation figures and fits the confidence calibration, never the weights.
 
-With ``--trees N`` (the default 300), gradient-boosted trees are then stacked on the linear model
-(``serving.rerank.stacked``): each training group's linear scores come from a model fitted on the other
-training groups (out of fold), the trees learn from those, and they ship only when they beat the linear model's
-MRR on the held-out group.
+With ``--trees N`` (at most N rounds, default 300; scikit-learn's early stopping may keep fewer), gradient-boosted
+trees are then stacked on the linear model (``serving.rerank.stacked``): each training group's linear scores
+come from a model fitted on the other training groups (out of fold), the trees learn from those, and they ship
+only when they beat the linear model's MRR on the held-out group.
 """
 
 from __future__ import annotations
