@@ -30,8 +30,8 @@ def linear_logits(probabilities: npt.ArrayLike) -> FloatArray:
 def list_position(scores: FloatArray) -> FloatArray:
     """``(n, 3)``: each score's gap to the list's best, z-score within the list and rank (0 = best; ties share).
 
-    >>> list_position(np.array([2.0, 0.0, 2.0])).tolist()
-    [[0.0, 0.7071063120935576, 0.0], [-2.0, -1.4142126241871153, 2.0], [0.0, 0.7071063120935576, 0.0]]
+    >>> list_position(np.array([2.0, 0.0, 2.0])).round(3).tolist()
+    [[0.0, 0.707, 0.0], [-2.0, -1.414, 2.0], [0.0, 0.707, 0.0]]
     """
     if len(scores) == 0:
         return np.zeros((0, 3))
