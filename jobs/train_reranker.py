@@ -6,6 +6,11 @@ The pairs are shuffled (seeded) into groups shaped like the evaluation (a knowle
 ``sentence1``, queried with its positive ``sentence2``); the hybrid search's candidates of every query become
 training rows, labelled relevant when they are a positive partner. The last group is held out: it picks the
 regularisation, reports the validation figures and fits the confidence calibration, never the weights.
+
+With ``--trees N`` (at most N rounds, default 300; scikit-learn's early stopping may keep fewer), gradient-boosted
+trees are then stacked on the linear model (``serving.rerank.stacked``): each training group's linear scores
+come from a model fitted on the other training groups (out of fold), the trees learn from those, and they ship
+only when they beat the linear model's MRR on the held-out group.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from serving.knowledge.store import KnowledgeBase
 from serving.protocols import Embedder
 from serving.rerank.features import DENSE_NAMES, dense_features, word_buckets, word_matrix
 from serving.rerank.learned import LinearModel
+from serving.rerank.stacked import STACK_NAMES, linear_logits, stack_features
+from serving.rerank.trees import TreeEnsemble
 from serving.retrieval.calibration import Calibrator, Platt
 from serving.retrieval.retriever import Retriever
 
-MODEL_ID = "kefu-ltr-afqmc-v1"
+MODEL_ID = "kefu-ltr-afqmc-v2"
 Array = npt.NDArray[Any]
 
 
@@ -111,9 +118,38 @@ def fit(train: list[Rows], c: float, hashed: bool) -> LinearModel:
     )
 
 
+def linear_scores(model: LinearModel, rows: Rows) -> Array:
+    return model.predict(rows.dense.astype(np.float32), rows.buckets if model.hash_weights is not None else None)
+
+
+def stacked_scores(model: LinearModel, trees: TreeEnsemble, rows: Rows) -> Array:
+    raw = trees.decision(stack_features(rows.dense, linear_logits(linear_scores(model, rows)), rows.query))
+    scores: Array = 1.0 / (1.0 + np.exp(-raw))
+    return scores
+
+
+def fit_trees(train: list[Rows], c: float, hashed: bool, *, trees: int, leaves: int, rate: float) -> TreeEnsemble:
+    """Trees over the stack features of every training group, its linear scores fitted without that group."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    blocks = []
+    for i, rows in enumerate(train):
+        out_of_fold = fit([r for j, r in enumerate(train) if j != i], c, hashed)
+        blocks.append(stack_features(rows.dense, linear_logits(linear_scores(out_of_fold, rows)), rows.query))
+    labels = np.concatenate([r.labels for r in train])
+    booster = HistGradientBoostingClassifier(
+        learning_rate=rate, max_iter=trees, max_leaf_nodes=leaves, random_state=0
+    ).fit(np.concatenate(blocks), labels)
+    return TreeEnsemble.from_sklearn(booster)
+
+
 def rank_metrics(model: LinearModel, rows: Rows) -> tuple[dict[str, Any], Array, Array]:
-    """Metrics of the reranked lists, and each query's top score with whether that top is relevant."""
-    scores = model.predict(rows.dense.astype(np.float32), rows.buckets if model.hash_weights is not None else None)
+    """Metrics of the linear model's reranked lists, and each query's top score with whether that top is relevant."""
+    return score_metrics(linear_scores(model, rows), rows)
+
+
+def score_metrics(scores: Array, rows: Rows) -> tuple[dict[str, Any], Array, Array]:
+    """Metrics of the lists reranked by ``scores``, and each query's top score with whether that top is relevant."""
     rankings: list[list[str]] = []
     top_scores, top_relevant = [], []
     for qid in range(len(rows.relevant)):
@@ -138,6 +174,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--candidates", type=int, default=50, help="candidates per search list")
     parser.add_argument("--depth", type=int, default=50, help="fused candidates per query the reranker scores")
     parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache (content-hash keyed)")
+    parser.add_argument("--trees", type=int, default=300, help="stacked boosting rounds; 0 = linear model only")
+    parser.add_argument("--leaves", type=int, default=15, help="leaves per stacked tree")
+    parser.add_argument("--learning-rate", type=float, default=0.05, help="boosting learning rate")
     args = parser.parse_args(argv)
 
     from serving.embedding.e5 import E5Embedder
@@ -159,9 +198,18 @@ def main(argv: list[str] | None = None) -> None:
         for c in (0.01, 0.03, 0.1, 0.3):
             model = fit(train, c, hashed)
             trials.append((rank_metrics(model, held_out)[0]["mrr"], hashed, c, model))
-            print(json.dumps({"hashed": hashed, "C": c, "held_out": rank_metrics(model, held_out)[0]}))
+            print(json.dumps({"hashed": hashed, "C": c, "held_out": rank_metrics(model, held_out)[0]}), flush=True)
     _, hashed, c, model = max(trials, key=lambda t: t[0])
     metrics, top_scores, top_relevant = rank_metrics(model, held_out)
+    linear_metrics, trees, stacked_metrics = metrics, None, None
+    if args.trees > 0:
+        candidate = fit_trees(train, c, hashed, trees=args.trees, leaves=args.leaves, rate=args.learning_rate)
+        stacked_metrics, stacked_top, stacked_relevant = score_metrics(
+            stacked_scores(model, candidate, held_out), held_out
+        )
+        print(json.dumps({"stacked_trees": args.trees, "held_out": stacked_metrics}), flush=True)
+        if stacked_metrics["mrr"] > linear_metrics["mrr"]:
+            trees, metrics, top_scores, top_relevant = candidate, stacked_metrics, stacked_top, stacked_relevant
     top_dense = np.asarray(
         [held_out.dense[np.flatnonzero(held_out.query == q)[0], 0] for q in np.unique(held_out.query)]
     )
@@ -172,8 +220,10 @@ def main(argv: list[str] | None = None) -> None:
         {"rerank": Platt.fit(top_scores, top_relevant), "dense": Platt.fit(top_dense, dense_relevant, logit=False)},
         MODEL_ID,
     )
-    artifact = {
+    artifact: dict[str, Any] = {
+        "model_id": MODEL_ID,
         "model": model.to_json(),
+        "trees": None if trees is None else {"features": list(STACK_NAMES), "trees": trees.to_json()},
         "calibration": calibrator.to_json(),
         "training": {
             "data": f"{args.pairs.name} (AFQMC format), {len(lines)} pairs, {args.groups} groups, seed {args.seed}",
@@ -181,7 +231,12 @@ def main(argv: list[str] | None = None) -> None:
             "command": "python -m jobs.train_reranker --pairs PAIRS --out serving/rerank/model/reranker.json",
             "hashed": hashed,
             "C": c,
+            "stacked_trees": None
+            if trees is None
+            else {"trees": args.trees, "leaves": args.leaves, "rate": args.learning_rate},
             "held_out": metrics,
+            "held_out_linear": linear_metrics,
+            "held_out_stacked": stacked_metrics,
             "held_out_fused_order": fused_only,
         },
     }

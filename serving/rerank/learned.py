@@ -1,8 +1,10 @@
-"""Kefu's learned reranker: logistic regression over dense, BM25, lexical and word-mismatch features.
+"""Kefu's learned reranker: logistic regression over dense, BM25, lexical and word-mismatch features,
+optionally with gradient-boosted trees stacked on its score (``serving.rerank.stacked``).
 
 No cross-encoder ships weights here (STACK.md), so relevance is learned from question pairs
 (``jobs.train_reranker``, AFQMC train) over features of each candidate (``serving.rerank.features``).
-The model is a small JSON file: weights, feature scaling and the calibration curves fitted on held-out data.
+The model is a small JSON file: weights, feature scaling, the flattened trees when the training kept them, and
+the calibration curves fitted on held-out data.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy.typing as npt
 
 from serving.protocols import Embedder, Passage
 from serving.rerank.features import DENSE_NAMES, HASH_BUCKETS, dense_features, word_buckets
+from serving.rerank.stacked import STACK_NAMES, linear_logits, stack_features
+from serving.rerank.trees import TreeEnsemble
 from serving.retrieval.calibration import Calibrator
 
 FloatArray = npt.NDArray[np.float32]
@@ -83,8 +87,26 @@ def default_model_path() -> Path:
     return Path(str(resources.files("serving.rerank") / "model" / "reranker.json"))
 
 
+def load_trees(data: dict[str, Any] | None) -> TreeEnsemble | None:
+    """The stacked trees of a model file (``None`` when it has none); refuses trees over other features."""
+    if data is None:
+        return None
+    if list(data["features"]) != list(STACK_NAMES):
+        raise ValueError("reranker trees were trained on other features than this code computes: retrain it")
+    return TreeEnsemble.from_json(data["trees"])
+
+
+def stacked_scores(trees: TreeEnsemble, dense: FloatArray, probabilities: FloatArray) -> FloatArray:
+    """The trees' probability for each candidate of one list, from its features and the linear probability."""
+    raw = trees.decision(stack_features(dense, linear_logits(probabilities)))
+    scores: FloatArray = (1.0 / (1.0 + np.exp(-raw))).astype(np.float32)
+    return scores
+
+
 class LearnedReranker:
-    """Scores candidates for a query with the shipped (or a given) linear model; ``[0, 1]``, higher is better.
+    """Scores candidates for a query with the shipped (or a given) model; ``[0, 1]``, higher is better.
+
+    The model is the linear one, or (when the file holds trees) the trees stacked on the linear score.
 
     Candidates carry their retrieval scores in ``metadata`` (``Retriever`` puts them there). A passage without
     ``dense_score`` is embedded with ``embedder`` when one is given, so the reranker also works on bare passages.
@@ -93,8 +115,9 @@ class LearnedReranker:
     def __init__(self, path: Path | None = None, *, embedder: Embedder | None = None) -> None:
         data = json.loads((path or default_model_path()).read_text(encoding="utf-8"))
         self.model = LinearModel.from_json(data["model"])
+        self.trees = load_trees(data.get("trees"))
         self.calibrator = Calibrator.from_json(data.get("calibration", {}))
-        self.model_id: str = self.model.model_id
+        self.model_id: str = str(data.get("model_id", self.model.model_id))
         self.embedder = embedder
 
     def score(self, query: str, passages: Sequence[Passage]) -> list[float]:
@@ -102,7 +125,11 @@ class LearnedReranker:
             return []
         passages = self._with_dense_scores(query, passages)
         hashed = word_buckets(query, passages) if self.model.hash_weights is not None else None
-        return [float(s) for s in self.model.predict(dense_features(query, passages), hashed)]
+        dense = dense_features(query, passages)
+        scores = self.model.predict(dense, hashed)
+        if self.trees is not None:
+            scores = stacked_scores(self.trees, dense, scores)
+        return [float(s) for s in scores]
 
     def _with_dense_scores(self, query: str, passages: Sequence[Passage]) -> Sequence[Passage]:
         missing = [i for i, p in enumerate(passages) if "dense_score" not in p.metadata]
