@@ -68,7 +68,9 @@ class Settings(BaseSettings):
         4.5, gt=0, lt=5, description="How long a WeChat callback waits for the bot before answering `success`."
     )
     wechat_app_id: str | None = Field(
-        None, description="Official Account AppID for WeChat's customer-service API; unset = late replies not sent."
+        None,
+        description="Official Account AppID for WeChat's customer-service API (late replies, agents' messages); "
+        "unset = neither is sent.",
     )
     wechat_app_secret: SecretStr | None = Field(None, description="AppSecret that goes with KEFU_WECHAT_APP_ID.")
     wechat_api_url: str = Field("https://api.weixin.qq.com", description="Base URL of WeChat's server API.")
