@@ -241,8 +241,9 @@ def check_grounded(
             failed.append(sentence)
             coverages.append(0.0)
             continue
-        if len(tokens) < 3 or (question is not None and restates_question(sentence, question)):
-            continue
+        uncited = _normalise(_CITATION.sub("", sentence))
+        if len(tokens) < 3 or _softener(uncited) or (question is not None and restates_question(sentence, question)):
+            continue  # too short, a courtesy sentence ("请您放心，我们会尽快帮您处理。"), or an echo
         sources = [normalised[n - 1] for n in valid] if valid else normalised
         source_text = "\n".join(sources)
         coverage = len(tokens & _tokens(source_text)) / len(tokens)
