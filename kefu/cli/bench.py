@@ -158,8 +158,8 @@ def bench_load(
 @bench_app.command("answers")
 def bench_answers(
     questions: Annotated[int, typer.Option(help="Sample-KB calibration questions answered.", min=1)] = 16,
-    prompt_passages: Annotated[int, typer.Option(help="Passages shown to the model.", min=1)] = 3,
-    passage_chars: Annotated[int, typer.Option(help="Characters kept of each passage.", min=20)] = 160,
+    prompt_passages: Annotated[int, typer.Option(help="Passages shown to the model.", min=1)] = 2,
+    passage_chars: Annotated[int, typer.Option(help="Characters kept of each passage.", min=20)] = 120,
     temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy, as the responder).")] = 0.0,
     rows: Annotated[bool, typer.Option(help="Also print every question's answer and timings.")] = False,
 ) -> None:

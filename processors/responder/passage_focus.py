@@ -57,7 +57,7 @@ def focus_text(question: str, text: str, max_chars: int) -> str:
 
 
 def focus_passages(
-    question: str, passages: Sequence[Passage], *, max_passages: int = 3, max_chars: int = 160
+    question: str, passages: Sequence[Passage], *, max_passages: int = 2, max_chars: int = 120
 ) -> list[Passage]:
     """The first ``max_passages`` of ``passages`` (best first), each with its text cut by :func:`focus_text`.
 

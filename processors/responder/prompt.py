@@ -32,7 +32,7 @@ _SYSTEM_ZH = "\n".join(
         '<passages><passage id="1">下单时在订单备注中勾选“礼品包装”，每件收取包装费5元；贺卡免费。'
         "</passage></passages>",
         "<customer_message>能帮我包装一下送人吗，要加钱吗</customer_message>",
-        "回答：可以，下单时在订单备注中勾选“礼品包装”即可[1]。每件包装费5元，贺卡免费[1]。",
+        "回答：下单时在订单备注中勾选“礼品包装”即可[1]。每件包装费5元，贺卡免费[1]。",
     ]
 )
 
@@ -53,8 +53,7 @@ _SYSTEM_EN = "\n".join(
         '<passages><passage id="1">Tick "gift wrap" in the order note at checkout; wrapping costs $2 per item, '
         "cards are free.</passage></passages>",
         "<customer_message>can you wrap it as a gift, does it cost extra</customer_message>",
-        'Answer: Yes, tick "gift wrap" in the order note at checkout[1]. Wrapping costs $2 per item and cards '
-        "are free[1].",
+        'Answer: Tick "gift wrap" in the order note at checkout[1]. Wrapping costs $2 per item and cards are free[1].',
     ]
 )
 

@@ -30,6 +30,7 @@ _END = re.compile(r"(?:[。！？!?；;\n]+|\.(?=\s))(?:\s*\[\d{1,2}\])*\s*")
 _OPEN_CITATION = re.compile(r"\s*\[\d{0,2}")
 # A clause ends at a Chinese comma or colon, or an ASCII one before whitespace (so 1,000 stays whole).
 _CLAUSE_END = re.compile(r"(?:[，：]|[,:](?=\s))\s*")
+_MIN_CLAUSE = 5  # characters a first clause needs to go out alone: "可以，" or "好的，" waits for its sentence
 
 
 class SentenceBuffer:
@@ -52,6 +53,8 @@ class SentenceBuffer:
     >>> buffer = SentenceBuffer(first_clause=True)
     >>> buffer.feed("退款原路返回，需要"), buffer.feed("7–15个工作日[1]。到"), buffer.feed("账，")
     (['退款原路返回，'], ['需要7–15个工作日[1]。'], [])
+    >>> SentenceBuffer(first_clause=True).feed("可以，平板激活过了还能退吗？[1]已激")  # a bare "yes" waits
+    ['可以，平板激活过了还能退吗？[1]']
     """
 
     def __init__(self, *, first_clause: bool = False) -> None:
@@ -81,7 +84,8 @@ class SentenceBuffer:
         sentence = _END.search(self._text)
         if clause is None or clause.end() >= len(self._text) or (sentence and sentence.start() < clause.start()):
             return None
-        if len(self._text[: clause.start()].strip()) < 2:
+        if len(self._text[: clause.start()].strip()) < _MIN_CLAUSE:
+            self._clause_pending = False  # "可以，" means nothing before what follows it: wait for the sentence
             return None
         self._clause_pending = False
         head, self._text = self._text[: clause.end()], self._text[clause.end() :]

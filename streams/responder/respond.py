@@ -96,9 +96,9 @@ class Responder:
     state_config: StateConfig = field(default_factory=StateConfig)
     max_chars: int = 200
     k: int = 5
-    prompt_passages: int = 3
+    prompt_passages: int = 2
     """Passages shown to the generator (the best ones); each cut to ``passage_chars`` around the question."""
-    passage_chars: int = 160
+    passage_chars: int = 120
     stream: Stream | None = None
     """Token streaming; used instead of ``generate`` when ``respond`` is given a delta sink."""
 
