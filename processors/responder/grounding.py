@@ -77,7 +77,8 @@ _FRAMING = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[，,：:、]")
-_QUESTION_END = re.compile(r"[？?][\s。.！!]*$")
+# A question: a question mark, or a question particle ending a sentence ("水果坏了可以退吗[2]。").
+_QUESTION_END = re.compile(r"(?:[？?]|[吗呢])[\s。.！!？?]*$")
 _TONE: dict[str, tuple[str, str]] = {
     "angry": ("非常抱歉给您带来不好的体验，", "I'm very sorry for the trouble. "),
     "anxious": ("请您放心，我们会尽快帮您处理。", "Don't worry, we'll sort this out quickly. "),
@@ -162,6 +163,8 @@ def restates_question(sentence: str, question: str) -> bool:
     >>> restates_question("好的，退货要寄到什么地方[1]。", "退货要寄到什么地方")
     True
     >>> restates_question("收到的商品发错了怎么办？[1]。", "你们发错货了咋整")  # the FAQ's question, echoed
+    True
+    >>> restates_question("可以，水果坏了可以退吗[2]。", "水果坏了能退吗")  # reworded, but still a question
     True
     >>> restates_question("已激活的平板不支持无理由退货[1]。", "平板激活过了还能无理由退吗")
     False

@@ -98,7 +98,11 @@ def test_the_conversation_block_appears_only_when_there_is_history() -> None:
 
 
 # Answers the embedded Qwen2.5-Coder-1.5B gave to the sample KB with the earlier prompt (kefu bench responder).
-ECHOES = [("退货寄到哪个地址？[1]", "退货要寄到什么地方"), ("手机激活了还能退货吗？[1]", "手机激活了还能退货吗")]
+ECHOES = [
+    ("退货寄到哪个地址？[1]", "退货要寄到什么地方"),
+    ("手机激活了还能退货吗？[1]", "手机激活了还能退货吗"),
+    ("可以，手机激活了还可以退吗[2]。", "手机激活了还能退货吗"),  # with the current prompt (kefu bench answers)
+]
 ACTIVATED = Passage(
     "c3",
     "faq.jsonl",
