@@ -67,8 +67,22 @@ class Settings(BaseSettings):
     wechat_reply_wait_s: float = Field(
         4.5, gt=0, lt=5, description="How long a WeChat callback waits for the bot before answering `success`."
     )
+    wechat_app_id: str | None = Field(
+        None, description="Official Account AppID for WeChat's customer-service API; unset = late replies not sent."
+    )
+    wechat_app_secret: SecretStr | None = Field(None, description="AppSecret that goes with KEFU_WECHAT_APP_ID.")
+    wechat_api_url: str = Field("https://api.weixin.qq.com", description="Base URL of WeChat's server API.")
+    wechat_late_reply_s: float = Field(
+        300.0, gt=0, description="How long a reply that missed the WeChat callback is still sent when it comes."
+    )
     agent_feed_wait_s: float = Field(
         25.0, gt=0, le=60, description="Longest GET /v1/conversations/{id}/messages holds a request open."
+    )
+    agent_hold_s: float = Field(
+        1800.0,
+        ge=0,
+        description="After a hand-off, how long a human agent holds the conversation (renewed by each agent "
+        "message; the bot stays silent meanwhile); 0 = the bot keeps answering.",
     )
     handoff_list_limit: int = Field(100, ge=1, le=1000, description="Most hand-offs GET /v1/handoffs returns.")
     # --- Security (JWT, rate limits) ---

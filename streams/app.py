@@ -17,6 +17,7 @@ from kefu.settings import Settings
 from processors.model_watch import refresh_pipeline
 from schemas.wire import registry_client
 from streams import metrics, topics
+from streams.batch_agents import register_batch_agent
 from streams.drift_agent import register_drift_agent
 from streams.enricher import build_enrichment_pipeline, build_inbound_stage, model_watchers
 from streams.faust_fetch import cap_fetch_wait
@@ -24,7 +25,6 @@ from streams.kpi_agent import register_kpi_agent
 from streams.model_events import follow_promotions
 from streams.observe import ConsumerPositions, register_lag_monitor
 from streams.producer import BatchProducer, producer_config
-from streams.records import in_record
 from streams.retrain_agent import register_retrain_agent
 
 log = logging.getLogger(__name__)
@@ -58,17 +58,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     stage = build_inbound_stage(settings, client, enricher)
     positions = ConsumerPositions()
     inbound_topic = app.topic(settings.topic(topics.INBOUND), key_type=bytes, value_type=bytes)
-    batch_size, batch_s = settings.worker_batch_size, settings.worker_batch_ms / 1000
-
-    @app.agent(inbound_topic, name="enrich")
-    async def enrich(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(batch_size, within=batch_s):  # type: ignore[attr-defined]
-            with metrics.BATCH_SECONDS.labels("enrich").time():
-                outputs = stage.process([in_record(e) for e in events])
-                await producer.deliver_async(outputs)
-            positions.observe("enrich", events)
-            for record in outputs:
-                metrics.PRODUCED.labels(record.topic).inc()
+    register_batch_agent(app, inbound_topic, "enrich", stage.process, settings, producer, positions)
 
     if settings.kpi_agent_enabled:
         app.kefu_kpi = register_kpi_agent(app, settings, client, producer, positions)  # type: ignore[attr-defined]

@@ -32,9 +32,10 @@ from processors.drift.signals import OovScorer
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, DecodeError
 from streams import metrics, topics
+from streams.batch_agents import register_batch_agent, register_flush_timer
 from streams.observe import ConsumerPositions
 from streams.producer import BatchProducer, OutRecord
-from streams.records import InRecord, dead_letter, in_record
+from streams.records import InRecord, dead_letter
 
 __all__ = ["DriftStage", "drift_metrics", "drift_stage", "register_drift_agent"]
 
@@ -84,6 +85,10 @@ class DriftStage:
         """Triggers whose merge window ended by ``now_ms``, after any not delivered last time."""
         pending, self.undelivered = [*self.undelivered, *self._records(self.monitor.flush(now_ms))], []
         return pending
+
+    def keep(self, records: list[OutRecord]) -> None:
+        """Triggers that could not be delivered: returned first by the next :meth:`close`."""
+        self.undelivered = [*records, *self.undelivered]
 
     def _records(self, triggers: list[dict[str, Any]]) -> list[OutRecord]:
         for trigger in triggers:
@@ -142,28 +147,15 @@ def register_drift_agent(
 
     stage = drift_stage(settings, client, oov)
     source = app.topic(*stage.decoders, key_type=bytes, value_type=bytes)
-    batch_size, batch_s = settings.worker_batch_size, settings.worker_batch_ms / 1000
-
-    @app.agent(source, name="drift")
-    async def drift(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(batch_size, within=batch_s):  # type: ignore[attr-defined]
-            with metrics.BATCH_SECONDS.labels("drift").time():
-                outputs = stage.consume([in_record(e) for e in events])
-                await producer.deliver_async(outputs)
-            positions.observe("drift", events)
-            for record in outputs:
-                metrics.PRODUCED.labels(record.topic).inc()
-
-    @app.timer(settings.drift_flush_interval_s, name="drift-flush-triggers")  # type: ignore[untyped-decorator]
-    async def flush_triggers() -> None:
-        records = stage.close(now_ms())
-        try:
-            await producer.deliver_async(records)
-        except Exception:  # keep them for the next tick rather than lose a trigger
-            log.exception("could not deliver %d drift triggers; retrying on the next tick", len(records))
-            stage.undelivered = [*records, *stage.undelivered]
-            return
-        for record in records:
-            metrics.PRODUCED.labels(record.topic).inc()
+    register_batch_agent(app, source, "drift", stage.consume, settings, producer, positions)
+    register_flush_timer(
+        app,
+        "drift-flush-triggers",
+        settings.drift_flush_interval_s,
+        lambda: stage.close(now_ms()),
+        stage.keep,
+        producer,
+        "drift triggers",
+    )
 
     return stage

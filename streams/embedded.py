@@ -36,6 +36,7 @@ from kefu.settings import Settings
 from kefu.state import Endpoints, write_state
 from serving.auth import ensure_dev_key, ensure_webchat_key
 from streams.admin import ensure_topics, register_schemas
+from streams.probes import http_ok, port_open
 from streams.store.client import read_endpoint
 
 log = logging.getLogger(__name__)
@@ -116,15 +117,6 @@ def _wait_until(check: Callable[[], bool], what: str, timeout_s: float, child: C
     raise StartupFailed(f"{what} was not ready after {timeout_s:.0f}s{where}")
 
 
-def _port_open(host: str, port: int) -> bool:
-    with socket.create_connection((host, port), timeout=0.5):
-        return True
-
-
-def _http_ok(url: str) -> bool:
-    return httpx.get(url, timeout=1.0).status_code == 200
-
-
 class EmbeddedPlatform:
     """Start, watch and stop the platform for one data directory."""
 
@@ -191,7 +183,7 @@ class EmbeddedPlatform:
             port = self.settings.registry_port or free_port()
             registry = f"http://{host}:{port}"
             child = self._spawn("registry", self._kefu("registry", "--port", str(port)), {}, essential=True)
-            _wait_until(lambda: _http_ok(f"{registry}/health"), "the schema registry", timeout, child)
+            _wait_until(lambda: http_ok(f"{registry}/health", 1.0), "the schema registry", timeout, child)
 
         self._bootstrap, self._registry = bootstrap, registry
         self._create_topics()
@@ -221,7 +213,7 @@ class EmbeddedPlatform:
         sink = self._spawn("sink", self._kefu("sink", "--ready-file", str(store_ready)), sink_env, essential=False)
         api = self._spawn("api", self._kefu("api"), {**env, "KEFU_HTTP_PORT": str(http_port)}, essential=False)
         self._consumers = [*workers, sink]
-        _wait_until(lambda: _http_ok(f"{http}/health"), "the HTTP API", timeout, api)
+        _wait_until(lambda: http_ok(f"{http}/health", 1.0), "the HTTP API", timeout, api)
         for n, worker in enumerate(workers):
             ready = run_dir / f"worker-{n}.ready"
             _wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
@@ -296,7 +288,7 @@ class EmbeddedPlatform:
         self._broker.stop()
         self._broker.start()
         timeout = self.settings.ready_timeout_s
-        _wait_until(lambda: _port_open(host, port), "the restarted Kafka broker", timeout, self._broker)
+        _wait_until(lambda: port_open(host, port, 0.5), "the restarted Kafka broker", timeout, self._broker)
         self._create_topics()
         for consumer in self._consumers:  # their group offsets and dedupe memory refer to the lost log
             log.warning("restarting %s after the broker restart", consumer.name)
@@ -347,7 +339,7 @@ class EmbeddedPlatform:
         port = self.settings.kafka_port or free_port()
         broker = self._spawn("broker", self._broker_argv(host, port), {}, essential=False)
         timeout = self.settings.ready_timeout_s
-        _wait_until(lambda: _port_open(host, port), "the Kafka broker (Tansu)", timeout, broker)
+        _wait_until(lambda: port_open(host, port, 0.5), "the Kafka broker (Tansu)", timeout, broker)
         self._broker, self._broker_port = broker, port
         return f"{host}:{port}"
 
@@ -362,7 +354,7 @@ class EmbeddedPlatform:
         child = self._spawn("milvus", milvus_lite_server_argv(self.settings, host, port), {}, essential=False)
         timeout = self.settings.ready_timeout_s
         return f"http://{host}:{port}", lambda: _wait_until(
-            lambda: _port_open(host, port), "the knowledge base (milvus-lite)", timeout, child
+            lambda: port_open(host, port, 0.5), "the knowledge base (milvus-lite)", timeout, child
         )
 
     def _spawn_serving(self, ready: Path, env: dict[str, str], host: str) -> Child:

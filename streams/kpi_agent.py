@@ -22,9 +22,10 @@ from processors.kpi import KpiAggregator, Outcome, Watermarks
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, DecodeError
 from streams import metrics, topics
+from streams.batch_agents import register_batch_agent, register_flush_timer
 from streams.observe import ConsumerPositions
 from streams.producer import BatchProducer, OutRecord
-from streams.records import InRecord, dead_letter, in_record
+from streams.records import InRecord, dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ class KpiStage:
         pending, self.undelivered = [*self.undelivered, *records], []
         return pending
 
+    def keep(self, records: list[OutRecord]) -> None:
+        """Snapshots that could not be delivered: returned first by the next :meth:`close`."""
+        self.undelivered = [*records, *self.undelivered]
+
     def forget_unassigned(self, partitions: set[int]) -> None:
         gone = self.aggregator.partitions - partitions
         self.aggregator.forget_partitions(gone)
@@ -119,29 +124,10 @@ def register_kpi_agent(
     """Add the ``kpi`` agent and its window-closing timer to ``app``; returns the stage (for tests and metrics)."""
     stage = kpi_stage(settings, client)
     source = app.topic(*stage.decoders, key_type=bytes, value_type=bytes)
-    batch_size, batch_s = settings.worker_batch_size, settings.worker_batch_ms / 1000
-
-    @app.agent(source, name="kpi")
-    async def kpi(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(batch_size, within=batch_s):  # type: ignore[attr-defined]
-            with metrics.BATCH_SECONDS.labels("kpi").time():
-                rejected = stage.consume([in_record(e) for e in events])
-                await producer.deliver_async(rejected)
-            positions.observe("kpi", events)
-            for record in rejected:
-                metrics.PRODUCED.labels(record.topic).inc()
-
-    @app.timer(settings.kpi_flush_interval_s, name="kpi-close-windows")  # type: ignore[untyped-decorator]
-    async def close_windows() -> None:
-        records = stage.close()
-        try:
-            await producer.deliver_async(records)
-        except Exception:  # keep them for the next tick rather than lose a window
-            log.exception("could not deliver %d KPI snapshots; retrying on the next tick", len(records))
-            stage.undelivered = [*records, *stage.undelivered]
-            return
-        if records:
-            metrics.PRODUCED.labels(stage.snapshot_topic).inc(len(records))
+    register_batch_agent(app, source, "kpi", stage.consume, settings, producer, positions)
+    register_flush_timer(
+        app, "kpi-close-windows", settings.kpi_flush_interval_s, stage.close, stage.keep, producer, "KPI snapshots"
+    )
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def reassigned(sender: Any, assigned: set[Any], **_: Any) -> None:

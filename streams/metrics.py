@@ -10,6 +10,11 @@ from prometheus_client import Counter, Gauge, Histogram
 CONSUMED = Counter("kefu_worker_events_consumed_total", "Records consumed", ["topic"])
 PRODUCED = Counter("kefu_worker_events_produced_total", "Records produced", ["topic"])
 DEAD_LETTERS = Counter("kefu_worker_dead_letters_total", "Records sent to the dead-letter topic", ["error_class"])
+AGENT_PUSHES = Counter(
+    "kefu_worker_agent_messages_pushed_total",
+    "Human agents' messages pushed to channels customers cannot poll (WeChat), by outcome",
+    ["channel", "outcome"],
+)
 DUPLICATES = Counter("kefu_worker_duplicates_dropped_total", "Inbound events dropped as duplicates")
 BATCH_SECONDS = Histogram(
     "kefu_worker_batch_seconds",

@@ -11,6 +11,7 @@ from prometheus_client import start_http_server
 
 from kefu.settings import Settings
 from streams.app import create_app
+from streams.gc_tuning import tune_gc_for_streaming
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ def run_worker(
 ) -> None:
     """Run until SIGINT/SIGTERM. ``ready_file`` is touched once the worker has joined its consumer group."""
     app = create_app(settings, bootstrap, registry_url, worker_id)
+    tune_gc_for_streaming()
 
     @app.on_rebalance_complete.connect  # type: ignore[arg-type]
     async def _joined(sender: Any, **_: Any) -> None:

@@ -23,6 +23,19 @@ def bench_enrich(
     print(json.dumps(run_bench(events, rate, seconds, partitions), indent=1))
 
 
+@bench_app.command("chain")
+def bench_chain(
+    events: Annotated[int, typer.Option(help="Synthetic events to process.", min=100)] = 20_000,
+    batch_size: Annotated[int, typer.Option(help="Events per batch (the worker's batch size).", min=1)] = 500,
+    tune_gc: Annotated[bool, typer.Option(help="Tune the garbage collector as the workers do.")] = True,
+) -> None:
+    """The inbound stage in-process (no broker), whole and step by step, in events per CPU second."""
+    from kefu.settings import get_settings
+    from streams.bench.chain import run_chain_bench
+
+    print(json.dumps(run_chain_bench(get_settings(), events, batch_size, tune_gc=tune_gc), indent=1))
+
+
 @bench_app.command("cache")
 def bench_cache(
     rounds: Annotated[int, typer.Option(help="Times each FAQ question is asked again.", min=1)] = 3,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from kefu.cli.chat_stream import StreamError, citation_lines, handoff_line, read_chunks
+from kefu.cli.chat_stream import Answer, StreamError, citation_lines, handoff_line, read_chunks
 from kefu.settings import get_settings
 from kefu.state import pid_alive, read_state
 
@@ -34,7 +34,7 @@ def _endpoint(url: str | None, api_key: str | None) -> tuple[str, str]:
 def _ask(client: httpx.Client, url: str, conversation: str, question: str, quiet: bool) -> dict[str, Any]:
     """Send one question; print the answer as it streams (unless quiet); return text and Kefu's fields."""
     body = {"model": "kefu", "stream": True, "user": conversation, "messages": [{"role": "user", "content": question}]}
-    text, kefu = "", None
+    answer = Answer()
     with client.stream(
         "POST", f"{url}/v1/chat/completions", json=body, headers={"X-Conversation-Id": conversation}
     ) as response:
@@ -42,11 +42,11 @@ def _ask(client: httpx.Client, url: str, conversation: str, question: str, quiet
             response.read()
             raise StreamError(f"{response.status_code}: {response.text[:300]}")
         for piece in read_chunks(response.iter_lines()):
-            text += piece.text
-            if not quiet and piece.text:
-                sys.stdout.write(piece.text)
+            shown = answer.add(piece)
+            if not quiet and shown:
+                sys.stdout.write(shown)
                 sys.stdout.flush()
-            kefu = piece.kefu or kefu
+    kefu = answer.kefu
     if kefu is None:
         raise StreamError("the stream ended without Kefu's final chunk")
     if not quiet:
@@ -56,7 +56,7 @@ def _ask(client: httpx.Client, url: str, conversation: str, question: str, quiet
         notice = handoff_line(kefu)
         if notice:
             print(notice)
-    return {"conversation_id": conversation, "text": text, "kefu": kefu}
+    return {"conversation_id": conversation, "text": answer.text, "kefu": kefu}
 
 
 def _agent_messages(client: httpx.Client, url: str, conversation: str, after: int) -> int:

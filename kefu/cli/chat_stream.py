@@ -45,6 +45,36 @@ def read_chunks(lines: Iterable[str]) -> Iterator[Piece]:
         yield Piece(str(content), kefu if isinstance(kefu, dict) else None)
 
 
+@dataclass
+class Answer:
+    r"""The reply as the stream builds it: text so far and Kefu's final fields.
+
+    A ``kefu.replace`` chunk (the answer fell back after some text was streamed) replaces the text; what to print
+    for it says so, since a terminal cannot take back what it printed.
+
+    >>> answer = Answer()
+    >>> answer.add(Piece("运费由买家承担", None))
+    '运费由买家承担'
+    >>> answer.add(Piece("七天无理由退货…", {"replace": True, "text": "七天无理由退货…"}))
+    '\n(更正 / corrected) 七天无理由退货…'
+    >>> _ = answer.add(Piece("", {"reply_id": "r-1"}))
+    >>> answer.text, answer.kefu
+    ('七天无理由退货…', {'reply_id': 'r-1'})
+    """
+
+    text: str = ""
+    kefu: dict[str, Any] | None = None
+
+    def add(self, piece: Piece) -> str:
+        """Fold ``piece`` in; returns what to print for it."""
+        if piece.kefu is not None and piece.kefu.get("replace"):
+            self.text = str(piece.kefu.get("text", ""))
+            return "\n(更正 / corrected) " + self.text
+        self.text += piece.text
+        self.kefu = piece.kefu or self.kefu
+        return piece.text
+
+
 def citation_lines(kefu: dict[str, Any]) -> list[str]:
     """``[1] title — source`` per citation.
 
@@ -59,13 +89,16 @@ def citation_lines(kefu: dict[str, Any]) -> list[str]:
 
 
 def handoff_line(kefu: dict[str, Any]) -> str | None:
-    """A notice when the bot handed off, else None.
+    """A notice when the bot handed off or a human agent holds the conversation, else None.
 
     >>> handoff_line({"handoff": {"reason": "customer_request", "detail": "asked for a human"}})
     '>> 已转人工客服 / handed off to a human agent: customer_request (asked for a human)'
+    >>> handoff_line({"handoff": None, "model_profile": "agent"})
+    '>> 人工客服处理中 / a human agent has this conversation'
     """
     handoff = kefu.get("handoff")
     if not handoff:
-        return None
+        with_agent = kefu.get("model_profile") == "agent"
+        return ">> 人工客服处理中 / a human agent has this conversation" if with_agent else None
     detail = f" ({handoff['detail']})" if handoff.get("detail") else ""
     return f">> 已转人工客服 / handed off to a human agent: {handoff.get('reason', 'other')}{detail}"

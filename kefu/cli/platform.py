@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 
 from kefu.settings import get_settings
 from kefu.state import NotRunning, read_state, resolve_endpoints
+from streams.probes import http_ok, kafka_open
 
 topics_app = typer.Typer(help="Topic administration.", no_args_is_help=True)
 
@@ -25,30 +24,12 @@ def up() -> None:
     raise typer.Exit(EmbeddedPlatform(get_settings()).run())
 
 
-def _kafka_ok(bootstrap: str) -> bool:
-    host, _, port = bootstrap.split(",", maxsplit=1)[0].rpartition(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
-def _http_ok(url: str | None) -> bool:
-    if url is None:
-        return False
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def _serving_ok(ready_file: Path) -> bool:
     """`kefu serve` announced itself and its Serve HTTP proxy answers its health route."""
     from serving.deployments.runtime import ServeInfo
 
     info = ServeInfo.read(ready_file)
-    return info is not None and info.http is not None and _http_ok(f"{info.http}/-/healthz")
+    return info is not None and info.http is not None and http_ok(f"{info.http}/-/healthz", 2.0)
 
 
 def _status() -> dict[str, Any]:
@@ -60,10 +41,10 @@ def _status() -> dict[str, Any]:
         return {"healthy": False, "running": False, "error": str(error), "stale_state": state is not None}
     body = endpoints.as_dict()
     checks = {
-        "kafka": _kafka_ok(endpoints.kafka),
-        "schema_registry": _http_ok(endpoints.schema_registry.rstrip("/") + "/subjects"),
-        "http": _http_ok(f"{endpoints.http}/health") if endpoints.http else None,
-        "store": _http_ok(f"{endpoints.store}/health") if endpoints.store else None,
+        "kafka": kafka_open(endpoints.kafka, 1.0),
+        "schema_registry": http_ok(endpoints.schema_registry.rstrip("/") + "/subjects", 2.0),
+        "http": http_ok(f"{endpoints.http}/health", 2.0) if endpoints.http else None,
+        "store": http_ok(f"{endpoints.store}/health", 2.0) if endpoints.store else None,
         "serving": _serving_ok(Path(endpoints.serving)) if endpoints.serving else None,
     }
     body.update(running=True, checks=checks, healthy=all(v for v in checks.values() if v is not None))

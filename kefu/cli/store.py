@@ -57,6 +57,7 @@ def sql(
     ] = None,
 ) -> None:
     """Query the store read-only (DDL, DML, settings, file/URL table functions and secret system tables refused)."""
+    from kefu.cli.readable_rows import readable_rows
     from schemas.json_codec import to_json
     from streams.store.client import StoreClient, StoreError, StoreUnavailable
     from streams.store.sqlguard import QueryRefused
@@ -81,13 +82,18 @@ def sql(
         print(f"kefu sql: {error}", file=sys.stderr)
         raise typer.Exit(1) from None
     if output == "csv":
+        import pyarrow as pa
         import pyarrow.csv as pcsv
 
         buffer = __import__("io").BytesIO()
-        pcsv.write_csv(table, buffer)
-        sys.stdout.write(buffer.getvalue().decode())
+        try:
+            pcsv.write_csv(table, buffer)
+        except pa.ArrowInvalid as error:  # e.g. an Array or Map column: CSV has no place for it
+            print(f"kefu sql: --format csv: {error}; use --format json", file=sys.stderr)
+            raise typer.Exit(2) from None
+        sys.stdout.write(buffer.getvalue().decode(errors="replace"))  # a cut character: U+FFFD, as below
         return
-    rows = table.to_pylist()
+    rows = readable_rows(table)
     if output == "json":
         for row in rows:
             print(json.dumps(to_json(row), ensure_ascii=False, default=str))

@@ -81,6 +81,8 @@ class DialogueState:
     last_query: str | None = None
     first_issue: str | None = None
     handed_off: bool = False
+    agent_until: int = 0
+    """Until when (ms) a human agent holds the conversation; see :mod:`processors.dialogue.agent_hold`."""
 
     @property
     def emotion(self) -> str | None:
@@ -106,6 +108,7 @@ class DialogueState:
             "last_query": self.last_query,
             "first_issue": self.first_issue,
             "handed_off": self.handed_off,
+            "agent_until": self.agent_until,
         }
 
     @classmethod
@@ -133,6 +136,7 @@ class DialogueState:
             last_query=data.get("last_query"),
             first_issue=data.get("first_issue"),
             handed_off=bool(data.get("handed_off", False)),
+            agent_until=int(data.get("agent_until", 0)),
         )
 
 

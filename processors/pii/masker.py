@@ -15,15 +15,17 @@ from .resolve import apply_placeholders, number_entities, resolve_overlaps
 
 Detector = Callable[[str], list[Candidate]]
 
-_ANY_DIGIT = re.compile(r"\d")
-# Detectors that cannot match without an ASCII digit are skipped for digit-free text (most messages).
-_DIGIT_DETECTORS: tuple[tuple[str, Detector], ...] = (
-    ("PHONE", find_phones),
-    ("ID_CARD", find_id_cards),
-    ("BANK_CARD", find_bank_cards),
-    ("IP", find_ip_addresses),
-    ("PASSPORT", find_passports),
-    ("PLATE", find_plates),
+_NON_DIGIT = re.compile(r"\D+")
+# Detectors run only on text with at least as many digits (``\d``, as in their patterns) as the shortest value
+# they can report holds: a phone has 8 or more (E.164 minimum; mobiles 11), a card 13, a resident ID 15, a
+# passport 6. Most messages hold none or a few (a quantity, a time), so most detectors are skipped.
+_DIGIT_DETECTORS: tuple[tuple[str, int, Detector], ...] = (
+    ("PHONE", 8, find_phones),
+    ("ID_CARD", 15, find_id_cards),
+    ("BANK_CARD", 13, find_bank_cards),
+    ("IP", 1, find_ip_addresses),
+    ("PASSPORT", 6, find_passports),
+    ("PLATE", 1, find_plates),
 )
 _OTHER_DETECTORS: tuple[tuple[str, Detector], ...] = (("EMAIL", find_emails),)
 
@@ -68,7 +70,7 @@ class PiiMasker:
         if not detect_addresses:
             selected -= {"ADDRESS"}
         self.types: frozenset[str] = selected
-        self._digit_detectors = tuple(fn for name, fn in _DIGIT_DETECTORS if name in selected)
+        self._digit_detectors = tuple((least, fn) for name, least, fn in _DIGIT_DETECTORS if name in selected)
         others = [fn for name, fn in _OTHER_DETECTORS if name in selected]
         if "NAME" in selected:
             others.append(find_names)
@@ -80,9 +82,11 @@ class PiiMasker:
         """All detector proposals for ``text`` before overlap resolution (offsets into ``text``)."""
         normalized = normalize_for_detection(text)
         found: list[Candidate] = []
-        if _ANY_DIGIT.search(normalized):
-            for detector in self._digit_detectors:
-                found.extend(detector(normalized))
+        digits = len(_NON_DIGIT.sub("", normalized)) if self._digit_detectors else 0
+        if digits:
+            for least_digits, detector in self._digit_detectors:
+                if digits >= least_digits:
+                    found.extend(detector(normalized))
         for detector in self._other_detectors:
             found.extend(detector(normalized))
         return found

@@ -145,8 +145,11 @@ def is_shouting(original: str) -> bool:
     return capitals >= 3 and capitals >= 0.6 * len(words)
 
 
-def find_cues(text: str) -> MessageCues:
+def find_cues(text: str, normalized: str | None = None) -> MessageCues:
     """Scan one message for emotion and polarity cues.
+
+    ``normalized`` is ``normalize_text(text)`` when the caller has it already (the model normalises each
+    text once for its features and its cues).
 
     Examples
     --------
@@ -157,7 +160,8 @@ def find_cues(text: str) -> MessageCues:
     >>> find_cues("请问我的快递到哪了").is_request
     True
     """
-    normalized = normalize_text(text)
+    if normalized is None:
+        normalized = normalize_text(text)
     totals: dict[CueCategory, float] = dict.fromkeys(POLARITY_SIGN, 0.0)
     shift = 0.0
     count = 0

@@ -116,7 +116,11 @@ class NgramTfidf:
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Weighted vectors of ``texts``: one row each; unknown features are ignored."""
-        return _weight(self._counts([normalize_text(text) for text in texts]), self.idf)
+        return self.transform_normalized([normalize_text(text) for text in texts])
+
+    def transform_normalized(self, normalized: Sequence[str]) -> sparse.csr_matrix:
+        """:meth:`transform` of texts already passed through :func:`normalize_text`."""
+        return _weight(self._counts(normalized), self.idf)
 
     def select(self, columns: Sequence[int] | IndexArray) -> NgramTfidf:
         """A featurizer keeping only ``columns`` (in ascending order), renumbered from 0.

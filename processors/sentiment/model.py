@@ -28,6 +28,7 @@ from processors.sentiment.emotion import infer_emotion
 from processors.sentiment.features import FloatArray, NgramTfidf, unit_rows
 from processors.sentiment.polarity import decide_polarity
 from processors.sentiment.sample_data import CALIBRATION_FILE, read_labelled_messages
+from processors.sentiment.text import normalize_text
 from processors.sentiment.types import SentimentPrediction
 
 MODEL_KIND = "char14-tfidf-logreg+cs-lexicon"
@@ -169,12 +170,16 @@ class SentimentModel:
         """``P(positive)`` from the statistical model alone, without the lexicon."""
         return _sigmoid(self._logits(texts))
 
-    def _logits(self, texts: Sequence[str]) -> FloatArray:
-        vectors: sparse.csr_matrix = self.featurizer.transform(texts)
+    def _logits(self, texts: Sequence[str], normalized: Sequence[str] | None = None) -> FloatArray:
+        vectors: sparse.csr_matrix = (
+            self.featurizer.transform(texts) if normalized is None else self.featurizer.transform_normalized(normalized)
+        )
         return np.asarray(vectors @ self.coef, dtype=np.float32) + np.float32(self.intercept)
 
     def _probabilities(self, texts: Sequence[str]) -> tuple[FloatArray, list[MessageCues]]:
-        cues = [find_cues(text) for text in texts]
+        # Each text is normalised once, for its features and for its cues.
+        normalized = [normalize_text(text) for text in texts]
+        cues = [find_cues(text, folded) for text, folded in zip(texts, normalized, strict=True)]
         short_weight = max(self.lexicon_weight, SHORT_MESSAGE_LEXICON_WEIGHT)
         weighted_shifts = np.fromiter(
             (
@@ -184,7 +189,7 @@ class SentimentModel:
             dtype=np.float32,
             count=len(cues),
         )
-        return _sigmoid(self._logits(texts) + weighted_shifts), cues
+        return _sigmoid(self._logits(texts, normalized) + weighted_shifts), cues
 
     def predict(self, texts: Sequence[str]) -> list[SentimentPrediction]:
         """One prediction per text, in order. Batch for speed: the vector work is shared."""

@@ -5,13 +5,14 @@
   intents, so an agent can correct an intent with ``POST /v1/feedback`` (``source: agent``).
 - ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with
   role ``agent`` on ``conversations.inbound``: masked and stored like every message, delivered to the customer's
-  web chat from the stream, never answered by the bot.
+  web chat from the stream, never answered by the bot. While an agent holds a conversation (after a hand-off,
+  renewed by each agent message, ``KEFU_AGENT_HOLD_S``) the bot stays silent; ``"release": true`` on the agent's
+  last message gives the conversation back to the bot.
 
 Both need a full API key (a web-chat key is refused: it sits in customers' browsers).
 """
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import orjson
@@ -21,11 +22,11 @@ from fastapi.responses import JSONResponse
 from kefu.settings import Settings
 from serving.api.agent_sql import CONVERSATION_SQL, CUSTOMER_MESSAGES_SQL, WAITING_HANDOFFS_SQL
 from serving.api.deps import TenantDependency
+from serving.api.events import Ingest
 from serving.api.kpi import query_of, run_query, scoped_tenant
 from serving.api.kpi_sql import json_value
 from serving.channels import ChannelError, agent_reply_to_event
 
-Ingest = Callable[[list[Any], str], Awaitable[JSONResponse]]
 TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
 
 
@@ -70,7 +71,7 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
 
     @router.post("/v1/conversations/{conversation_id}/agent-replies", status_code=202)
     async def agent_reply(conversation_id: str, request: Request, key_tenant: Tenant) -> JSONResponse:
-        """An agent's message to the customer: ``{text, agent_id, message_id?}`` (202 with its event id)."""
+        """An agent's message to the customer: ``{text, agent_id, message_id?, release?}`` (202 with its event id)."""
         try:
             payload = orjson.loads(await request.body())
         except orjson.JSONDecodeError as error:

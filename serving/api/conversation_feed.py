@@ -2,9 +2,9 @@
 
 Agents answer through ``POST /v1/conversations/{id}/agent-replies``; the message goes through the stream like
 every other (deduplicated, PII-masked) and this tail keeps the last few per conversation in memory for the
-page's long poll ``GET /v1/conversations/{id}/messages``. Like the reply waiter it reads every partition from the
-end without a consumer group (each API process serves its own browsers); messages older than the process are
-in ClickHouse, not here.
+page's long poll ``GET /v1/conversations/{id}/messages``. Like the reply waiter it follows the topic from its end
+(a :class:`TopicFollower`: each API process serves its own browsers); messages older than the process are in
+ClickHouse, not here.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import time
 from collections import OrderedDict, deque
 from typing import Any
 
-from confluent_kafka import OFFSET_END, Consumer, TopicPartition
-
 from schemas.wire import AvroCodec, DecodeError
+from serving.api.topic_follower import TopicFollower
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +28,18 @@ POLL_S = 0.2
 
 class AgentMessageFeed:
     def __init__(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
-        self._bootstrap, self._topic, self._codec = bootstrap, topic, codec
+        self._codec = codec
         self._messages: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._follower = TopicFollower(
+            bootstrap, [topic], self._decode, name="agent message feed", group_id="kefu-api-agent-feed"
+        )
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="agent-feed", daemon=True)
-        self._thread.start()
+        self._follower.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._follower.stop()
 
     def add(self, event: dict[str, Any]) -> None:
         """Keep an enriched agent message (anything else is ignored)."""
@@ -79,29 +76,7 @@ class AgentMessageFeed:
                 return found
             await asyncio.sleep(POLL_S)
 
-    def _run(self) -> None:
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self._bootstrap,
-                "group.id": "kefu-api-agent-feed",
-                "enable.auto.commit": False,
-                "fetch.wait.max.ms": 20,
-            }
-        )
-        try:
-            metadata = consumer.list_topics(self._topic, timeout=10)
-            partitions = metadata.topics[self._topic].partitions if self._topic in metadata.topics else {}
-            consumer.assign([TopicPartition(self._topic, p, OFFSET_END) for p in partitions])
-            while not self._stop.is_set():
-                for message in consumer.consume(500, 0.2):
-                    if message.error() is None:
-                        self._decode(message.value())
-        except Exception:
-            log.exception("agent message feed stopped")
-        finally:
-            consumer.close()
-
-    def _decode(self, value: bytes | None) -> None:
+    def _decode(self, _topic: str, value: bytes | None) -> None:
         try:
             self.add(self._codec.decode(value))
         except DecodeError as error:

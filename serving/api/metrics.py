@@ -41,7 +41,12 @@ WECHAT_ANSWERS = Counter(
     ["outcome"],
 )
 WECHAT_LATE = Counter(
-    "kefu_api_wechat_late_replies_total", "Bot replies to WeChat messages that came after every callback gave up"
+    "kefu_api_wechat_late_replies_total", "Bot replies to WeChat messages that came after the callback answered"
+)
+WECHAT_SENT_LATE = Counter(
+    "kefu_api_wechat_late_sends_total",
+    "Late WeChat replies by what became of them: sent (customer-service API), failed, not_configured",
+    ["outcome"],
 )
 FEEDBACK_IN = Counter("kefu_api_feedback_total", "Feedback records accepted", ["source"])
 RATE_LIMITED = Counter("kefu_api_rate_limited_total", "Requests refused with 429", ["scope"])

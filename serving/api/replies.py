@@ -1,7 +1,7 @@
 """Waiting for the bot's reply to a message the API just ingested, and for its deltas while it is produced.
 
-A background thread reads ``conversations.replies`` and ``conversations.reply_deltas`` from their end (every
-partition assigned, no consumer group: each API process needs every reply) and hands each record to whoever
+A :class:`TopicFollower` reads ``conversations.replies`` and ``conversations.reply_deltas`` from their end (each
+API process needs every reply) and hands each record to whoever
 registered for its ``in_reply_to``: :meth:`ReplyWaiter.expect` resolves a future with the final reply,
 :meth:`ReplyWaiter.watch` queues the deltas and then the reply, in arrival order. Records nobody waits for are
 dropped here; they are still on the topics for the other channels (and the replies for the sink).
@@ -15,9 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from confluent_kafka import OFFSET_END, Consumer, TopicPartition
-
 from schemas.wire import AvroCodec, DecodeError
+from serving.api.topic_follower import TopicFollower
 
 log = logging.getLogger(__name__)
 
@@ -42,27 +41,22 @@ class ReplyWaiter:
         deltas_topic: str | None = None,
         delta_codec: AvroCodec | None = None,
     ) -> None:
-        self._bootstrap, self._topic, self._codec = bootstrap, topic, codec
-        self._deltas_topic, self._delta_codec = deltas_topic, delta_codec
+        self._topic, self._codec, self._delta_codec = topic, codec, delta_codec
         self._waiting: dict[str, _Waiting] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
+        topics = [topic] if deltas_topic is None else [topic, deltas_topic]
+        self._follower = TopicFollower(bootstrap, topics, self._route, name="reply waiter", group_id="kefu-api-replies")
 
     def start(self) -> None:
         """Start reading in the background (see :meth:`wait_ready`)."""
-        self._thread = threading.Thread(target=self._run, name="reply-waiter", daemon=True)
-        self._thread.start()
+        self._follower.start()
 
     def wait_ready(self, timeout_s: float) -> bool:
         """Whether the end offsets are assigned, so that no reply produced from now on can be missed."""
-        return self._ready.wait(timeout_s)
+        return self._follower.wait_ready(timeout_s)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._follower.stop()
 
     def expect(self, event_id: str) -> asyncio.Future[dict[str, Any]]:
         """A future for the BotReply to ``event_id``; register it BEFORE producing the message."""
@@ -88,36 +82,11 @@ class ReplyWaiter:
         with self._lock:
             self._waiting.pop(event_id, None)
 
-    def _run(self) -> None:
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self._bootstrap,
-                "group.id": "kefu-api-replies",
-                "enable.auto.commit": False,
-                "fetch.wait.max.ms": 20,  # a customer is waiting for this reply
-            }
-        )
-        try:
-            metadata = consumer.list_topics(timeout=10)
-            assigned = []
-            for topic in (self._topic, self._deltas_topic):
-                if topic is not None and topic in metadata.topics:
-                    assigned += [TopicPartition(topic, p, OFFSET_END) for p in metadata.topics[topic].partitions]
-            consumer.assign(assigned)
-            self._ready.set()
-            while not self._stop.is_set():
-                # poll returns at the first record (consume(n, t) waits t for n): a customer watches the deltas
-                first = consumer.poll(0.1)
-                for message in [first, *consumer.consume(500, 0)] if first is not None else []:
-                    if message.error() is None and message.topic() == self._topic:
-                        self._deliver(message.value())
-                    elif message.error() is None:
-                        self._deliver_delta(message.value())
-        except Exception:
-            log.exception("reply waiter stopped")
-        finally:
-            self._ready.set()
-            consumer.close()
+    def _route(self, topic: str, value: bytes | None) -> None:
+        if topic == self._topic:
+            self._deliver(value)
+        else:
+            self._deliver_delta(value)
 
     def _deliver(self, value: bytes | None) -> None:
         try:

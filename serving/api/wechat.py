@@ -1,12 +1,13 @@
-"""The WeChat callback: signature check, the message into the stream, and the bot's answer as a passive reply.
+"""The WeChat callback: signature check, the message into the stream, and the bot's answer back to the customer.
 
-WeChat waits 5 s for a callback's answer and then retries the same ``MsgId`` (three tries in all). A callback
-waits up to ``KEFU_WECHAT_REPLY_WAIT_S`` for the reply on ``conversations.replies`` and answers it as WeChat's
-passive-reply XML; otherwise it answers ``success`` (WeChat then shows nothing and stops retrying only after the
-last try). A retry of a message already received is not ingested again: it joins the first callback's wait, so
-a reply that came between two tries is answered to the retry. A reply that comes after the last try stays on
-``conversations.replies`` and in ClickHouse and is counted (``kefu_api_wechat_late_replies_total``): delivering it
-needs WeChat's customer-service message API, which embedded mode cannot reach (not built).
+WeChat waits 5 s for a callback's answer. A callback waits up to ``KEFU_WECHAT_REPLY_WAIT_S`` for the reply on
+``conversations.replies`` and answers it as WeChat's passive-reply XML; otherwise it answers ``success`` (WeChat
+then shows nothing and does not retry) and the reply, when it comes, goes out through WeChat's customer-service
+message API (:mod:`serving.channels.wechat_api`; needs ``KEFU_WECHAT_APP_ID`` and ``KEFU_WECHAT_APP_SECRET``, else it
+is counted and logged as not sent). Every such late reply is counted (``kefu_api_wechat_late_replies_total``) and
+so is what became of it (``kefu_api_wechat_late_sends_total``). If WeChat retries a message anyway (our answer
+did not reach it), the retry is not ingested again: it joins the first callback's wait, and a reply that comes
+while a retry waits is answered to that retry instead of through the API, so it is delivered once.
 """
 
 import asyncio
@@ -20,9 +21,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from kefu.settings import Settings
-from serving.api.metrics import REJECTED, WECHAT_ANSWERS, WECHAT_LATE
+from serving.api.metrics import REJECTED, WECHAT_ANSWERS, WECHAT_LATE, WECHAT_SENT_LATE
 from serving.api.replies import ReplyWaiter
 from serving.channels import ChannelError, verify_wechat_signature, wechat_text_reply, wechat_xml_to_event
+from serving.channels.wechat_api import WeChatApiError, wechat_messenger
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +32,29 @@ log = logging.getLogger(__name__)
 KEEP_S = 30.0
 
 
+SendLate = Callable[[dict[str, Any]], Awaitable[None]]
+
+
 @dataclass
 class _Pending:
     future: "asyncio.Future[dict[str, Any]]"
     expires: float
     delivered: bool = False
+    waiting: int = 0  # callbacks waiting for the reply right now
+    send_late: SendLate | None = None
 
 
 class WeChatReplies:
-    """Bot replies awaited per WeChat message (event id ``wechat:<MsgId>``), shared by a message's retries."""
+    """Bot replies awaited per WeChat message (event id ``wechat:<MsgId>``), shared by a message's retries.
 
-    def __init__(self, waiter: ReplyWaiter, keep_s: float = KEEP_S) -> None:
-        self.waiter, self.keep_s = waiter, keep_s
+    A reply is delivered once: to a callback waiting for it, or else (after :meth:`send_when_it_comes`) by the
+    late sender.
+    """
+
+    def __init__(self, waiter: ReplyWaiter, keep_s: float = KEEP_S, late_keep_s: float = 300.0) -> None:
+        self.waiter, self.keep_s, self.late_keep_s = waiter, keep_s, late_keep_s
         self._pending: dict[str, _Pending] = {}
+        self._sending: set[asyncio.Task[None]] = set()
 
     def claim(self, event_id: str, now: float) -> tuple["asyncio.Future[dict[str, Any]]", bool]:
         """The future of ``event_id``'s reply and whether this is the first callback for it (so: ingest it)."""
@@ -57,14 +69,34 @@ class WeChatReplies:
     async def wait(self, event_id: str, timeout_s: float) -> dict[str, Any] | None:
         """The reply, or None if it did not come within ``timeout_s`` (the wait goes on for the next retry)."""
         pending = self._pending.get(event_id)
-        if pending is None:
+        if pending is None or pending.delivered:
             return None
+        pending.waiting += 1
         try:
             reply = await asyncio.wait_for(asyncio.shield(pending.future), timeout_s)
         except TimeoutError:
             return None
+        finally:
+            pending.waiting -= 1
         pending.delivered = True
         return reply
+
+    def send_when_it_comes(self, event_id: str, send_late: SendLate, now: float) -> None:
+        """Hand ``event_id``'s reply to ``send_late`` when it comes, unless a retry's callback is waiting then."""
+        pending = self._pending.get(event_id)
+        if pending is None or pending.send_late is not None:
+            return
+        pending.send_late = send_late
+        pending.expires = max(pending.expires, now + self.late_keep_s)
+        pending.future.add_done_callback(lambda future: self._reply_came(pending))
+
+    def _reply_came(self, pending: _Pending) -> None:
+        if pending.future.cancelled() or pending.delivered or pending.waiting or pending.send_late is None:
+            return
+        pending.delivered = True
+        task = asyncio.ensure_future(pending.send_late(pending.future.result()))
+        self._sending.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._sending.discard)
 
     def drop(self, event_id: str) -> None:
         """Forget a message that was not ingested (so a retry tries again)."""
@@ -79,11 +111,38 @@ class WeChatReplies:
                 continue
             del self._pending[event_id]
             self.waiter.forget(event_id)
-            if pending.future.done() and not pending.delivered:
-                WECHAT_LATE.inc()
-                log.warning("bot reply to %s came after WeChat's last try; it is not delivered", event_id)
-            elif not pending.future.done():
+            if not pending.future.done():
                 pending.future.cancel()
+
+
+def late_sender(settings: Settings) -> Callable[[dict[str, Any]], SendLate]:
+    """For an event, the function that delivers its late reply through WeChat's API (or counts it unsent)."""
+    messenger = wechat_messenger(settings)
+
+    def for_event(event: dict[str, Any]) -> SendLate:
+        async def send(reply: dict[str, Any]) -> None:
+            WECHAT_LATE.inc()
+            if not reply.get("text"):
+                return
+            if messenger is None:
+                WECHAT_SENT_LATE.labels("not_configured").inc()
+                log.warning(
+                    "reply to %s came after the WeChat callback answered and is not sent: "
+                    "set KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET",
+                    event["event_id"],
+                )
+                return
+            try:
+                await messenger.send_text(str(event["user_id"]), str(reply["text"]))
+            except WeChatApiError as error:
+                WECHAT_SENT_LATE.labels("failed").inc()
+                log.warning("late reply to %s not sent: %s", event["event_id"], error)
+                return
+            WECHAT_SENT_LATE.labels("sent").inc()
+
+        return send
+
+    return for_event
 
 
 def wechat_router(
@@ -93,7 +152,8 @@ def wechat_router(
     body_of: Callable[[Request], Awaitable[bytes]],
 ) -> APIRouter:
     router = APIRouter()
-    replies = WeChatReplies(waiter)
+    replies = WeChatReplies(waiter, late_keep_s=settings.wechat_late_reply_s)
+    send_late_for = late_sender(settings)
 
     def refusal(signature: str, timestamp: str, nonce: str) -> Response | None:
         """Why a WeChat callback is refused (channel off, bad signature), or None when it is genuine."""
@@ -129,6 +189,8 @@ def wechat_router(
                 replies.drop(event_id)
                 return response
         reply = await replies.wait(event_id, settings.wechat_reply_wait_s)
+        if reply is None:
+            replies.send_when_it_comes(event_id, send_late_for(event), time.monotonic())
         if reply is None or not reply["text"]:
             WECHAT_ANSWERS.labels("success").inc()
             return PlainTextResponse("success")

@@ -86,6 +86,17 @@ def wechat_xml_to_event(xml: bytes, tenant_id: str) -> dict[str, Any]:
     }
 
 
+def wechat_openid(conversation_id: str) -> str | None:
+    """The customer's openid in a WeChat conversation id (``wechat:<official account>:<openid>``), else None.
+
+    >>> wechat_openid("wechat:gh_1:oUser"), wechat_openid("web-42")
+    ('oUser', None)
+    """
+    kind, _, rest = conversation_id.partition(":")
+    account, _, openid = rest.partition(":")
+    return openid if kind == "wechat" and account and openid else None
+
+
 # WeChat does not document a size for a passive text reply; 2048 bytes is the limit commonly reported.
 MAX_REPLY_BYTES = 2048
 
@@ -94,7 +105,7 @@ def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def _truncate_utf8(text: str, max_bytes: int) -> str:
+def truncate_utf8(text: str, max_bytes: int) -> str:
     encoded = text.encode("utf-8")
     return text if len(encoded) <= max_bytes else encoded[:max_bytes].decode("utf-8", errors="ignore")
 
@@ -115,5 +126,5 @@ def wechat_text_reply(event: dict[str, Any], content: str, now_s: int) -> str:
         f"<xml><ToUserName>{_cdata(str(event['user_id']))}</ToUserName>"
         f"<FromUserName>{_cdata(str(event['metadata']['official_account']))}</FromUserName>"
         f"<CreateTime>{int(now_s)}</CreateTime><MsgType>{_cdata('text')}</MsgType>"
-        f"<Content>{_cdata(_truncate_utf8(content, MAX_REPLY_BYTES))}</Content></xml>"
+        f"<Content>{_cdata(truncate_utf8(content, MAX_REPLY_BYTES))}</Content></xml>"
     )

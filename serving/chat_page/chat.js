@@ -192,7 +192,9 @@
         throw new Error(response.status + " " + (typeof error === "string" ? error : JSON.stringify(error || body)));
       }
       const kefu = await streamReply(response, node);
-      if (kefu) {
+      if (kefu && kefu.model_profile === "agent") {
+        node.remove();  // a human agent holds the conversation: the bot said nothing, the agent will answer
+      } else if (kefu) {
         node.dataset.replyId = kefu.reply_id;
         showCitations(node, kefu.citations);
         showRating(node, kefu.reply_id);

@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 
 from serving.embedding.errors import EmbedderError
+from serving.endpoint import EndpointClient
 from serving.protocols import Vectors
 
 
@@ -34,9 +35,9 @@ class OpenAIEmbedder:
         passage_prefix: str = "",
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._url = base_url.rstrip("/") + "/embeddings"
-        self._client = httpx.Client(headers=headers, timeout=timeout_s, transport=transport)
+        self._endpoint = EndpointClient(
+            base_url, "embeddings", error=EmbedderError, api_key=api_key, timeout_s=timeout_s, transport=transport
+        )
         self.model_id = model
         self.batch_size = batch_size
         self.query_prefix = query_prefix
@@ -60,7 +61,7 @@ class OpenAIEmbedder:
         return self._embed([self.passage_prefix + t for t in texts])
 
     def close(self) -> None:
-        self._client.close()
+        self._endpoint.close()
 
     def _embed(self, texts: list[str]) -> Vectors:
         if not texts:
@@ -70,25 +71,18 @@ class OpenAIEmbedder:
         if self._dim is None:
             self._dim = int(vectors.shape[1])
         elif vectors.shape[1] != self._dim:
-            raise EmbedderError(f"{self._url} returned {vectors.shape[1]}-d vectors, expected {self._dim}")
+            raise EmbedderError(f"{self._endpoint.url} returned {vectors.shape[1]}-d vectors, expected {self._dim}")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         normalised: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
         return normalised
 
     def _post(self, texts: list[str]) -> Vectors:
-        try:
-            response = self._client.post(self._url, json={"model": self.model_id, "input": texts})
-        except httpx.TimeoutException as error:
-            raise EmbedderError(f"{self._url} timed out after {self._client.timeout.read} s") from error
-        except httpx.HTTPError as error:
-            raise EmbedderError(f"{self._url} unreachable: {error}") from error
-        if response.status_code != 200:
-            raise EmbedderError(f"{self._url} answered {response.status_code}: {response.text[:200]}")
+        response = self._endpoint.post({"model": self.model_id, "input": texts})
         try:
             data: list[dict[str, Any]] = sorted(response.json()["data"], key=lambda item: item["index"])
             vectors = np.asarray([item["embedding"] for item in data], dtype=np.float32)
         except (ValueError, KeyError, TypeError) as error:
-            raise EmbedderError(f"{self._url} returned a malformed body: {error!r}") from error
+            raise self._endpoint.malformed(error) from error
         if vectors.ndim != 2 or len(vectors) != len(texts):
-            raise EmbedderError(f"{self._url} returned {len(vectors)} vectors for {len(texts)} texts")
+            raise EmbedderError(f"{self._endpoint.url} returned {len(vectors)} vectors for {len(texts)} texts")
         return vectors

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from processors.dialogue.agent_hold import AGENT_PROFILE
 from serving.api.chat import chat_event_id
 from serving.loadtest.reconcile import dead_letters_since, reconcile
 from serving.loadtest.scripts import conversation_turns
@@ -61,12 +62,13 @@ async def _send(
     except httpx.HTTPError:
         return Turn(message_id, 0, (time.perf_counter() - started) * 1000, False)
     latency_ms = (time.perf_counter() - started) * 1000
-    handoff = False
+    handoff = silent = False
     if response.status_code == 200:
         reply = response.json()
         handoff = reply["kefu"]["handoff"] is not None
+        silent = reply["kefu"]["model_profile"] == AGENT_PROFILE
         history.append(reply["choices"][0]["message"])
-    return Turn(message_id, response.status_code, latency_ms, handoff)
+    return Turn(message_id, response.status_code, latency_ms, handoff, silent)
 
 
 async def _customer(client: httpx.AsyncClient, run: _Run, customer: int) -> None:
@@ -104,7 +106,8 @@ def run_load(config: LoadConfig, http: str, api_key: str | None, store: StoreCli
     run = _Run(config, uuid.uuid4().hex[:10], time.monotonic() + config.duration_s, [])
     elapsed = asyncio.run(_drive(run, http, api_key))
     accepted = [chat_event_id(config.tenant, t.message_id) for t in run.turns if t.status in ACCEPTED_STATUSES]
-    answered = [chat_event_id(config.tenant, t.message_id) for t in run.turns if t.status == 200]
+    # silent replies (a human agent held the conversation) are not stored as bot replies
+    answered = [chat_event_id(config.tenant, t.message_id) for t in run.turns if t.status == 200 and not t.silent]
     reconciliation = reconcile(
         store,
         tenant=config.tenant,

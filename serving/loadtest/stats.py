@@ -22,12 +22,14 @@ TRANSPORT_ERROR = "transport"  # no HTTP answer at all (refused, reset, client t
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One customer message sent: its id, the HTTP status (0 = no answer), latency, whether it was handed off."""
+    """One customer message sent: its id, the HTTP status (0 = no answer), latency, whether it was handed off, and
+    whether the reply was silent (a human agent held the conversation, so the bot said nothing)."""
 
     message_id: str
     status: int
     latency_ms: float
     handoff: bool
+    silent: bool = False
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -51,6 +53,7 @@ def summarize(turns: Sequence[Turn], elapsed_s: float) -> dict[str, Any]:
         "turns_sent": len(turns),
         "replies_received": len(ok),
         "handoffs": sum(t.handoff for t in ok),
+        "silent_replies": sum(t.silent for t in ok),
         "throughput_replies_per_s": round(len(ok) / elapsed_s, 2) if elapsed_s > 0 else None,
         "latency_ms": {
             "p50": rounded(percentile(latencies, 0.50)),

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import httpx
 
+from serving.endpoint import EndpointClient
 from serving.protocols import Passage
 
 
@@ -32,9 +33,9 @@ class HttpReranker:
         style: Literal["cohere", "tei"] = "cohere",
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._url = base_url.rstrip("/") + "/rerank"
-        self._client = httpx.Client(headers=headers, timeout=timeout_s, transport=transport)
+        self._endpoint = EndpointClient(
+            base_url, "rerank", error=RerankerError, api_key=api_key, timeout_s=timeout_s, transport=transport
+        )
         self.model_id = model
         self.style = style
 
@@ -47,14 +48,7 @@ class HttpReranker:
             body = {"query": query, "texts": texts, "truncate": True}
         else:
             body = {"model": self.model_id, "query": query, "documents": texts, "top_n": len(texts)}
-        try:
-            response = self._client.post(self._url, json=body)
-        except httpx.TimeoutException as error:
-            raise RerankerError(f"{self._url} timed out after {self._client.timeout.read} s") from error
-        except httpx.HTTPError as error:
-            raise RerankerError(f"{self._url} unreachable: {error}") from error
-        if response.status_code != 200:
-            raise RerankerError(f"{self._url} answered {response.status_code}: {response.text[:200]}")
+        response = self._endpoint.post(body)
         try:
             payload = response.json()
             results = payload["results"] if isinstance(payload, dict) else payload
@@ -63,13 +57,15 @@ class HttpReranker:
                 value = item.get("relevance_score", item.get("score"))
                 scores[int(item["index"])] = float(value)
         except (ValueError, KeyError, TypeError, IndexError) as error:
-            raise RerankerError(f"{self._url} returned a malformed body: {error!r}") from error
+            raise self._endpoint.malformed(error) from error
         if any(s is None for s in scores):
-            raise RerankerError(f"{self._url} scored {sum(s is not None for s in scores)} of {len(texts)} passages")
+            raise RerankerError(
+                f"{self._endpoint.url} scored {sum(s is not None for s in scores)} of {len(texts)} passages"
+            )
         raw = [float(s) for s in scores if s is not None]
         if all(0.0 <= s <= 1.0 for s in raw):
             return raw
         return [1.0 / (1.0 + math.exp(-s)) for s in raw]
 
     def close(self) -> None:
-        self._client.close()
+        self._endpoint.close()

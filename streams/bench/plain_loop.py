@@ -17,6 +17,7 @@ from kefu.settings import Settings, get_settings
 from schemas.wire import registry_client
 from streams import topics
 from streams.enricher import build_inbound_stage
+from streams.gc_tuning import tune_gc_for_streaming
 from streams.producer import BatchProducer, producer_config
 from streams.records import InRecord
 
@@ -25,6 +26,7 @@ def run(settings: Settings, ready_file: str | None = None) -> None:
     """Consume the inbound topic until SIGTERM; outputs are delivered before offsets are committed."""
     assert settings.kafka_bootstrap and settings.schema_registry_url, "needs KEFU_KAFKA_BOOTSTRAP and a registry"
     stage = build_inbound_stage(settings, registry_client(settings.schema_registry_url))
+    tune_gc_for_streaming()  # as the Faust worker does
     producer = BatchProducer(producer_config(settings.kafka_bootstrap, settings.producer_linger_ms))
     consumer = Consumer(
         {

@@ -4,9 +4,12 @@ While a reply is produced its text goes to ``conversations.reply_deltas`` at onc
 channels can stream it; the BotReply that follows is authoritative.
 
 Customer messages of one batch are answered concurrently across conversations and in order within a
-conversation (the dialogue state of a conversation is read and written by one task at a time). Outputs are
-delivered before the batch's offsets are acknowledged; reply and hand-off ids are derived from the customer
-message's id, so a redelivered message yields the same ids and the idempotent sinks count it once.
+conversation (the dialogue state of a conversation is read and written by one task at a time). A human agent's
+messages get no reply: they hold the conversation for the agent, or give it back (see
+:mod:`processors.dialogue.agent_hold`), and those to WeChat customers are pushed to WeChat
+(:mod:`.agent_outbox`). Outputs are delivered before the batch's offsets are acknowledged; reply and hand-off ids
+are derived from the customer message's id, so a redelivered message yields the same ids and the idempotent sinks
+count it once.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from faust.types import EventT
 from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, DecodeError
+from serving.channels.wechat_api import wechat_messenger
 from streams import metrics, topics
 from streams.producer import BatchProducer, OutRecord
+from streams.responder.agent_outbox import AgentOutbox
 from streams.responder.deltas import DeltaPublisher
 from streams.responder.respond import Outcome, Responder
 
@@ -53,6 +58,7 @@ class ResponderStage:
         self.handoffs = AvroCodec(client, schema("Handoff"), f"{settings.topic(topics.HANDOFFS)}-value")
         self.reply_topic, self.handoff_topic = settings.topic(topics.REPLIES), settings.topic(topics.HANDOFFS)
         self._slots = asyncio.Semaphore(concurrency)
+        self.outbox = AgentOutbox(wechat_messenger(settings))
 
     async def process(self, values: list[bytes | None]) -> list[OutRecord]:
         by_conversation: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -62,7 +68,7 @@ class ResponderStage:
             except DecodeError as error:  # the enrich stage wrote it: this is a bug upstream, not customer input
                 log.error("undecodable enriched record skipped: %s", error.reason)
                 continue
-            if event["role"] == "customer":
+            if event["role"] in ("customer", "agent"):
                 by_conversation[event["conversation_id"]].append(event)
         answered = await asyncio.gather(*(self._conversation(events) for events in by_conversation.values()))
         return [record for records in answered for record in records]
@@ -72,6 +78,10 @@ class ResponderStage:
         pending: list[OutRecord] = []
         async with self._slots:
             for event in sorted(events, key=lambda e: e["ts"]):
+                if event["role"] == "agent":  # a human answers: it holds (or releases) the conversation
+                    self.responder.note_agent_message(event)
+                    await self.outbox.deliver(event)
+                    continue
                 if self.producer is None:
                     pending += self._records(await self.responder.respond(event))
                     continue

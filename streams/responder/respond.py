@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from processors.dialogue import DialogueState, condense_question, record_reply, retrieval_query, update_state
+from processors.dialogue.agent_hold import AGENT_PROFILE, after_agent_message, held_by_agent, hold_for_agent
 from processors.dialogue.state import StateConfig
 from processors.experiments import ExperimentBook
 from processors.moderation import moderate_input, moderate_output, screen_passages
@@ -76,7 +77,7 @@ class Outcome:
     handoff: dict[str, Any] | None
     state: DialogueState
     action: str = "answer"
-    """The decision's action: ``answer``, ``canned``, ``clarify`` or ``handoff``."""
+    """The decision's action: ``answer``, ``canned``, ``clarify``, ``handoff`` or ``silent`` (an agent holds it)."""
     passages: Sequence[Passage] = ()
     """The passages the reply's citations refer to (with their text)."""
 
@@ -101,6 +102,8 @@ class Responder:
     passage_chars: int = 120
     stream: Stream | None = None
     """Token streaming; used instead of ``generate`` when ``respond`` is given a delta sink."""
+    agent_hold_ms: int = 0
+    """How long a human agent holds a conversation after a hand-off or their last message (0: never)."""
 
     async def respond(self, event: dict[str, Any], deltas: DeltaSink | None = None) -> Outcome:
         """Answer one enriched customer message; with ``deltas``, generated text streams there as it is checked."""
@@ -111,6 +114,8 @@ class Responder:
         )
         variant = apply_assignment(self.policy, assignment)
         state = self.store.load(event["conversation_id"], tenant_id=tenant, locale=event["locale"])
+        if held_by_agent(state, int(event["ts"])):
+            return self._silent(event, state, started, variant.tag)
         moderation = moderate_input(event["text"])
         query = condense_question(moderation.text, state) if moderation.text else ""
         state = update_state(state, event, standalone_query=query or None, config=self.state_config)
@@ -151,6 +156,8 @@ class Responder:
         if decision.action == "handoff":
             profile = "handoff"
         state = record_reply(state, text, action=decision.action, config=self.state_config)
+        if decision.action == "handoff":
+            state = hold_for_agent(state, int(event["ts"]), self.agent_hold_ms)
         self.store.save(state)
         now = int(time.time() * 1000)
         latency_ms = int((time.monotonic() - started) * 1000)
@@ -168,6 +175,28 @@ class Responder:
         )
         handoff = handoff_record(event, state, decision, now) if decision.action == "handoff" else None
         return Outcome(reply, handoff, state, decision.action, tuple(cited))
+
+    def note_agent_message(self, event: dict[str, Any]) -> None:
+        """Record a human agent's message in the conversation's state: it renews the agent's hold, or releases it."""
+        state = self.store.load(event["conversation_id"], tenant_id=event["tenant_id"], locale=event["locale"])
+        self.store.save(after_agent_message(state, event, hold_ms=self.agent_hold_ms, config=self.state_config))
+
+    def _silent(self, event: dict[str, Any], state: DialogueState, started: float, variant: str | None) -> Outcome:
+        """A human agent holds the conversation: record the message for them and send an empty reply."""
+        state = update_state(state, event, config=self.state_config)
+        self.store.save(state)
+        reply = bot_reply(
+            event,
+            text="",
+            decision=Decision("canned", detail="with_agent"),
+            passages=(),
+            confidence=0.0,
+            latency_ms=int((time.monotonic() - started) * 1000),
+            model_profile=AGENT_PROFILE,
+            variant=variant,
+            ts=int(time.time() * 1000),
+        )
+        return Outcome(reply, None, state, "silent", ())
 
     async def _cached(self, tenant: str, query: str, variant: VariantSettings) -> Any:
         if self.cache is None:

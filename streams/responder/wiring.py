@@ -151,4 +151,5 @@ def build_responder(settings: Settings, *, retriever: Any = None, generate: Any 
         state_config=StateConfig(max_turns=settings.dialogue_turns_kept),
         max_chars=settings.reply_max_chars,
         k=settings.retrieval_top_k,
+        agent_hold_ms=int(settings.agent_hold_s * 1000),
     )

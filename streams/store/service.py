@@ -72,7 +72,7 @@ class SinkService:
             self.client, max_rows=settings.sink_batch_rows, max_delay_s=settings.sink_flush_ms / 1000
         )
         registry = registry_client(registry_url)
-        self.table_of_topic = {settings.topic(topic): table.name for topic, table in TABLE_OF_TOPIC.items()}
+        self.table_of_topic = {settings.topic(topic): table for topic, table in TABLE_OF_TOPIC.items()}
         self.codecs = {
             full: AvroCodec(registry, schema(TABLE_OF_TOPIC[topic].record), f"{full}-value")
             for topic in TABLE_OF_TOPIC
@@ -187,7 +187,9 @@ class SinkService:
                     dead_letter(codec, record, error.error_class, error.reason, "store", None, self.deadletter_topic)
                 )
             return
-        self.sink.add(self.table_of_topic[topic], datum)
+        table = self.table_of_topic[topic]
+        if table.keeps(datum):
+            self.sink.add(table.name, table.masked(datum))
 
     def _flush_with_retry(self) -> None:
         delay = 0.2

@@ -6,8 +6,12 @@ Avro fields (nested records flattened with ``_``, arrays of records as Nested ``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from processors.dialogue.agent_hold import AGENT_PROFILE
+from processors.pii import mask_pii
 from schemas.catalog import TOPIC_OF_RECORD
 
 DATABASE = "kefu"
@@ -25,6 +29,22 @@ class Table:
     text_columns: tuple[str, ...] = ()
     #: The timestamp column a time range (``kefu export --since``) applies to.
     time_column: str = "ts"
+    #: Records of the topic that are not rows of the table (None: every record is).
+    skip: Callable[[Mapping[str, Any]], bool] | None = None
+    #: Free-text fields that may arrive unmasked (records produced straight to Kafka, not through the
+    #: enrichment or the API): PII-masked before they are stored.
+    masked_fields: tuple[str, ...] = ()
+
+    def keeps(self, record: Mapping[str, Any]) -> bool:
+        return self.skip is None or not self.skip(record)
+
+    def masked(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``record`` with its :attr:`masked_fields` PII-masked (masking is idempotent: masked text stays)."""
+        for name in self.masked_fields:
+            value = record.get(name)
+            if isinstance(value, str) and value:
+                record[name] = mask_pii(value).masked
+        return record
 
     @property
     def topic(self) -> str:
@@ -32,11 +52,17 @@ class Table:
         return TOPIC_OF_RECORD[self.record]
 
 
+def is_silent_reply(reply: Mapping[str, Any]) -> bool:
+    """A reply sent while a human agent holds the conversation: it tells channels to stop waiting; the bot said
+    nothing, so it is not stored as a bot reply (the customer's message is in ``events``)."""
+    return reply.get("model_profile") == AGENT_PROFILE
+
+
 TABLES: tuple[Table, ...] = (
     Table("events", "EnrichedEvent", text_columns=("text",)),
-    Table("bot_replies", "BotReply", text_columns=("text", "handoff_detail")),
+    Table("bot_replies", "BotReply", text_columns=("text", "handoff_detail"), skip=is_silent_reply),
     Table("handoffs", "Handoff", text_columns=("detail", "summary", "slots", "transcript.text")),
-    Table("feedback", "Feedback", text_columns=("comment",)),
+    Table("feedback", "Feedback", text_columns=("comment",), masked_fields=("comment",)),
     Table("kpi_snapshots", "KpiSnapshot", time_column="window_start"),
     Table("dead_letters", "DeadLetter", excluded=frozenset({"original_key", "original_value"})),
     Table("retrain_triggers", "RetrainTrigger"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
@@ -90,6 +91,74 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     print(f"\nembedded platform healthy after {running.startup_s:.1f}s")
     yield running
     stop_platform(running)
+
+
+WECHAT_TOKEN = "kefu-test-token"
+KB_QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extractive, cited answer without a generator
+# Tenant `default` runs an A/B experiment, so replies carry a variant (the conversation loop checks it).
+EXPERIMENTS = {
+    "experiments": [
+        {
+            "name": "gen",
+            "tenant_id": "default",
+            "variants": [
+                {"name": "control", "params": {"generator_profile": "quality"}},
+                {"name": "fast", "params": {"generator_profile": "fast"}},
+            ],
+        }
+    ]
+}
+
+
+def start_responder_platform(data_dir: Path, **env: str) -> Platform:
+    """A platform with the responder on (models off unless ``env`` points it at some) and the sample knowledge
+    base ingested into tenant ``default``; bounds generous enough for a loaded, shared machine."""
+    running = start_platform(
+        data_dir,
+        ready_timeout_s=600,
+        KEFU_RESPONDER_ENABLED="true",
+        KEFU_READY_TIMEOUT_S="500",
+        **env,
+    )
+    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=300)
+    if ingested.returncode != 0:
+        stop_platform(running)
+        raise RuntimeError(f"kefu kb ingest --sample failed:\n{ingested.stderr}")
+    return running
+
+
+@pytest.fixture(scope="session")
+def responder_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """ONE responder platform (models off, sample KB) for the modules that only talk to it: the conversation
+    loop, chat channels, the chat page, the OpenAI client and the PII scan. Each test uses its own conversation
+    ids (and tenants where it counts rows), none stops or breaks a part of it; fault tests start their own."""
+    data_dir = tmp_path_factory.mktemp("kefu-responder")
+    experiments = data_dir / "experiments.json"
+    experiments.write_text(json.dumps(EXPERIMENTS))
+    running = start_responder_platform(
+        data_dir,
+        KEFU_EXPERIMENTS_FILE=str(experiments),
+        KEFU_WECHAT_TOKEN=WECHAT_TOKEN,
+        KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine
+    )
+    print(f"\nresponder platform healthy after {running.startup_s:.1f}s")
+    try:
+        # loads the embedder in the worker before the first test's deadlines start
+        warm = ask(running, f"warm-{uuid.uuid4().hex[:6]}", KB_QUESTION, timeout_s=300)
+        assert warm.status_code == 200, warm.text
+        yield running
+    finally:
+        stop_platform(running)
+
+
+def ask(platform: Platform, conversation: str, text: str, timeout_s: float = 90) -> httpx.Response:
+    """One customer message through ``POST /v1/chat/completions`` (full API key), waiting for the bot's answer."""
+    return httpx.post(
+        f"{platform.status['http']}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {platform.status['api_key']}", "X-Conversation-Id": conversation},
+        json={"model": "kefu", "messages": [{"role": "user", "content": text}]},
+        timeout=timeout_s,
+    )
 
 
 def read_topic(bootstrap: str, topic: str, marker: bytes, expected: int, timeout_s: float = 60.0) -> list[Any]:

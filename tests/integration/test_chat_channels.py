@@ -9,8 +9,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree
 
@@ -22,30 +21,14 @@ from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams.store import StoreClient
-from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+from tests.integration.conftest import KB_QUESTION, WECHAT_TOKEN, Platform, read_topic
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # platform start + models on a busy machine
 
-WECHAT_TOKEN = "kefu-test-token"
-KB_QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extractive, cited answer without a generator
 
-
-@pytest.fixture(scope="module")
-def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(
-        Path(tmp_path_factory.mktemp("kefu-channels")),
-        ready_timeout_s=600,
-        KEFU_RESPONDER_ENABLED="true",
-        KEFU_WECHAT_TOKEN=WECHAT_TOKEN,
-        KEFU_READY_TIMEOUT_S="500",
-        KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine
-    )
-    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=300)
-    assert ingested.returncode == 0, ingested.stderr
-    warm = chat(running, f"warm-{uuid.uuid4().hex[:6]}", KB_QUESTION)  # loads the embedder in the worker
-    assert warm.status_code == 200, warm.text
-    yield running
-    stop_platform(running)
+@pytest.fixture
+def channels(responder_platform: Platform) -> Platform:
+    return responder_platform
 
 
 def headers(key: str, conversation: str | None = None) -> dict[str, str]:
@@ -193,6 +176,50 @@ def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent(channels: Platf
     assert [(r["label"], r["source"], r["text"]) for r in rows] == [
         ("transfer_to_human", "agent_correction", customer_message["text"])
     ]
+
+
+def test_the_bot_stays_silent_while_an_agent_holds_the_conversation_until_released(channels: Platform) -> None:
+    http, key = channels.status["http"], channels.status["api_key"]
+    conversation = f"hold-{uuid.uuid4().hex[:8]}"
+    assert chat(channels, conversation, "我要转人工").json()["kefu"]["handoff"]["reason"] == "customer_request"
+    held = chat(channels, conversation, KB_QUESTION).json()
+    assert (held["choices"][0]["message"]["content"], held["kefu"]["model_profile"]) == ("", "agent")
+    assert held["kefu"]["handoff"] is None  # no second hand-off: the conversation is already with a human
+
+    def release() -> bool:  # the conversation must be in the store before an agent can answer it
+        answer = httpx.post(
+            f"{http}/v1/conversations/{conversation}/agent-replies",
+            headers=headers(key),
+            json={"text": "问题已处理，祝您愉快", "agent_id": "agent-7", "message_id": "bye", "release": True},
+            timeout=30,
+        )
+        return answer.status_code == 202
+
+    assert eventually(release), "the agent's release was not accepted"
+    tries = iter(range(1000))
+
+    def answer() -> str:  # each try is a new customer message: silent until the release reached the responder
+        response = chat(channels, conversation, f"请问{next(tries)}：{KB_QUESTION}")  # not a near-duplicate
+        if response.status_code != 200:  # e.g. 429: this conversation's rate limit
+            time.sleep(3)
+            return ""
+        return str(response.json()["choices"][0]["message"]["content"])
+
+    assert eventually(answer, timeout_s=120), "the bot did not take the conversation back after the release"
+
+    store = StoreClient.connect(Settings(data_dir=channels.data_dir))
+
+    def stored() -> list[dict[str, Any]]:
+        sql = "SELECT model_profile FROM bot_replies WHERE conversation_id = {c:String} AND text != ''"
+        rows: list[dict[str, Any]] = store.query(sql, {"c": conversation}).to_pylist()
+        return rows if len(rows) >= 2 else []
+
+    assert eventually(stored), "the hand-off notice and the answer after the release were not both stored"
+    silent = store.query(
+        "SELECT count() AS n FROM bot_replies WHERE conversation_id = {c:String} AND model_profile = 'agent'",
+        {"c": conversation},
+    ).to_pylist()
+    assert silent == [{"n": 0}]  # silent replies are not bot replies: not stored, not in the KPIs
 
 
 def signed(params: dict[str, str] | None = None) -> dict[str, str]:

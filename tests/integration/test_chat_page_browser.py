@@ -8,7 +8,6 @@ hand-off banner shows, an agent answers through the API and the agent's (masked)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +18,10 @@ from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams.store import StoreClient
-from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+from tests.integration.conftest import KB_QUESTION, Platform, read_topic
 from tests.unit.test_kpi_page_browser import CHROMIUM_FLAGS, chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # platform start + models on a busy machine
-
-QUESTION = "退货的运费谁出？"  # verbatim in the sample FAQ: an extractive, cited answer without a generator
-
-
-@pytest.fixture(scope="module")
-def chat_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(
-        Path(tmp_path_factory.mktemp("kefu-chat-page")),
-        ready_timeout_s=600,
-        KEFU_RESPONDER_ENABLED="true",
-        KEFU_READY_TIMEOUT_S="500",
-        KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine
-    )
-    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=300)
-    assert ingested.returncode == 0, ingested.stderr
-    yield running
-    stop_platform(running)
 
 
 AGENT_TEXT = "您好，我是人工客服小李，请问有什么可以帮您？"
@@ -75,11 +57,11 @@ def stored_feedback(platform: Platform, conversation: str) -> list[dict[str, Any
 
 
 def test_a_customer_chats_rates_and_is_handed_to_an_agent_in_the_browser(
-    chat_platform: Platform, tmp_path: Path
+    responder_platform: Platform, tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    status = chat_platform.status
+    status = responder_platform.status
     executable = chromium()
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -95,7 +77,7 @@ def test_a_customer_chats_rates_and_is_handed_to_an_agent_in_the_browser(
             assert "#key=" not in page.url, "the key must not stay in the address bar"
             conversation = page.evaluate("sessionStorage.getItem('kefu-chat-conversation')") or ""
 
-            page.fill("#input", QUESTION)
+            page.fill("#input", KB_QUESTION)
             page.press("#input", "Enter")
             page.wait_for_selector('.msg.bot[data-done="true"]', timeout=300_000)
             bot = page.locator(".msg.bot").first
@@ -134,5 +116,5 @@ def test_a_customer_chats_rates_and_is_handed_to_an_agent_in_the_browser(
         ("up", 0, reply_id),
     ]
     assert {(r["tenant_id"], r["source"]) for r in records} == {("default", "customer")}
-    stored = stored_feedback(chat_platform, conversation)
+    stored = stored_feedback(responder_platform, conversation)
     assert sorted((r["thumbs"] or "", r["csat"] or 0) for r in stored) == [("", 5), ("up", 0)]

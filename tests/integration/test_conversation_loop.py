@@ -7,47 +7,19 @@ extractive answer when retrieval is confident, otherwise a hand-off with its rea
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
-from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+from tests.integration.conftest import Platform, ask, read_topic
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def loop_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    data_dir = Path(tmp_path_factory.mktemp("kefu-loop"))
-    experiments = data_dir / "experiments.json"
-    experiments.write_text(
-        '{"experiments": [{"name": "gen", "tenant_id": "default", "variants": ['
-        '{"name": "control", "params": {"generator_profile": "quality"}}, '
-        '{"name": "fast", "params": {"generator_profile": "fast"}}]}]}'
-    )
-    running = start_platform(data_dir, KEFU_RESPONDER_ENABLED="true", KEFU_EXPERIMENTS_FILE=str(experiments))
-    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=180)
-    assert ingested.returncode == 0, ingested.stderr
-    yield running
-    stop_platform(running)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # the shared platform may start in this module
 
 
-def chat(platform: Platform, conversation: str, text: str) -> httpx.Response:
-    return httpx.post(
-        f"{platform.status['http']}/v1/chat/completions",
-        headers={"Authorization": f"Bearer {platform.status['api_key']}", "X-Conversation-Id": conversation},
-        json={"model": "kefu", "messages": [{"role": "user", "content": text}]},
-        timeout=90,
-    )
-
-
-def test_every_message_gets_a_reply_in_the_openai_format(loop_platform: Platform) -> None:
+def test_every_message_gets_a_reply_in_the_openai_format(responder_platform: Platform) -> None:
     conversation = f"loop-{uuid.uuid4().hex[:8]}"
-    response = chat(loop_platform, conversation, "七天无理由退货怎么申请？")
+    response = ask(responder_platform, conversation, "七天无理由退货怎么申请？")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "chat.completion"
@@ -63,13 +35,13 @@ def test_every_message_gets_a_reply_in_the_openai_format(loop_platform: Platform
     }
 
 
-def test_asking_for_a_human_hands_off_and_emits_a_handoff_record(loop_platform: Platform) -> None:
+def test_asking_for_a_human_hands_off_and_emits_a_handoff_record(responder_platform: Platform) -> None:
     conversation = f"loop-{uuid.uuid4().hex[:8]}"
-    response = chat(loop_platform, conversation, "我要转人工，电话13812345678")
+    response = ask(responder_platform, conversation, "我要转人工，电话13812345678")
     assert response.status_code == 200, response.text
     assert response.json()["kefu"]["handoff"]["reason"] == "customer_request"
-    messages = read_topic(loop_platform.status["kafka"], "conversations.handoffs", conversation.encode(), 1)
-    handoff = AvroCodec(registry_client(loop_platform.status["schema_registry"]), schema("Handoff")).decode(
+    messages = read_topic(responder_platform.status["kafka"], "conversations.handoffs", conversation.encode(), 1)
+    handoff = AvroCodec(registry_client(responder_platform.status["schema_registry"]), schema("Handoff")).decode(
         messages[0].value()
     )
     assert handoff["reason"] == "customer_request" and handoff["conversation_id"] == conversation

@@ -12,8 +12,6 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +23,7 @@ from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams.producer import BatchProducer, OutRecord, producer_config
 from streams.store import StoreClient
-from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+from tests.integration.conftest import Platform, read_topic
 from tests.planted import found_plants, planted_identifiers, planted_text
 
 pytestmark = pytest.mark.slow
@@ -33,12 +31,10 @@ pytestmark = pytest.mark.slow
 RAW_TOPIC = "conversations.inbound"  # the only place raw text may live (upstream retention applies)
 
 
-@pytest.fixture(scope="module")
-def pii_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    # Generous start-up bounds: the machine this runs on may be shared and loaded.
-    running = start_platform(Path(tmp_path_factory.mktemp("kefu-pii")), 240, KEFU_RESPONDER_ENABLED="true")
-    yield running
-    stop_platform(running)
+@pytest.fixture
+def pii_platform(responder_platform: Platform) -> Platform:
+    """The shared platform: what the other modules sent through it is scanned too (it carries no plants)."""
+    return responder_platform
 
 
 def api(platform: Platform, path: str, **kwargs: Any) -> httpx.Response:

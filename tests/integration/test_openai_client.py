@@ -8,9 +8,7 @@ streamed content must add up to the authoritative BotReply's text on ``conversat
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,23 +16,15 @@ from openai import OpenAI
 
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
-from tests.integration.conftest import Platform, read_topic, start_platform, stop_platform
+from tests.integration.conftest import Platform, read_topic
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def chat_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = start_platform(Path(tmp_path_factory.mktemp("kefu-openai")), KEFU_RESPONDER_ENABLED="true")
-    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=180)
-    assert ingested.returncode == 0, ingested.stderr
-    yield running
-    stop_platform(running)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # the shared platform may start in this module
 
 
 @pytest.fixture(scope="module")
-def client(chat_platform: Platform) -> OpenAI:
-    return OpenAI(base_url=chat_platform.status["http"] + "/v1", api_key=chat_platform.status["api_key"], timeout=90)
+def client(responder_platform: Platform) -> OpenAI:
+    status = responder_platform.status
+    return OpenAI(base_url=status["http"] + "/v1", api_key=status["api_key"], timeout=90)
 
 
 def conversation() -> str:
@@ -79,7 +69,7 @@ def test_non_streaming_answer_through_the_official_client(client: OpenAI) -> Non
 
 
 def test_streamed_kb_answer_adds_up_to_the_final_reply_and_carries_citations(
-    client: OpenAI, chat_platform: Platform
+    client: OpenAI, responder_platform: Platform
 ) -> None:
     conversation_id = conversation()
     pieces, kefu, finish = stream_chat(client, conversation_id, "新人有什么优惠？")
@@ -87,10 +77,10 @@ def test_streamed_kb_answer_adds_up_to_the_final_reply_and_carries_citations(
     assert kefu["conversation_id"] == conversation_id and kefu["handoff"] is None
     assert kefu["citations"] and kefu["citations"][0]["source"]
     assert pieces and "".join(pieces).strip()
-    [reply] = published(chat_platform, "conversations.replies", "BotReply", conversation_id, 1)
+    [reply] = published(responder_platform, "conversations.replies", "BotReply", conversation_id, 1)
     assert reply["event_id"] == kefu["reply_id"]
     assert "".join(pieces) == reply["text"]  # the stream is the authoritative reply, piece by piece
-    deltas = published(chat_platform, "conversations.reply_deltas", "ReplyDelta", conversation_id, len(pieces))
+    deltas = published(responder_platform, "conversations.reply_deltas", "ReplyDelta", conversation_id, len(pieces))
     assert [d["seq"] for d in deltas] == list(range(len(deltas)))
     assert "".join(d["text"] for d in deltas) == reply["text"]
     assert all(d["reply_id"] == reply["event_id"] for d in deltas)

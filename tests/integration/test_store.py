@@ -140,3 +140,36 @@ def test_replies_reach_the_store_and_the_kpi_rollup_and_garbage_becomes_a_dead_l
         dead = [json.loads(line) for line in found.stdout.splitlines()]
         time.sleep(0.5)
     assert {"error_class": "undecodable", "source_topic": "conversations.replies"} in dead
+
+
+def test_feedback_comments_produced_straight_to_kafka_are_masked_and_silent_replies_are_not_stored(
+    platform: Platform,
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    feedback = {
+        "event_id": f"{run}-f", "conversation_id": f"{run}-c", "tenant_id": "acme", "user_id": "u1",
+        "source": "customer", "csat": 2, "comment": "没人回电话13812345678", "ts": "2026-11-21T09:10:00Z",
+    }  # fmt: skip
+    silent = {
+        "event_id": f"{run}-s", "in_reply_to": f"{run}-m", "conversation_id": f"{run}-c", "tenant_id": "acme",
+        "channel": "app", "text": "", "confidence": 0.0, "latency_ms": 3, "model_profile": "agent",
+        "ts": "2026-11-21T09:10:01Z",
+    }  # fmt: skip
+    spoken = {**silent, "event_id": f"{run}-r", "text": "好的", "model_profile": "fast", "ts": "2026-11-21T09:10:02Z"}
+    assert platform.kefu("produce", "--topic", "conversations.feedback", stdin=json.dumps(feedback)).returncode == 0
+    replies = json.dumps(silent) + "\n" + json.dumps(spoken, ensure_ascii=False)
+    assert platform.kefu("produce", "--topic", "conversations.replies", stdin=replies).returncode == 0
+
+    def rows(sql: str) -> list[dict[str, object]]:
+        deadline, found = time.monotonic() + 30, []
+        while time.monotonic() < deadline and not found:
+            result = platform.kefu("sql", sql, "-p", f"r={run}-%", "--format", "json")
+            found = [json.loads(line) for line in result.stdout.splitlines()]
+            time.sleep(0.5)
+        return found
+
+    assert rows("SELECT comment FROM feedback FINAL WHERE event_id LIKE {r:String}") == [
+        {"comment": "没人回电话[PHONE_1]"}
+    ]
+    # the spoken reply was produced after the silent one: once it is stored, the silent one would be too
+    assert rows("SELECT event_id FROM bot_replies FINAL WHERE event_id LIKE {r:String}") == [{"event_id": f"{run}-r"}]

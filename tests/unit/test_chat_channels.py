@@ -10,7 +10,6 @@ from fastapi import HTTPException
 
 from serving.api.conversation_feed import AgentMessageFeed
 from serving.api.deps import chat_caller
-from serving.api.metrics import WECHAT_LATE
 from serving.api.replies import ReplyWaiter
 from serving.api.webchat import chat_page_html
 from serving.api.wechat import WeChatReplies
@@ -119,7 +118,7 @@ def test_the_wechat_passive_reply_goes_back_to_the_sender_and_keeps_any_text() -
     assert len(long_reply.encode()) <= MAX_REPLY_BYTES and set(long_reply) == {"长"}  # cut on a character
 
 
-async def test_wechat_retries_share_one_wait_and_unread_replies_count_as_late() -> None:
+async def test_wechat_retries_share_one_wait_and_are_forgotten_after_keep_s() -> None:
     replies = WeChatReplies(ReplyWaiter("127.0.0.1:9", "conversations.replies", None), keep_s=10)  # type: ignore[arg-type]
     future, first = replies.claim("wechat:1", now=0.0)
     again, first_again = replies.claim("wechat:1", now=1.0)
@@ -128,12 +127,11 @@ async def test_wechat_retries_share_one_wait_and_unread_replies_count_as_late() 
     assert not future.cancelled()  # the wait goes on for WeChat's retry
     future.set_result({"text": "答复", "in_reply_to": "wechat:1"})
     assert await replies.wait("wechat:1", 0.01) == {"text": "答复", "in_reply_to": "wechat:1"}
+    assert await replies.wait("wechat:1", 0.01) is None  # delivered once
 
-    late, _ = replies.claim("wechat:2", now=2.0)
-    late.set_result({"text": "too late"})
-    before = WECHAT_LATE._value.get()
+    unanswered, _ = replies.claim("wechat:2", now=2.0)
     replies.prune(now=100.0)
-    assert WECHAT_LATE._value.get() == before + 1  # wechat:2 was never answered to WeChat; wechat:1 was
+    assert unanswered.cancelled()
     assert replies.claim("wechat:1", now=100.0)[1]  # forgotten after keep_s: a new message id again
     await asyncio.sleep(0)
 

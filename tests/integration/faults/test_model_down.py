@@ -15,10 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.integration.conftest import Platform, start_platform, stop_platform
+from tests.integration.conftest import Platform, ask, start_responder_platform, stop_platform
 from tests.integration.faults.support import metric_total
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # start-up alone takes minutes on a loaded machine
@@ -66,26 +65,14 @@ def endpoint() -> Iterator[FaultyModelEndpoint]:
 
 @pytest.fixture(scope="module")
 def model_down_platform(tmp_path_factory: pytest.TempPathFactory, endpoint: FaultyModelEndpoint) -> Iterator[Platform]:
-    running = start_platform(
+    running = start_responder_platform(  # its own: the test takes the model endpoint down under it
         Path(tmp_path_factory.mktemp("kefu-model-down")),
-        KEFU_RESPONDER_ENABLED="true",
         KEFU_SERVE_HTTP_URL=endpoint.url,
         KEFU_LLM_TIMEOUT_S="2",
         KEFU_LLM_FIRST_TOKEN_TIMEOUT_S="2",
     )
-    ingested = running.kefu("kb", "ingest", "--sample", "--tenant", "default", timeout=240)
-    assert ingested.returncode == 0, ingested.stderr
     yield running
     stop_platform(running)
-
-
-def _ask(platform: Platform, conversation: str, text: str) -> httpx.Response:
-    return httpx.post(
-        f"{platform.status['http']}/v1/chat/completions",
-        headers={"Authorization": f"Bearer {platform.status['api_key']}", "X-Conversation-Id": conversation},
-        json={"model": "kefu", "messages": [{"role": "user", "content": text}]},
-        timeout=90,
-    )
 
 
 def _unavailable(platform: Platform, reason: str) -> float:
@@ -102,7 +89,7 @@ def test_every_message_gets_a_reply_while_the_model_endpoint_is_down(
         endpoint.mode = mode
     failures_before, hits_before = _unavailable(model_down_platform, reason), endpoint.hits
     for n, question in enumerate(QUESTIONS):
-        response = _ask(model_down_platform, f"down-{mode}-{uuid.uuid4().hex[:6]}-{n}", question)
+        response = ask(model_down_platform, f"down-{mode}-{uuid.uuid4().hex[:6]}-{n}", question)
         assert response.status_code == 200, response.text
         kefu = response.json()["kefu"]
         assert response.json()["choices"][0]["message"]["content"]

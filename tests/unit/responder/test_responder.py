@@ -130,3 +130,34 @@ def test_dead_retrieval_hands_off(tmp_path: Path) -> None:
     responder = Responder(broken, quoting_llm, DialogueStore(tmp_path / "s.sqlite"), retry=NO_RETRY)
     outcome = asyncio.run(responder.respond(event(1, "发票怎么开？", intent="invoice")))
     assert outcome.reply["handoff"]["reason"] == "model_unavailable"
+
+
+def test_after_a_hand_off_the_bot_is_silent_until_the_agent_releases_the_conversation(
+    tmp_path: Path, index: FaqIndex
+) -> None:
+    responder = make(tmp_path, index, confidence=0.95)
+    responder.agent_hold_ms = 60_000
+    handed = asyncio.run(responder.respond(event(1, "我要转人工", intent="ask_human")))
+    assert handed.handoff is not None
+
+    held = asyncio.run(responder.respond(event(2, "七天无理由退货怎么申请？")))
+    assert (held.action, held.reply["text"], held.reply["model_profile"], held.handoff) == ("silent", "", "agent", None)
+    assert validate(held.reply, schema("BotReply").parsed, raise_errors=True)
+    assert held.state.turns[-1].text == "七天无理由退货怎么申请？"  # kept for the agent
+
+    agent = {**event(3, "您好，我来帮您处理"), "role": "agent", "user_id": "agent-7"}
+    responder.note_agent_message(agent)
+    assert asyncio.run(responder.respond(event(50, "还在吗？"))).action == "silent"  # renewed at 3 s: held to 63 s
+    responder.note_agent_message(
+        {**agent, "event_id": "a2", "ts": event(51, "")["ts"], "metadata": {"action": "release"}}
+    )
+    back = asyncio.run(responder.respond(event(52, "七天无理由退货怎么申请？")))
+    assert back.action == "answer" and back.reply["text"] and back.reply["citations"]
+
+
+def test_a_hold_lapses_without_agent_messages(tmp_path: Path, index: FaqIndex) -> None:
+    responder = make(tmp_path, index, confidence=0.95)
+    responder.agent_hold_ms = 10_000
+    asyncio.run(responder.respond(event(1, "我要转人工", intent="ask_human")))
+    assert asyncio.run(responder.respond(event(5, "有人吗"))).action == "silent"
+    assert asyncio.run(responder.respond(event(12, "七天无理由退货怎么申请？"))).action == "answer"
