@@ -68,11 +68,14 @@ async def unavailable_generator(messages: Sequence[ChatMessage], profile: str) -
 def local_generator(settings: Settings) -> Any:
     """The embedded GGUF generator in this process (``--generator llm``)."""
     from serving.generation.factory import build_generator
+    from streams.responder.wiring import ANSWER_TEMPERATURE
 
     generator = build_generator(settings)
 
     async def generate(messages: Sequence[ChatMessage], profile: str) -> str:
-        answer: str = await asyncio.to_thread(generator.generate, messages, max_tokens=settings.llm_max_tokens)
+        answer: str = await asyncio.to_thread(
+            generator.generate, messages, max_tokens=settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE
+        )
         return answer
 
     return generate

@@ -168,6 +168,30 @@ def bench_load(
     print(json.dumps(report, indent=1, ensure_ascii=False))
 
 
+@bench_app.command("answers")
+def bench_answers(
+    questions: Annotated[int, typer.Option(help="Sample-KB calibration questions answered.", min=1)] = 16,
+    prompt_passages: Annotated[int, typer.Option(help="Passages shown to the model.", min=1)] = 2,
+    passage_chars: Annotated[int, typer.Option(help="Characters kept of each passage.", min=20)] = 120,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy, as the responder).")] = 0.0,
+    rows: Annotated[bool, typer.Option(help="Also print every question's answer and timings.")] = False,
+) -> None:
+    """The responder's prompt through the embedded 1.5B in-process: prompt tokens, prompt-eval / first-text
+    split and grounded answers on the sample KB (JSON; no platform needed)."""
+    from jobs.bench_answers import run_answers_bench
+    from kefu.settings import get_settings
+
+    report = run_answers_bench(
+        get_settings(),
+        questions=questions,
+        prompt_passages=prompt_passages,
+        passage_chars=passage_chars,
+        temperature=temperature,
+        rows=rows,
+    )
+    print(json.dumps(report, indent=1, ensure_ascii=False))
+
+
 @bench_app.command("responder")
 def bench_responder(
     conversations: Annotated[int, typer.Option(help="Concurrent conversations.", min=1)] = 10,

@@ -8,11 +8,14 @@ from processors.responder.canned import canned_reply, clarifying_question, hando
 from processors.responder.grounding import (
     GroundingResult,
     check_grounded,
+    drop_restatements,
     extractive_answer,
+    restates_question,
     split_sentences,
     tone_prefix,
     trim_to_limit,
 )
+from processors.responder.passage_focus import focus_passages
 from processors.responder.policy import (
     DEFAULT_POLICY,
     Decision,
@@ -24,7 +27,7 @@ from processors.responder.policy import (
     decide,
     triage,
 )
-from processors.responder.prompt import build_messages, system_prompt
+from processors.responder.prompt import answer_instruction, build_messages, system_prompt
 from processors.responder.routing import (
     ModelProfile,
     RetryPolicy,
@@ -51,6 +54,7 @@ __all__ = [
     "SentenceGate",
     "acall_with_retries",
     "after_generation",
+    "answer_instruction",
     "backoff_delays",
     "build_messages",
     "call_with_retries",
@@ -59,9 +63,12 @@ __all__ = [
     "choose_profile",
     "clarifying_question",
     "decide",
+    "drop_restatements",
     "extractive_answer",
+    "focus_passages",
     "handoff_notice",
     "remainder_pieces",
+    "restates_question",
     "split_sentences",
     "system_prompt",
     "tone_prefix",

@@ -2,7 +2,10 @@
 
 :func:`check_grounded` scores each answer sentence by how much of it (character bigrams for Chinese,
 words for English) occurs in the passages it cites, and requires every number it states to occur there
-too ("7天" must be in a passage, "七天" counts as 7). :func:`extractive_answer` answers from the best
+too ("7天" must be in a passage, "七天" counts as 7). Courtesy and framing clauses ("好的，", "根据资料，")
+are left out of the score, and a sentence that only restates the customer's question (small models echo
+it: "退货寄到哪个地址？[1]") is never what makes an answer supported (:func:`restates_question`).
+:func:`extractive_answer` answers from the best
 passage's own sentences when generation fails or is unsupported. :func:`trim_to_limit` and
 :func:`tone_prefix` shape the final text.
 """
@@ -19,8 +22,11 @@ from serving.protocols import Passage
 __all__ = [
     "GroundingResult",
     "check_grounded",
+    "drop_restatements",
     "extractive_answer",
+    "restates_question",
     "split_sentences",
+    "token_overlap",
     "tone_prefix",
     "trim_to_limit",
 ]
@@ -62,6 +68,17 @@ _COURTESY = re.compile(
     r"抱歉|请您放心|别着急|不要着急|您好|很高兴|还有其他问题|sorry|don't worry|happy to help|anything else",
     re.IGNORECASE,
 )
+# Clauses that frame or soften an answer but state nothing: dropped before a sentence is scored.
+_FRAMING = re.compile(
+    r"^(?:好的|好|嗯|亲|您好|你好|是的|对的|没问题|明白了?|收到|了解|关于您的问题|关于这个问题|您的问题|您问的"
+    r"|根据(?:您提供的|提供的|以上|上述|现有的?)?(?:资料|信息|规定|政策|说明|[＜<]?passages[＞>]?中的资料)(?:显示|所述|说明)?"
+    r"|(?:具体)?(?:步骤|方法|规则|流程|情况)如下|以下是.{0,12}|请参考以下.{0,8}"
+    r"|okay|ok|sure|yes|hello|hi|according to the (?:passages?|material|information))$",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[，,：:、]")
+# A question: a question mark, or a question particle ending a sentence ("水果坏了可以退吗[2]。").
+_QUESTION_END = re.compile(r"(?:[？?]|[吗呢])[\s。.！!？?]*$")
 _TONE: dict[str, tuple[str, str]] = {
     "angry": ("非常抱歉给您带来不好的体验，", "I'm very sorry for the trouble. "),
     "anxious": ("请您放心，我们会尽快帮您处理。", "Don't worry, we'll sort this out quickly. "),
@@ -113,6 +130,64 @@ def _tokens(text: str) -> set[str]:
     return grams
 
 
+def token_overlap(question: str, text: str) -> float:
+    """The share of ``question``'s tokens (bigrams, words) that occur in ``text``, 0..1.
+
+    >>> token_overlap("退货运费", "运费由买家承担"), token_overlap("", "运费")
+    (0.3333, 0.0)
+    """
+    wanted = _tokens(_normalise(question))
+    return round(len(wanted & _tokens(_normalise(text))) / len(wanted), 4) if wanted else 0.0
+
+
+def _content(sentence: str) -> str:
+    """The sentence without citations and without its courtesy/framing clauses."""
+    body = _normalise(_CITATION.sub("", sentence))
+    clauses = _CLAUSE.split(body.strip(" 。！？!?；;.\n"))
+    return "，".join(c for c in clauses if c.strip() and not _FRAMING.match(c.strip()) and not _softener(c))
+
+
+def _softener(clause: str) -> bool:
+    """A courtesy clause ("非常抱歉给您带来不便") stating no number (a number is always checked)."""
+    return _COURTESY.search(clause) is not None and _NUMBER.search(clause) is None
+
+
+def restates_question(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` only asks or echoes the customer's ``question`` instead of answering it.
+
+    A sentence that is itself a question restates; so does one whose content (framing clauses and citations
+    left out) is nearly all words of the question (at most one token or a third new).
+
+    >>> restates_question("退货寄到哪个地址？[1]", "退货要寄到什么地方")
+    True
+    >>> restates_question("好的，退货要寄到什么地方[1]。", "退货要寄到什么地方")
+    True
+    >>> restates_question("收到的商品发错了怎么办？[1]。", "你们发错货了咋整")  # the FAQ's question, echoed
+    True
+    >>> restates_question("可以，水果坏了可以退吗[2]。", "水果坏了能退吗")  # reworded, but still a question
+    True
+    >>> restates_question("已激活的平板不支持无理由退货[1]。", "平板激活过了还能无理由退吗")
+    False
+    """
+    if _QUESTION_END.search(_CITATION.sub("", sentence)):
+        return True
+    tokens = _tokens(_content(sentence))
+    if len(tokens) < 3:  # "可以。", "不支持[1]。": too short to be an echo
+        return False
+    novel = tokens - _tokens(_normalise(question))
+    return len(novel) <= 1 or len(novel) / len(tokens) < 1 / 3
+
+
+def drop_restatements(answer: str, question: str) -> str:
+    """``answer`` without its sentences that restate ``question`` (see :func:`restates_question`).
+
+    >>> drop_restatements("手机激活了还能退货吗？[1]已激活的手机不支持无理由退货[1]。", "手机激活了还能退货吗")
+    '已激活的手机不支持无理由退货[1]。'
+    """
+    sentences = re.findall(r".+?(?:[。！？!?；;\n]+(?:\s*\[\d{1,2}\])*|$)", answer, flags=re.DOTALL)
+    return "".join(s for s in sentences if s.strip() and not restates_question(s, question)).strip()
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` (Chinese and English punctuation), stripped, empty ones dropped.
 
@@ -131,12 +206,15 @@ def check_grounded(
     *,
     min_coverage: float = 0.6,
     require_citation: bool = True,
+    question: str | None = None,
 ) -> GroundingResult:
     """Check that ``answer`` is supported by ``passages`` (cited as ``[1]``, ``[2]``... by position).
 
     A sentence with citations is compared with the passages it cites, one without with all of them;
     courtesy sentences without numbers ("非常抱歉…") and sentences under three tokens are not checked.
-    A citation to a passage that does not exist fails its sentence.
+    A citation to a passage that does not exist fails its sentence. Courtesy and framing clauses are not
+    scored. With ``question``, sentences restating it are not scored either, and the answer is supported
+    only when at least one other sentence was checked and passed: an echo of the question answers nothing.
 
     Examples
     --------
@@ -148,6 +226,8 @@ def check_grounded(
     (False, ('签收15天内可以无理由退货[1]。',))
     >>> check_grounded("可以退货。", ps).supported  # no citation
     False
+    >>> check_grounded("退货运费谁承担？[1]", ps, question="退货运费谁出").supported  # an echo
+    False
     """
     normalised = [_normalise(p.text) for p in passages]
     coverages: list[float] = []
@@ -157,15 +237,16 @@ def check_grounded(
         cited = [int(n) for n in _CITATION.findall(sentence)]
         valid = [n for n in cited if 1 <= n <= len(passages)]
         used.update(valid)
-        body = _normalise(_CITATION.sub("", sentence))
+        body = _content(sentence)
         tokens = _tokens(body)
         numbers = _NUMBER.findall(body)
         if len(valid) < len(cited):
             failed.append(sentence)
             coverages.append(0.0)
             continue
-        if (_COURTESY.search(body) and not numbers) or len(tokens) < 3:
-            continue
+        uncited = _normalise(_CITATION.sub("", sentence))
+        if len(tokens) < 3 or _softener(uncited) or (question is not None and restates_question(sentence, question)):
+            continue  # too short, a courtesy sentence ("请您放心，我们会尽快帮您处理。"), or an echo
         sources = [normalised[n - 1] for n in valid] if valid else normalised
         source_text = "\n".join(sources)
         coverage = len(tokens & _tokens(source_text)) / len(tokens)
@@ -174,8 +255,10 @@ def check_grounded(
         if coverage < min_coverage or any(n not in source_numbers for n in numbers):
             failed.append(sentence)
     cites_ok = bool(used) or not require_citation
+    informative = bool(coverages) or question is None
     score = sum(coverages) / len(coverages) if coverages else 1.0
-    return GroundingResult(not failed and cites_ok, round(score, 4), tuple(failed), tuple(sorted(used)))
+    supported = not failed and cites_ok and informative
+    return GroundingResult(supported, round(score, 4), tuple(failed), tuple(sorted(used)))
 
 
 def _answer_part(text: str) -> str:

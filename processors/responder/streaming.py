@@ -18,7 +18,7 @@ from typing import Literal
 from processors.moderation import moderate_output
 from serving.protocols import Passage
 
-from .grounding import check_grounded, trim_to_limit
+from .grounding import check_grounded, restates_question, trim_to_limit
 
 __all__ = ["SentenceBuffer", "SentenceGate", "StopReason", "remainder_pieces"]
 
@@ -28,6 +28,9 @@ StopReason = Literal["unsupported", "blocked", "limit"]
 # full stop counts only before whitespace (so 3.5 and example.com do not end a sentence).
 _END = re.compile(r"(?:[。！？!?；;\n]+|\.(?=\s))(?:\s*\[\d{1,2}\])*\s*")
 _OPEN_CITATION = re.compile(r"\s*\[\d{0,2}")
+# A clause ends at a Chinese comma or colon, or an ASCII one before whitespace (so 1,000 stays whole).
+_CLAUSE_END = re.compile(r"(?:[，：]|[,:](?=\s))\s*")
+_MIN_CLAUSE = 5  # characters a first clause needs to go out alone: "可以，" or "好的，" waits for its sentence
 
 
 class SentenceBuffer:
@@ -43,13 +46,25 @@ class SentenceBuffer:
     ['运费由买家承担。']
     >>> SentenceBuffer().feed("Refunds take 3.5 days. Then")
     ['Refunds take 3.5 days. ']
+
+    With ``first_clause``, the first piece handed out may be a clause: what precedes the answer's first comma
+    is sent before its sentence is complete, so the customer sees text a few tokens earlier.
+
+    >>> buffer = SentenceBuffer(first_clause=True)
+    >>> buffer.feed("退款原路返回，需要"), buffer.feed("7–15个工作日[1]。到"), buffer.feed("账，")
+    (['退款原路返回，'], ['需要7–15个工作日[1]。'], [])
+    >>> SentenceBuffer(first_clause=True).feed("可以，平板激活过了还能退吗？[1]已激")  # a bare "yes" waits
+    ['可以，平板激活过了还能退吗？[1]']
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, first_clause: bool = False) -> None:
         self._text = ""
+        self._clause_pending = first_clause
 
     def feed(self, piece: str) -> list[str]:
         self._text += piece
+        if self._clause_pending and (clause := self._first_clause()):
+            return [clause]
         sentences: list[str] = []
         start = 0
         for match in _END.finditer(self._text):
@@ -59,7 +74,22 @@ class SentenceBuffer:
                 sentences.append(self._text[start : match.end()])
                 start = match.end()
         self._text = self._text[start:]
+        if sentences:
+            self._clause_pending = False
         return sentences
+
+    def _first_clause(self) -> str | None:
+        """The text up to the first clause end, when no sentence ended before it and more text follows it."""
+        clause = _CLAUSE_END.search(self._text)
+        sentence = _END.search(self._text)
+        if clause is None or clause.end() >= len(self._text) or (sentence and sentence.start() < clause.start()):
+            return None
+        if len(self._text[: clause.start()].strip()) < _MIN_CLAUSE:
+            self._clause_pending = False  # "可以，" means nothing before what follows it: wait for the sentence
+            return None
+        self._clause_pending = False
+        head, self._text = self._text[: clause.end()], self._text[clause.end() :]
+        return head
 
     def flush(self) -> list[str]:
         """What is left when the stream ends: one last sentence, or nothing."""
@@ -71,10 +101,12 @@ class SentenceBuffer:
 class SentenceGate:
     """Decides, sentence by sentence, what of a generated answer may be streamed to the customer.
 
-    ``admit`` returns the moderated sentence to send, or None once the stream must stop; ``stopped`` says
-    why. ``body`` is the answer to judge as a whole afterwards: the admitted sentences plus, after an
-    ``unsupported`` or ``blocked`` stop, the offending sentence, so that the whole-answer grounding and
-    moderation checks reach the same verdict as the sentence did.
+    ``admit`` returns the moderated sentence to send, or None when it is held back or the stream must stop;
+    ``stopped`` says why. A sentence that restates ``question`` (the model echoing the customer) is held back
+    without stopping the stream: it is neither sent nor part of ``body``. ``body`` is the answer to judge as
+    a whole afterwards: the admitted sentences plus, after an ``unsupported`` or ``blocked`` stop, the
+    offending sentence, so that the whole-answer grounding and moderation checks reach the same verdict as
+    the sentence did.
 
     Examples
     --------
@@ -86,6 +118,9 @@ class SentenceGate:
     (True, 'unsupported')
     >>> gate.streamed
     '签收7天内可以无理由退货[1]。'
+    >>> gate = SentenceGate(ps, question="拆封了还能无理由退货吗")
+    >>> gate.admit("拆封了还能无理由退货吗？[1]"), gate.stopped, gate.admit("签收7天内可以无理由退货[1]。")
+    (None, None, '签收7天内可以无理由退货[1]。')
     """
 
     passages: Sequence[Passage]
@@ -94,6 +129,8 @@ class SentenceGate:
     max_chars: int = 200
     prefix: str = ""
     """Sent with the first admitted sentence (the tone prefix the final reply starts with)."""
+    question: str = ""
+    """The customer's (condensed) question; sentences restating it are held back."""
     stopped: StopReason | None = None
     _admitted: list[str] = field(default_factory=list)
     _raw: list[str] = field(default_factory=list)
@@ -101,6 +138,8 @@ class SentenceGate:
 
     def admit(self, sentence: str) -> str | None:
         if self.stopped is not None:
+            return None
+        if self.question and restates_question(sentence, self.question):
             return None
         verdict = moderate_output(
             sentence,

@@ -65,8 +65,11 @@ class LlamaGenerator:
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2
     ) -> Iterator[str]:
+        from llama_cpp import llama_perf_context_reset
+
         prompt = render_chatml(messages)
         with self._lock:
+            llama_perf_context_reset(self._llama._ctx.ctx)
             chunks = cast(
                 Iterator[Any],
                 self._llama.create_completion(
@@ -77,6 +80,22 @@ class LlamaGenerator:
                 text: str = chunk["choices"][0]["text"]
                 if text:
                     yield text
+
+    def last_timings(self) -> dict[str, float]:
+        """llama.cpp's counters for the last call: prompt tokens evaluated (the part not reused from the KV
+        cache) and their milliseconds, tokens generated and theirs.
+
+        Reset at each :meth:`stream`, so they describe that call once its stream is exhausted.
+        """
+        from llama_cpp import llama_perf_context
+
+        data = llama_perf_context(self._llama._ctx.ctx)
+        return {
+            "prompt_tokens_evaluated": int(data.n_p_eval),
+            "prompt_eval_ms": round(float(data.t_p_eval_ms), 1),
+            "generated_tokens": int(data.n_eval),
+            "generation_ms": round(float(data.t_eval_ms), 1),
+        }
 
     def healthy(self) -> bool:
         """Cheap liveness: the model answers a tokenisation (the lock is not taken while generating)."""

@@ -35,7 +35,9 @@ from processors.responder import (
     check_grounded,
     choose_profile,
     decide,
+    drop_restatements,
     extractive_answer,
+    focus_passages,
     handoff_notice,
     tone_prefix,
     triage,
@@ -95,6 +97,9 @@ class Responder:
     state_config: StateConfig = field(default_factory=StateConfig)
     max_chars: int = 200
     k: int = 5
+    prompt_passages: int = 2
+    """Passages shown to the generator (the best ones); each cut to ``passage_chars`` around the question."""
+    passage_chars: int = 120
     stream: Stream | None = None
     """Token streaming; used instead of ``generate`` when ``respond`` is given a delta sink."""
     agent_hold_ms: int = 0
@@ -227,8 +232,9 @@ class Responder:
         profile: str = variant.generator_profile or choose_profile(
             self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing
         )
+        shown = focus_passages(query, passages, max_passages=self.prompt_passages, max_chars=self.passage_chars)
         messages = build_messages(
-            query, passages, state=state, locale=state.locale, emotion=state.emotion, max_chars=self.max_chars
+            query, shown, state=state, locale=state.locale, emotion=state.emotion, max_chars=self.max_chars
         )
         placeholders = [p["placeholder"] for p in event.get("pii_entities", [])]
         stream = self.stream
@@ -237,12 +243,12 @@ class Responder:
             if deltas is None or stream is None:
                 return await self.generate(messages, profile)
             prefix = tone_prefix(state.emotion, state.locale)  # a new gate per attempt: retries start from nothing
-            gate = SentenceGate(passages, messages[0].content, placeholders, self.max_chars, prefix)
+            gate = SentenceGate(passages, messages[0].content, placeholders, self.max_chars, prefix, query)
             return await stream_answer(stream(messages, profile), gate, deltas)
 
         try:
-            body = await acall_with_retries(generate, self.retry, sleep=asyncio.sleep)
-            grounding = check_grounded(body, passages)
+            body = drop_restatements(await acall_with_retries(generate, self.retry, sleep=asyncio.sleep), query)
+            grounding = check_grounded(body, passages, question=query)
             follow = after_generation(grounding.supported, confidence, locale=state.locale, config=variant.policy)
         except Exception as error:
             log.warning("generation failed for %s: %r", event["event_id"], error)

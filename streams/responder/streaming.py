@@ -1,9 +1,10 @@
 """Streaming an answer to the customer while it is generated: deltas out, sentence by sentence, each checked.
 
 The Responder calls :func:`stream_answer` instead of a whole-answer generation when the agent gave it a
-:class:`DeltaSink`. Model tokens are cut into sentences; each sentence passes the gate (grounding, output
-moderation, length) before it is handed to the sink, so a delta only ever carries masked, moderated, grounded
-text. What the gate admitted is the body the Responder then judges as a whole, exactly as a generated answer.
+:class:`DeltaSink`. Model tokens are cut into sentences (the first piece may be a clause); each passes the
+gate (grounding, output moderation, length) before it is handed to the sink, so a delta only ever carries
+masked, moderated, grounded text. What the gate admitted is the body the Responder then judges as a whole,
+exactly as a generated answer.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ async def stream_answer(pieces: AsyncIterator[str], gate: SentenceGate, deltas: 
     generation); after text was sent it ends the answer there: the sentences already sent were checked, and
     half an answer is never continued by another attempt or model.
     """
-    buffer = SentenceBuffer()
+    buffer = SentenceBuffer(first_clause=True)  # the first clause goes out before its sentence ends
     try:
         async for piece in pieces:
             for sentence in buffer.feed(piece):

@@ -63,3 +63,23 @@ def test_abandoned_stream_releases_the_model(fast: Generator) -> None:
     next(iter(stream))
     stream.close()  # type: ignore[attr-defined]  # a consumer that went away
     assert fast.generate(QUESTION, max_tokens=4, temperature=0.0)
+
+
+def test_the_responder_system_prompt_is_evaluated_once_and_reused_across_questions_and_emotions(
+    fast: Generator,
+) -> None:
+    from processors.responder import build_messages
+    from serving.generation.chat_template import render_chatml
+    from serving.protocols import Passage
+
+    assert isinstance(fast, LlamaGenerator)
+    passage = Passage("c1", "returns.md", "自签收之日起7天内可申请七天无理由退货，寄回运费由买家承担。")
+    first = build_messages("退货运费谁出？", [passage])
+    second = build_messages("你们怎么还不给我退款！", [passage], emotion="angry")
+    system_tokens = fast.count_tokens(render_chatml(first[:1]).removesuffix("<|im_start|>assistant\n"))
+    list(fast.stream(first, max_tokens=1, temperature=0.0))
+    list(fast.stream(second, max_tokens=1, temperature=0.0))
+    evaluated = fast.last_timings()["prompt_tokens_evaluated"]
+    total = fast.count_tokens(render_chatml(second))
+    assert system_tokens > 200
+    assert 0 < evaluated <= total - system_tokens + 2, (evaluated, total, system_tokens)

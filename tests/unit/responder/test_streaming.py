@@ -105,6 +105,28 @@ def test_sentence_buffer_returns_the_text_unchanged_whatever_the_chunking() -> N
         assert "Refunds take 3.5 days. " in sentences
 
 
+def test_the_first_clause_is_handed_out_before_its_sentence_ends_and_the_text_stays_unchanged() -> None:
+    text = "签收7天内，商品完好即可申请[1]。寄回运费由买家承担，退款3天到账[1]。"
+    for size in (1, 2, 5):
+        buffer = SentenceBuffer(first_clause=True)
+        pieces = [s for i in range(0, len(text), size) for s in buffer.feed(text[i : i + size])] + buffer.flush()
+        assert "".join(pieces) == text
+        assert pieces[:3] == ["签收7天内，", "商品完好即可申请[1]。", "寄回运费由买家承担，退款3天到账[1]。"]
+    # a sentence that ends before any comma is handed out whole, and "1,000" is no clause end
+    assert SentenceBuffer(first_clause=True).feed("不可以。运费，") == ["不可以。"]
+    # a bare yes/no clause is not sent alone: what follows may be an echo of the question, held back by the gate
+    assert SentenceBuffer(first_clause=True).feed("可以，水果坏了可以退吗[2]。生鲜") == ["可以，水果坏了可以退吗[2]。"]
+    english = SentenceBuffer(first_clause=True).feed("Orders over 1,000 ship free, so")
+    assert english == ["Orders over 1,000 ship free, "]
+
+
+def test_gate_holds_back_a_sentence_that_echoes_the_question_and_goes_on() -> None:
+    gate = SentenceGate([RETURNS], question="退货运费要我自己出吗")
+    assert gate.admit("退货运费要我自己出吗？[1]") is None and gate.stopped is None
+    assert gate.admit("是的，寄回运费由买家承担[1]。") == "是的，寄回运费由买家承担[1]。"
+    assert gate.body == gate.streamed == "是的，寄回运费由买家承担[1]。"
+
+
 def test_gate_admits_grounded_sentences_and_stops_at_the_first_unsupported_one() -> None:
     gate = SentenceGate([RETURNS], max_chars=200)
     assert gate.admit("签收7天内可以无理由退货[1]。") == "签收7天内可以无理由退货[1]。"
@@ -172,6 +194,22 @@ def test_model_breaking_mid_answer_keeps_the_checked_sentences_it_sent(tmp_path:
     reply, deltas = respond(tmp_path, index, model, event(1, "七天无理由退货怎么申请？"))
     assert reply["handoff"] is None and reply["model_profile"] != "extractive"
     assert shown(deltas) == reply["text"] == PARAPHRASE
+
+
+def test_an_echo_of_the_question_never_reaches_the_customer_and_the_answer_after_it_streams(
+    tmp_path: Path, index: FaqIndex
+) -> None:
+    model = ScriptedModel(f"七天无理由退货怎么申请？[1]{PARAPHRASE}", chunk=2)
+    reply, deltas = respond(tmp_path, index, model, event(1, "七天无理由退货怎么申请？"))
+    assert reply["model_profile"] != "extractive" and reply["text"] == PARAPHRASE
+    assert shown(deltas) == reply["text"] and not any(d["replace"] for d in deltas)
+    assert "怎么申请" not in "".join(d["text"] for d in deltas)
+
+
+def test_a_model_that_only_echoes_the_question_gets_an_extractive_answer(tmp_path: Path, index: FaqIndex) -> None:
+    reply, deltas = respond(tmp_path, index, ScriptedModel("退款多久到账？[1]"), event(1, "退款多久到账？"))
+    assert reply["model_profile"] == "extractive" and "到账？" not in reply["text"]
+    assert shown(deltas) == reply["text"]
 
 
 def test_a_hand_off_streams_its_notice(tmp_path: Path, index: FaqIndex) -> None:
