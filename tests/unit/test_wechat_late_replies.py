@@ -58,20 +58,23 @@ async def test_refusals_and_an_unreachable_api_raise_with_the_reason() -> None:
         await messenger(url).send_text("o1", "hello")
 
 
-def replies_table() -> WeChatReplies:
-    return WeChatReplies(ReplyWaiter("127.0.0.1:9", "conversations.replies", None), keep_s=10, late_keep_s=60)  # type: ignore[arg-type]
-
-
-async def test_a_reply_after_the_callback_gave_up_is_sent_late_exactly_once() -> None:
-    replies, sent = replies_table(), []
+async def gave_up(event_id: str) -> tuple[WeChatReplies, asyncio.Future[dict[str, Any]], list[str]]:
+    """A message whose callback answered ``success``, its late reply registered to land in the returned list."""
+    replies = WeChatReplies(ReplyWaiter("127.0.0.1:9", "conversations.replies", None), keep_s=10, late_keep_s=60)  # type: ignore[arg-type]
+    sent: list[str] = []
 
     async def send_late(reply: dict[str, Any]) -> None:
         sent.append(reply["text"])
 
-    future, _ = replies.claim("wechat:1", now=0.0)
-    assert await replies.wait("wechat:1", 0.01) is None
-    replies.send_when_it_comes("wechat:1", send_late, now=0.0)
-    replies.send_when_it_comes("wechat:1", send_late, now=0.0)  # registering twice changes nothing
+    future, _ = replies.claim(event_id, now=0.0)
+    assert await replies.wait(event_id, 0.01) is None
+    replies.send_when_it_comes(event_id, send_late, now=0.0)
+    replies.send_when_it_comes(event_id, send_late, now=0.0)  # registering twice changes nothing
+    return replies, future, sent
+
+
+async def test_a_reply_after_the_callback_gave_up_is_sent_late_exactly_once() -> None:
+    replies, future, sent = await gave_up("wechat:1")
     replies.prune(now=30.0)  # past keep_s, within late_keep_s: still waiting for the reply
     future.set_result({"text": "答复"})
     await asyncio.sleep(0.01)
@@ -80,14 +83,7 @@ async def test_a_reply_after_the_callback_gave_up_is_sent_late_exactly_once() ->
 
 
 async def test_a_reply_that_comes_while_a_retry_waits_goes_to_the_retry_not_the_api() -> None:
-    replies, sent = replies_table(), []
-
-    async def send_late(reply: dict[str, Any]) -> None:
-        sent.append(reply["text"])
-
-    future, _ = replies.claim("wechat:2", now=0.0)
-    assert await replies.wait("wechat:2", 0.01) is None
-    replies.send_when_it_comes("wechat:2", send_late, now=0.0)
+    replies, future, sent = await gave_up("wechat:2")
     retry = asyncio.create_task(replies.wait("wechat:2", 1.0))  # WeChat retried: this callback waits
     await asyncio.sleep(0.01)
     future.set_result({"text": "答复"})
