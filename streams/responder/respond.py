@@ -3,7 +3,8 @@
 The order is the one the dialogue evaluation scores (``processors/dialogue/evaluation.py``): moderation ->
 condensation -> dialogue state -> triage (no retrieval needed?) -> retrieval -> decision -> grounded
 generation, checked and moderated -> state saved. Every failure of a model ends in an extractive answer or a
-hand-off with a reason: the customer never gets silence.
+hand-off with a reason: a failure never leaves the customer in silence. The bot is silent on purpose only while a
+human agent holds the conversation after a hand-off (:mod:`processors.dialogue.agent_hold`).
 """
 
 from __future__ import annotations
