@@ -7,8 +7,9 @@ The pairs are shuffled (seeded) into groups shaped like the evaluation (a knowle
 training rows, labelled relevant when they are a positive partner. The last group is held out: it picks the
 regularisation, reports the validation figures and fits the confidence calibration, never the weights.
 
-With ``--trees N`` (at most N rounds, default 300; scikit-learn's early stopping may keep fewer), gradient-boosted
-trees are then stacked on the linear model (``serving.rerank.stacked``): each training group's linear scores
+With ``--trees N`` (at most N rounds, e.g. 300; scikit-learn's early stopping may keep fewer; default 0: the
+linear model only, which is what ships, see docs/decisions.md), gradient-boosted trees are then stacked on the
+linear model (``serving.rerank.stacked``): each training group's linear scores
 come from a model fitted on the other training groups (out of fold), the trees learn from those, and they ship
 only when they beat the linear model's MRR on the held-out group.
 """
@@ -174,7 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--candidates", type=int, default=50, help="candidates per search list")
     parser.add_argument("--depth", type=int, default=50, help="fused candidates per query the reranker scores")
     parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache (content-hash keyed)")
-    parser.add_argument("--trees", type=int, default=300, help="stacked boosting rounds; 0 = linear model only")
+    parser.add_argument(
+        "--trees", type=int, default=0, help="stacked boosting rounds (e.g. 300); 0 = linear model only"
+    )
     parser.add_argument("--leaves", type=int, default=15, help="leaves per stacked tree")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="boosting learning rate")
     args = parser.parse_args(argv)
