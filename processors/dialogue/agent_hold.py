@@ -27,7 +27,15 @@ from typing import Any
 
 from processors.dialogue.state import DialogueState, StateConfig, update_state
 
-__all__ = ["AGENT_PROFILE", "RELEASE", "after_agent_message", "held_by_agent", "hold_for_agent", "is_release"]
+__all__ = [
+    "AGENT_PROFILE",
+    "RELEASE",
+    "after_agent_message",
+    "held_by_agent",
+    "hold_for_agent",
+    "is_release",
+    "is_silent_reply",
+]
 
 #: ``metadata.action`` of an agent message that gives the conversation back to the bot.
 RELEASE = "release"
@@ -45,6 +53,16 @@ def hold_for_agent(state: DialogueState, ts: int, hold_ms: int) -> DialogueState
     if hold_ms <= 0:
         return state
     return replace(state, handed_off=True, agent_until=max(state.agent_until, ts + hold_ms))
+
+
+def is_silent_reply(reply: Mapping[str, Any]) -> bool:
+    """A reply sent while a human agent holds the conversation (a BotReply, or the chat API's ``kefu`` fields): it
+    tells channels to stop waiting; the bot said nothing, so it is neither stored nor counted as a bot reply.
+
+    >>> is_silent_reply({"model_profile": AGENT_PROFILE, "text": ""}), is_silent_reply({"model_profile": "fast"})
+    (True, False)
+    """
+    return reply.get("model_profile") == AGENT_PROFILE
 
 
 def is_release(event: Mapping[str, Any]) -> bool:

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from processors.dialogue.agent_hold import AGENT_PROFILE
+from processors.dialogue.agent_hold import is_silent_reply
 from processors.kpi.definitions import csat_of, intent_of, is_customer_message, is_negative, window_start
 from processors.kpi.lookup import MessageLookup
 from processors.kpi.watermark import wall_clock_ms
@@ -137,7 +137,7 @@ class KpiAggregator:
             cell.unknown_intent += intent == "unknown"
             cell.negative_emotion += is_negative(datum)
         elif record_type == "BotReply":
-            if datum.get("model_profile") == AGENT_PROFILE:  # silent: a human agent holds the conversation
+            if is_silent_reply(datum):  # a human agent holds the conversation: the bot said nothing
                 return
             window.replies.append(PendingReply(tenant, channel, datum["in_reply_to"], int(datum["latency_ms"])))
         elif record_type == "Handoff":

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from processors.dialogue.agent_hold import AGENT_PROFILE
+from processors.dialogue.agent_hold import is_silent_reply
 from serving.api.chat import chat_event_id
 from serving.loadtest.reconcile import dead_letters_since, reconcile
 from serving.loadtest.scripts import conversation_turns
@@ -66,7 +66,7 @@ async def _send(
     if response.status_code == 200:
         reply = response.json()
         handoff = reply["kefu"]["handoff"] is not None
-        silent = reply["kefu"]["model_profile"] == AGENT_PROFILE
+        silent = is_silent_reply(reply["kefu"])
         history.append(reply["choices"][0]["message"])
     return Turn(message_id, response.status_code, latency_ms, handoff, silent)
 

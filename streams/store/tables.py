@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from processors.dialogue.agent_hold import AGENT_PROFILE
+from processors.dialogue.agent_hold import is_silent_reply
 from processors.pii import mask_pii
 from schemas.catalog import TOPIC_OF_RECORD
 
@@ -50,12 +50,6 @@ class Table:
     def topic(self) -> str:
         """The topic the records come from, without the deployment's prefix."""
         return TOPIC_OF_RECORD[self.record]
-
-
-def is_silent_reply(reply: Mapping[str, Any]) -> bool:
-    """A reply sent while a human agent holds the conversation: it tells channels to stop waiting; the bot said
-    nothing, so it is not stored as a bot reply (the customer's message is in ``events``)."""
-    return reply.get("model_profile") == AGENT_PROFILE
 
 
 TABLES: tuple[Table, ...] = (
