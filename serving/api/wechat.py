@@ -24,7 +24,7 @@ from kefu.settings import Settings
 from serving.api.metrics import REJECTED, WECHAT_ANSWERS, WECHAT_LATE, WECHAT_SENT_LATE
 from serving.api.replies import ReplyWaiter
 from serving.channels import ChannelError, verify_wechat_signature, wechat_text_reply, wechat_xml_to_event
-from serving.channels.wechat_api import WeChatApiError, wechat_messenger
+from serving.channels.wechat_api import send_counted, wechat_messenger
 
 log = logging.getLogger(__name__)
 
@@ -122,23 +122,14 @@ def late_sender(settings: Settings) -> Callable[[dict[str, Any]], SendLate]:
     def for_event(event: dict[str, Any]) -> SendLate:
         async def send(reply: dict[str, Any]) -> None:
             WECHAT_LATE.inc()
-            if not reply.get("text"):
-                return
-            if messenger is None:
-                WECHAT_SENT_LATE.labels("not_configured").inc()
-                log.warning(
-                    "reply to %s came after the WeChat callback answered and is not sent: "
-                    "set KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET",
-                    event["event_id"],
+            if reply.get("text"):
+                await send_counted(
+                    messenger,
+                    str(event["user_id"]),
+                    str(reply["text"]),
+                    count=lambda outcome: WECHAT_SENT_LATE.labels(outcome).inc(),
+                    what=f"late reply to {event['event_id']}",
                 )
-                return
-            try:
-                await messenger.send_text(str(event["user_id"]), str(reply["text"]))
-            except WeChatApiError as error:
-                WECHAT_SENT_LATE.labels("failed").inc()
-                log.warning("late reply to %s not sent: %s", event["event_id"], error)
-                return
-            WECHAT_SENT_LATE.labels("sent").inc()
 
         return send
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ import httpx
 from kefu.settings import Settings
 from serving.channels.wechat import MAX_REPLY_BYTES, truncate_utf8
 
-__all__ = ["WeChatApiError", "WeChatMessenger", "wechat_messenger"]
+__all__ = ["WeChatApiError", "WeChatMessenger", "send_counted", "wechat_messenger"]
+
+log = logging.getLogger(__name__)
 
 #: errcodes that mean the access token must be fetched again.
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
@@ -147,3 +150,21 @@ def wechat_messenger(settings: Settings) -> WeChatMessenger | None:
     if not settings.wechat_app_id or secret is None:
         return None
     return WeChatMessenger(settings.wechat_app_id, secret.get_secret_value(), settings.wechat_api_url)
+
+
+async def send_counted(
+    messenger: WeChatMessenger | None, openid: str, text: str, *, count: Callable[[str], None], what: str
+) -> None:
+    """Send ``text`` to ``openid`` without raising: ``count`` gets ``sent``, ``failed`` or ``not_configured`` and the
+    two last are logged with ``what`` (e.g. "late reply to wechat:42")."""
+    if messenger is None:
+        count("not_configured")
+        log.warning("%s not sent to WeChat: set KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET", what)
+        return
+    try:
+        await messenger.send_text(openid, text)
+    except WeChatApiError as error:
+        count("failed")
+        log.warning("%s not sent to WeChat: %s", what, error)
+        return
+    count("sent")

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from serving.channels.wechat import wechat_openid
-from serving.channels.wechat_api import WeChatApiError, WeChatMessenger
+from serving.channels.wechat_api import WeChatMessenger, send_counted
 from streams import metrics
 
 __all__ = ["AgentOutbox"]
@@ -35,17 +35,10 @@ class AgentOutbox:
             metrics.AGENT_PUSHES.labels("wechat", "no_recipient").inc()
             log.warning("agent message %s: conversation id names no WeChat user", event["event_id"])
             return
-        if self.wechat is None:
-            metrics.AGENT_PUSHES.labels("wechat", "not_configured").inc()
-            log.warning(
-                "agent message %s to a WeChat customer not sent: set KEFU_WECHAT_APP_ID and KEFU_WECHAT_APP_SECRET",
-                event["event_id"],
-            )
-            return
-        try:
-            await self.wechat.send_text(openid, str(event["text"]))
-        except WeChatApiError as error:
-            metrics.AGENT_PUSHES.labels("wechat", "failed").inc()
-            log.warning("agent message %s to WeChat not sent: %s", event["event_id"], error)
-            return
-        metrics.AGENT_PUSHES.labels("wechat", "sent").inc()
+        await send_counted(
+            self.wechat,
+            openid,
+            str(event["text"]),
+            count=lambda outcome: metrics.AGENT_PUSHES.labels("wechat", outcome).inc(),
+            what=f"agent message {event['event_id']}",
+        )
