@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from processors.dialogue.agent_hold import is_silent_reply
+
 
 class StreamError(RuntimeError):
     """The API answered something that is not an OpenAI chunk stream."""
@@ -98,7 +100,6 @@ def handoff_line(kefu: dict[str, Any]) -> str | None:
     """
     handoff = kefu.get("handoff")
     if not handoff:
-        with_agent = kefu.get("model_profile") == "agent"
-        return ">> 人工客服处理中 / a human agent has this conversation" if with_agent else None
+        return ">> 人工客服处理中 / a human agent has this conversation" if is_silent_reply(kefu) else None
     detail = f" ({handoff['detail']})" if handoff.get("detail") else ""
     return f">> 已转人工客服 / handed off to a human agent: {handoff.get('reason', 'other')}{detail}"

@@ -3,7 +3,8 @@
 When the bot hands a conversation off, a human agent holds it for ``hold_ms`` (``KEFU_AGENT_HOLD_S``), renewed by
 every agent message. While it is held the bot answers nothing: the customer's messages are recorded for the agent
 and the responder sends a silent reply (empty text, model profile ``agent``) so that channels stop waiting. The agent
-gives the conversation back with a release message (``POST /v1/conversations/{id}/release``), or the hold lapses.
+gives the conversation back with a release message (``"release": true`` on
+``POST /v1/conversations/{id}/agent-replies``), or the hold lapses.
 
 Examples
 --------
