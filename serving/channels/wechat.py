@@ -74,7 +74,7 @@ def wechat_xml_to_event(xml: bytes, tenant_id: str) -> dict[str, Any]:
             metadata[key.lower()] = fields[key]
     return {
         "event_id": f"wechat:{msg_id}",
-        "conversation_id": f"wechat:{fields['ToUserName']}:{fields['FromUserName']}",
+        "conversation_id": wechat_conversation_id(fields["ToUserName"], fields["FromUserName"]),
         "tenant_id": tenant_id,
         "channel": "wechat",
         "user_id": fields["FromUserName"],
@@ -84,6 +84,11 @@ def wechat_xml_to_event(xml: bytes, tenant_id: str) -> dict[str, Any]:
         "locale": "zh-CN",
         "metadata": metadata,
     }
+
+
+def wechat_conversation_id(official_account: str, openid: str) -> str:
+    """The conversation id of a WeChat customer with an Official Account (read back by :func:`wechat_openid`)."""
+    return f"wechat:{official_account}:{openid}"
 
 
 def wechat_openid(conversation_id: str) -> str | None:
