@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     worker_batch_ms: int = Field(20, ge=1, description="Longest a worker waits to fill a batch.")
     broker_session_timeout_s: float = Field(6.0, gt=0, description="Consumer session timeout (seconds).")
     consumer_fetch_wait_ms: int = Field(
-        20, ge=1, description="Longest a consumer's fetch waits for data (Faust hard-codes 1500 ms otherwise)."
+        100, ge=1, description="Longest a consumer's fetch waits for data (Faust hard-codes 1500 ms otherwise)."
     )
     producer_linger_ms: int = Field(10, ge=0, description="Producer linger: batches small sends.")
 
@@ -296,6 +296,9 @@ class Settings(BaseSettings):
     )
     dialogue_turns_kept: int = Field(8, ge=1, description="Turns of a conversation kept in the dialogue state.")
     reply_max_chars: int = Field(200, ge=20, description="Longest reply sent to a customer (characters).")
+    prompt_history_turns: int = Field(
+        0, ge=0, description="Earlier turns shown to the generator, with the summary; 0: only the question (TTFT)."
+    )
     angry_turns: int = Field(2, ge=1, description="Angry customer messages in a row that hand off.")
     must_escalate_topics: str | None = Field(
         None,

@@ -30,7 +30,7 @@ _END = re.compile(r"(?:[。！？!?；;\n]+|\.(?=\s))(?:\s*\[\d{1,2}\])*\s*")
 _OPEN_CITATION = re.compile(r"\s*\[\d{0,2}")
 # A clause ends at a Chinese comma or colon, or an ASCII one before whitespace (so 1,000 stays whole).
 _CLAUSE_END = re.compile(r"(?:[，：]|[,:](?=\s))\s*")
-_MIN_CLAUSE = 5  # characters a first clause needs to go out alone: "可以，" or "好的，" waits for its sentence
+_MIN_CLAUSE = 5  # characters a first clause needs to go out: "可以，" or "好的，" goes with the clause after it
 
 
 class SentenceBuffer:
@@ -55,6 +55,8 @@ class SentenceBuffer:
     (['退款原路返回，'], ['需要7–15个工作日[1]。'], [])
     >>> SentenceBuffer(first_clause=True).feed("可以，平板激活过了还能退吗？[1]已激")  # a bare "yes" waits
     ['可以，平板激活过了还能退吗？[1]']
+    >>> SentenceBuffer(first_clause=True).feed("可以，进入“我的订单”，选择")  # ... for the clause after it
+    ['可以，进入“我的订单”，']
     """
 
     def __init__(self, *, first_clause: bool = False) -> None:
@@ -79,17 +81,18 @@ class SentenceBuffer:
         return sentences
 
     def _first_clause(self) -> str | None:
-        """The text up to the first clause end, when no sentence ended before it and more text follows it."""
-        clause = _CLAUSE_END.search(self._text)
+        """The text up to the first clause end with at least ``_MIN_CLAUSE`` characters before it, when no
+        sentence ended before that clause end and more text follows it ("可以，" alone waits for the next clause)."""
         sentence = _END.search(self._text)
-        if clause is None or clause.end() >= len(self._text) or (sentence and sentence.start() < clause.start()):
-            return None
-        if len(self._text[: clause.start()].strip()) < _MIN_CLAUSE:
-            self._clause_pending = False  # "可以，" means nothing before what follows it: wait for the sentence
-            return None
-        self._clause_pending = False
-        head, self._text = self._text[: clause.end()], self._text[clause.end() :]
-        return head
+        end = sentence.start() if sentence else len(self._text)
+        for clause in _CLAUSE_END.finditer(self._text, 0, end):
+            if clause.end() >= len(self._text):
+                return None  # the clause end may still grow, or a sentence end may follow it
+            if len(self._text[: clause.start()].strip()) >= _MIN_CLAUSE:
+                self._clause_pending = False
+                head, self._text = self._text[: clause.end()], self._text[clause.end() :]
+                return head
+        return None
 
     def flush(self) -> list[str]:
         """What is left when the stream ends: one last sentence, or nothing."""

@@ -21,10 +21,13 @@ log = logging.getLogger(__name__)
 
 # Measured on these machines (STACK.md): no telemetry, no token auth on a loopback-only cluster, and a
 # router that gives up on a dead replica's queue-length probe after 1 s instead of the default 30 s.
+# Ray starts its workers at niceness 15; the model replicas are the latency-critical path, and at 15 the
+# generator's prompt evaluation lost the cores to the broker and the stream workers (docs/decisions.md).
 RAY_ENV = {
     "RAY_USAGE_STATS_ENABLED": "0",
     "RAY_AUTH_MODE": "disabled",
     "RAY_SERVE_QUEUE_LENGTH_RESPONSE_DEADLINE_S": "1.0",
+    "RAY_worker_niceness": "0",
 }
 
 

@@ -101,6 +101,8 @@ class Responder:
     prompt_passages: int = 2
     """Passages shown to the generator (the best ones); each cut to ``passage_chars`` around the question."""
     passage_chars: int = 120
+    history_turns: int = 0
+    """Earlier turns shown to the generator with the rolling summary; 0 shows neither (each costs prompt evaluation)."""
     stream: Stream | None = None
     """Token streaming; used instead of ``generate`` when ``respond`` is given a delta sink."""
     agent_hold_ms: int = 0
@@ -235,7 +237,13 @@ class Responder:
         )
         shown = focus_passages(query, passages, max_passages=self.prompt_passages, max_chars=self.passage_chars)
         messages = build_messages(
-            query, shown, state=state, locale=state.locale, emotion=state.emotion, max_chars=self.max_chars
+            query,
+            shown,
+            state=state if self.history_turns else None,  # the standalone query already carries the context
+            locale=state.locale,
+            emotion=state.emotion,
+            max_chars=self.max_chars,
+            history_turns=self.history_turns,
         )
         placeholders = [p["placeholder"] for p in event.get("pii_entities", [])]
         stream = self.stream

@@ -150,6 +150,7 @@ def build_responder(settings: Settings, *, retriever: Any = None, generate: Any 
         cache=cache,
         state_config=StateConfig(max_turns=settings.dialogue_turns_kept),
         max_chars=settings.reply_max_chars,
+        history_turns=settings.prompt_history_turns,
         k=settings.retrieval_top_k,
         agent_hold_ms=int(settings.agent_hold_s * 1000),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
 import time
 
 import numpy as np
@@ -95,3 +96,11 @@ async def test_killed_replica_is_replaced_and_meanwhile_calls_fail_as_model_unav
         await client.aclose()
     assert recovered, f"no new replica after 90 s; failures: {failures[-3:]}"
     assert all(isinstance(f, ModelUnavailable) for f in failures), failures
+
+
+def test_model_replicas_run_at_the_normal_priority_not_rays_default_niceness(serving: Serving) -> None:
+    """Ray starts workers at niceness 15; a generator at 15 loses the cores to the broker's polling."""
+    out = subprocess.run(["ps", "-ww", "-eo", "ni,args"], capture_output=True, text=True, check=True).stdout
+    replicas = [line.split(None, 1) for line in out.splitlines() if "ray::ServeReplica" in line]
+    assert replicas, "no Serve replica process found"
+    assert {niceness for niceness, _ in replicas} == {"0"}, replicas

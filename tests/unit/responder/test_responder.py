@@ -92,6 +92,24 @@ def test_a_question_gets_a_cited_answer_that_fits_the_bot_reply_schema(tmp_path:
     assert outcome.handoff is None
 
 
+def test_the_generator_sees_earlier_turns_only_when_configured(tmp_path: Path, index: FaqIndex) -> None:
+    """Each earlier turn costs prompt evaluation (TTFT); the standalone query already carries the context."""
+    prompts: list[str] = []
+
+    async def recording_llm(messages: Sequence[ChatMessage], profile: str) -> str:
+        prompts.append(messages[-1].content)
+        return await quoting_llm(messages, profile)
+
+    for history_turns in (0, 2):
+        responder = make(tmp_path / str(history_turns), index, llm=recording_llm, confidence=0.95)
+        responder.history_turns = history_turns
+        asyncio.run(responder.respond(event(1, "七天无理由退货怎么申请？")))
+        asyncio.run(responder.respond(event(2, "退货运费谁出？")))
+    without, with_history = prompts[1], prompts[3]
+    assert "<conversation>" not in without and "七天无理由退货怎么申请" not in without
+    assert "<conversation>" in with_history and "customer: 七天无理由退货怎么申请？" in with_history
+
+
 def test_state_survives_a_new_responder_on_the_same_store(tmp_path: Path, index: FaqIndex) -> None:
     asyncio.run(make(tmp_path, index, confidence=0.95).respond(event(1, "订单KF20250520123456的耳机坏了")))
     outcome = asyncio.run(make(tmp_path, index, confidence=0.95).respond(event(2, "怎么保修？")))
