@@ -1,9 +1,10 @@
 """ModelClient: what the responder (Faust, asyncio) calls to embed, rerank and generate through Ray Serve.
 
 Every call has a deadline. A generator that is down, overloaded or late raises ModelUnavailable, counted in
-``kefu_model_unavailable_total``; when the primary profile is ``quality`` and fallback is on, the ``fast``
-profile is tried first (``kefu_model_fallback_total``). A stream falls back only before its first piece:
-half an answer from one model is never continued by another.
+``kefu_model_unavailable_total``. The profile a call names (routing's choice: tenant tier, intent, load, or
+an A/B variant) is tried first when it is served; the other served profile takes over when it fails
+(``kefu_model_fallback_total``): with ``quality`` primary and fallback on, both are served. A stream falls
+back only before its first piece: half an answer from one model is never continued by another.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kefu.settings import Settings
 from serving.deployments.apps import EMBEDDER_APP, RERANKER_APP, generator_app, generator_profiles
 from serving.deployments.runtime import ServeInfo, init_ray, ready_file
 from serving.errors import ModelUnavailable
+from serving.models import Profile
 from serving.protocols import ChatMessage, Passage, Vectors
 from serving.transports import HandleTransport, HttpTransport, Transport
 
@@ -74,14 +76,26 @@ class ModelClient:
         return await self._deadline(RERANKER_APP, self.transport.rerank(query, passages), self.settings.model_timeout_s)
 
     # -- generation -----------------------------------------------------------------------------------------
+    def _order(self, preferred: str | None) -> list[Profile]:
+        """The served profiles to try, ``preferred`` first when it is served, the others as its fallbacks."""
+        first = [p for p in self.profiles if p == preferred]
+        return first + [p for p in self.profiles if p != preferred]
+
     async def generate(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None, temperature: float = 0.2
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int | None = None,
+        temperature: float = 0.2,
+        profile: str | None = None,
     ) -> str:
+        """The whole answer of ``profile`` (routing's choice; the primary profile when None or not served)."""
         failure: ModelUnavailable | None = None
-        for n, profile in enumerate(self.profiles):
+        order = self._order(profile)
+        for n, served in enumerate(order):
             if n:
-                self._fell_back(self.profiles[n - 1], profile)
-            app = generator_app(profile)
+                self._fell_back(order[n - 1], served)
+            app = generator_app(served)
             call = self.transport.generate(app, messages, max_tokens, temperature)
             try:
                 return await self._deadline(app, call, self.settings.llm_timeout_s)
@@ -91,14 +105,21 @@ class ModelClient:
         raise failure
 
     async def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None, temperature: float = 0.2
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int | None = None,
+        temperature: float = 0.2,
+        profile: str | None = None,
     ) -> AsyncIterator[str]:
-        """Text pieces as generated. Each piece must come within KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last."""
+        """Text pieces of ``profile`` (as in :meth:`generate`) as generated. Each piece must come within
+        KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last."""
         failure: ModelUnavailable | None = None
-        for n, profile in enumerate(self.profiles):
+        order = self._order(profile)
+        for n, served in enumerate(order):
             if n:
-                self._fell_back(self.profiles[n - 1], profile)
-            app = generator_app(profile)
+                self._fell_back(order[n - 1], served)
+            app = generator_app(served)
             pieces = self.transport.stream(app, messages, max_tokens, temperature).__aiter__()
             started = time.monotonic()
             try:

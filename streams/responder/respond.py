@@ -98,6 +98,9 @@ class Responder:
     state_config: StateConfig = field(default_factory=StateConfig)
     max_chars: int = 200
     k: int = 5
+    served_profiles: tuple[str, ...] | None = None
+    """The generator profiles being served, primary first (None: any); a routed profile that is not served is
+    answered, and reported, as the primary."""
     prompt_passages: int = 2
     """Passages shown to the generator (the best ones); each cut to ``passage_chars`` around the question."""
     passage_chars: int = 120
@@ -235,6 +238,8 @@ class Responder:
         profile: str = variant.generator_profile or choose_profile(
             self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing
         )
+        if self.served_profiles and profile not in self.served_profiles:
+            profile = self.served_profiles[0]
         shown = focus_passages(query, passages, max_passages=self.prompt_passages, max_chars=self.passage_chars)
         messages = build_messages(
             query,

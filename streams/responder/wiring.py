@@ -21,6 +21,7 @@ from processors.dialogue.state import StateConfig
 from processors.experiments import ExperimentBook, load_experiments
 from processors.responder import PolicyConfig
 from processors.responder.policy import DEFAULT_POLICY
+from serving.deployments.apps import generator_profiles
 from serving.protocols import ChatMessage
 from streams.responder.answer_cache import QueryMemo, SemanticAnswerCache
 from streams.responder.respond import Responder, Retrieved
@@ -83,14 +84,15 @@ class _LazyGeneration:
     async def __call__(self, messages: Sequence[ChatMessage], profile: str) -> str:
         client = await self._connected()
         answer: str = await client.generate(
-            messages, max_tokens=self.settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE
+            messages, max_tokens=self.settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE, profile=profile
         )
         return answer
 
     async def stream(self, messages: Sequence[ChatMessage], profile: str) -> AsyncIterator[str]:
         client = await self._connected()
         tokens = self.settings.llm_max_tokens
-        async with aclosing(client.stream(messages, max_tokens=tokens, temperature=ANSWER_TEMPERATURE)) as pieces:
+        pieces_of = client.stream(messages, max_tokens=tokens, temperature=ANSWER_TEMPERATURE, profile=profile)
+        async with aclosing(pieces_of) as pieces:
             async for piece in pieces:
                 yield piece  # closing this generator closes the model's stream: the replica stops at once
 
@@ -151,6 +153,7 @@ def build_responder(settings: Settings, *, retriever: Any = None, generate: Any 
         state_config=StateConfig(max_turns=settings.dialogue_turns_kept),
         max_chars=settings.reply_max_chars,
         history_turns=settings.prompt_history_turns,
+        served_profiles=tuple(generator_profiles(settings)),
         k=settings.retrieval_top_k,
         agent_hold_ms=int(settings.agent_hold_s * 1000),
     )

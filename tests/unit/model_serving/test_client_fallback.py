@@ -75,6 +75,24 @@ async def test_quality_failure_falls_back_to_fast_and_is_counted() -> None:
     assert models.unavailable[("qwen-7b", "connect")] == 1
 
 
+async def test_the_routed_profile_answers_first_and_the_other_served_one_takes_over() -> None:
+    transport = ScriptedTransport(
+        {"kefu-llm-fast": (0.0, ModelUnavailable("0.5b", "replica_died")), "kefu-llm-quality": (0.0, ["好的。"])}
+    )
+    models = client(transport)
+    assert await models.generate(QUESTION, profile="fast") == "好的。"
+    assert transport.calls == ["kefu-llm-fast", "kefu-llm-quality"] and models.fallbacks == 1
+    pieces = [piece async for piece in models.stream(QUESTION, profile="quality")]
+    assert pieces == ["好的。"] and transport.calls[-1] == "kefu-llm-quality"
+
+
+async def test_a_routed_profile_that_is_not_served_goes_to_the_primary() -> None:
+    transport = ScriptedTransport({"kefu-llm-quality": (0.0, ["好的。"])})
+    models = client(transport, llm_fallback=False)
+    assert await models.generate(QUESTION, profile="fast") == "好的。"
+    assert transport.calls == ["kefu-llm-quality"] and models.fallbacks == 0
+
+
 async def test_without_fallback_the_failure_reaches_the_caller() -> None:
     transport = ScriptedTransport({"kefu-llm-quality": (0.0, ModelUnavailable("qwen-7b", "http_503"))})
     models = client(transport, llm_fallback=False)

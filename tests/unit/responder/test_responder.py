@@ -110,6 +110,25 @@ def test_the_generator_sees_earlier_turns_only_when_configured(tmp_path: Path, i
     assert "<conversation>" in with_history and "customer: 七天无理由退货怎么申请？" in with_history
 
 
+def test_the_routed_profile_reaches_the_generator_and_the_reply_names_the_one_served(
+    tmp_path: Path, index: FaqIndex
+) -> None:
+    asked: list[str] = []
+
+    async def recording_llm(messages: Sequence[ChatMessage], profile: str) -> str:
+        asked.append(profile)
+        return await quoting_llm(messages, profile)
+
+    question = event(1, "七天无理由退货怎么申请？", intent="shipping_fee")  # routing: a cheap question, fast
+    both = make(tmp_path / "both", index, llm=recording_llm, confidence=0.95)
+    both.served_profiles = ("quality", "fast")
+    assert asyncio.run(both.respond(question)).reply["model_profile"] == "fast"
+    only_quality = make(tmp_path / "quality", index, llm=recording_llm, confidence=0.95)
+    only_quality.served_profiles = ("quality",)
+    assert asyncio.run(only_quality.respond(question)).reply["model_profile"] == "quality"
+    assert asked == ["fast", "quality"]
+
+
 def test_state_survives_a_new_responder_on_the_same_store(tmp_path: Path, index: FaqIndex) -> None:
     asyncio.run(make(tmp_path, index, confidence=0.95).respond(event(1, "订单KF20250520123456的耳机坏了")))
     outcome = asyncio.run(make(tmp_path, index, confidence=0.95).respond(event(2, "怎么保修？")))
