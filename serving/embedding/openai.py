@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 
 from serving.embedding.errors import EmbedderError
-from serving.endpoint import EndpointClient
+from serving.endpoint import EndpointClient, raising
 from serving.protocols import Vectors
 
 
@@ -36,7 +36,12 @@ class OpenAIEmbedder:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._endpoint = EndpointClient(
-            base_url, "embeddings", error=EmbedderError, api_key=api_key, timeout_s=timeout_s, transport=transport
+            base_url,
+            "embeddings",
+            error=raising(EmbedderError),
+            api_key=api_key,
+            timeout_s=timeout_s,
+            transport=transport,
         )
         self.model_id = model
         self.batch_size = batch_size

@@ -23,6 +23,7 @@ def build_generator(settings: Settings, profile: Profile | None = None, *, progr
             settings.llm_model,
             api_key=settings.llm_api_key,
             read_timeout_s=settings.llm_timeout_s,
+            first_token_timeout_s=settings.llm_first_token_timeout_s,
             retries=settings.llm_retries,
         )
     from serving.generation.llama import LlamaGenerator

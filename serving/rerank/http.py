@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import httpx
 
-from serving.endpoint import EndpointClient
+from serving.endpoint import EndpointClient, raising
 from serving.protocols import Passage
 
 
@@ -34,7 +34,7 @@ class HttpReranker:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._endpoint = EndpointClient(
-            base_url, "rerank", error=RerankerError, api_key=api_key, timeout_s=timeout_s, transport=transport
+            base_url, "rerank", error=raising(RerankerError), api_key=api_key, timeout_s=timeout_s, transport=transport
         )
         self.model_id = model
         self.style = style

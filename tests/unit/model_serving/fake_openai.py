@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -23,6 +24,14 @@ class Behaviour:
     """Answer the first N requests with ``fail_status``."""
     fail_status: int = 503
     retry_after: str | None = None
+    first_token_delay_s: float = 0.0
+    """Send keep-alive comments for this long before the first token (a queued or slow server)."""
+    break_first: int = 0
+    """Drop the connection of the first N streams after the role chunk, before any token."""
+    break_after_token: bool = False
+    """Drop every stream's connection after its first token."""
+    hung_up: list[int] = field(default_factory=list)
+    """Numbers of the requests whose client went away before the stream ended."""
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -44,14 +53,31 @@ def create_app(behaviour: Behaviour) -> FastAPI:
             message = {"role": "assistant", "content": "".join(behaviour.answer)}
             return JSONResponse({"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})
 
+        number = len(behaviour.requests)
+
         async def events() -> AsyncIterator[str]:
-            yield 'data: {"choices":[{"index":0,"delta":{"role":"assistant"}}]}\n\n'
-            yield ": keep-alive\n\n"
-            for piece in behaviour.answer:
-                chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
-            yield 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
-            yield "data: [DONE]\n\n"
+            finished = False
+            try:
+                yield 'data: {"choices":[{"index":0,"delta":{"role":"assistant"}}]}\n\n'
+                if number <= behaviour.break_first:
+                    raise ConnectionAbortedError("fake endpoint drops the stream before any token")
+                waited = 0.0
+                while waited < behaviour.first_token_delay_s:
+                    yield ": keep-alive\n\n"
+                    await asyncio.sleep(0.05)
+                    waited += 0.05
+                yield ": keep-alive\n\n"
+                for n, piece in enumerate(behaviour.answer):
+                    if n and behaviour.break_after_token:
+                        raise ConnectionAbortedError("fake endpoint drops the stream after a token")
+                    chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+                yield 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+                yield "data: [DONE]\n\n"
+                finished = True
+            finally:
+                if not finished:
+                    behaviour.hung_up.append(number)
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
