@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     metrics_port: int = Field(9102, ge=0, description="Port of a worker's /metrics; 0 = off.")
     responder_enabled: bool = Field(True, description="Run the responder agent in the workers.")
     responder_concurrency: int = Field(8, ge=1, description="Conversations a worker answers at once.")
+    premium_tenants: str | None = Field(
+        None, description="Comma-separated tenants routed to the quality generator for every question (not busy)."
+    )
     chat_reply_timeout_s: float = Field(60.0, gt=0, description="How long /v1/chat/completions waits for the bot.")
 
     # --- Chat channels (web chat page, WeChat answers, agents' API) ---
@@ -233,7 +236,9 @@ class Settings(BaseSettings):
     llm_profile: Literal["fast", "quality"] = Field(
         "quality", description="Primary generator: quality = 1.5B (or KEFU_LLM_BASE_URL), fast = 0.5B."
     )
-    llm_fallback: bool = Field(True, description="Serve the fast profile too and use it when quality fails.")
+    llm_fallback: bool = Field(
+        True, description="Serve the fast profile too: for the questions routed to it, and when quality fails."
+    )
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint (vLLM...) for the quality profile; unset = local GGUF."
     )

@@ -10,7 +10,7 @@ from retrieval's knowledge base.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -70,9 +70,16 @@ ANSWER_TEMPERATURE = 0.0
 
 
 class _LazyGeneration:
+    """The served generators through ModelClient, connected at first use; counts the generations in flight."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client: Any = None
+        self.in_flight = 0
+
+    def load(self) -> float:
+        """Routing's load signal: generations in flight over the conversations the worker answers at once."""
+        return min(1.0, self.in_flight / self.settings.responder_concurrency)
 
     async def _connected(self) -> Any:
         if self._client is None:
@@ -83,18 +90,37 @@ class _LazyGeneration:
 
     async def __call__(self, messages: Sequence[ChatMessage], profile: str) -> str:
         client = await self._connected()
-        answer: str = await client.generate(
-            messages, max_tokens=self.settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE, profile=profile
-        )
+        self.in_flight += 1
+        try:
+            answer: str = await client.generate(
+                messages, max_tokens=self.settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE, profile=profile
+            )
+        finally:
+            self.in_flight -= 1
         return answer
 
     async def stream(self, messages: Sequence[ChatMessage], profile: str) -> AsyncIterator[str]:
         client = await self._connected()
         tokens = self.settings.llm_max_tokens
         pieces_of = client.stream(messages, max_tokens=tokens, temperature=ANSWER_TEMPERATURE, profile=profile)
-        async with aclosing(pieces_of) as pieces:
-            async for piece in pieces:
-                yield piece  # closing this generator closes the model's stream: the replica stops at once
+        self.in_flight += 1
+        try:
+            async with aclosing(pieces_of) as pieces:
+                async for piece in pieces:
+                    yield piece  # closing this generator closes the model's stream: the replica stops at once
+        finally:
+            self.in_flight -= 1
+
+
+def tenant_tiers(settings: Settings) -> Callable[[str], str]:
+    """Routing's tenant tier: ``premium`` for the tenants of KEFU_PREMIUM_TENANTS, ``standard`` for the others.
+
+    >>> tier = tenant_tiers(Settings(premium_tenants="acme, globex"))
+    >>> tier("acme"), tier("initech")
+    ('premium', 'standard')
+    """
+    premium = {t.strip() for t in (settings.premium_tenants or "").split(",") if t.strip()}
+    return lambda tenant: "premium" if tenant in premium else "standard"
 
 
 def policy_from_settings(settings: Settings) -> PolicyConfig:
@@ -154,6 +180,8 @@ def build_responder(settings: Settings, *, retriever: Any = None, generate: Any 
         max_chars=settings.reply_max_chars,
         history_turns=settings.prompt_history_turns,
         served_profiles=tuple(generator_profiles(settings)),
+        tenant_tier=tenant_tiers(settings),
+        load=generation.load,
         k=settings.retrieval_top_k,
         agent_hold_ms=int(settings.agent_hold_s * 1000),
     )

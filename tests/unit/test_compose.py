@@ -48,6 +48,7 @@ SETTINGS_VARS = frozenset(
         "KEFU_WECHAT_TOKEN",
         "KEFU_WECHAT_APP_ID",
         "KEFU_WECHAT_APP_SECRET",
+        "KEFU_PREMIUM_TENANTS",
         "KEFU_DATA_DIR",
         "KEFU_HTTP_HOST",
         "KEFU_HTTP_PORT",
