@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     responder_enabled: bool = Field(True, description="Run the responder agent in the workers.")
     responder_concurrency: int = Field(8, ge=1, description="Conversations a worker answers at once.")
     premium_tenants: str | None = Field(
-        None, description="Comma-separated tenants routed to the quality generator for every question (not busy)."
+        None, description="Comma-separated tenants whose answers go to the quality generator unless the worker is busy."
     )
     chat_reply_timeout_s: float = Field(60.0, gt=0, description="How long /v1/chat/completions waits for the bot.")
 
