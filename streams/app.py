@@ -20,6 +20,7 @@ from streams import metrics, topics
 from streams.batch_agents import register_batch_agent
 from streams.drift_agent import register_drift_agent
 from streams.enricher import build_enrichment_pipeline, build_inbound_stage, model_watchers
+from streams.faust_drain import hand_over_eagerly
 from streams.faust_fetch import cap_fetch_wait
 from streams.kpi_agent import register_kpi_agent
 from streams.model_events import follow_promotions
@@ -35,6 +36,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     datadir = Path(settings.data_dir) / "faust" / f"worker-{worker_id}"
     datadir.parent.mkdir(parents=True, exist_ok=True)
     cap_fetch_wait(settings.consumer_fetch_wait_ms)
+    hand_over_eagerly()
     app = faust.App(
         "kefu",
         broker=f"kafka://{bootstrap}",

@@ -72,11 +72,24 @@ def start_stack(work_dir: Path, partitions: int) -> Stack:
     return stack
 
 
-class OutputReader:
-    """Reads a runner's enriched topic from the beginning, noting when each event id arrives."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (all its threads), from ``/proc/PID/stat``."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, stack: Stack, topic: str, codec: AvroCodec) -> None:
+
+class OutputReader:
+    """Reads a runner's enriched topic from the beginning, noting when each event id arrives.
+
+    With ``runner_pid`` it also notes the runner's CPU time whenever outputs arrive (``cpu_marks``), so the
+    backlog's events per CPU second of the runner can be told apart from what a busy machine does to wall time.
+    """
+
+    def __init__(self, stack: Stack, topic: str, codec: AvroCodec, runner_pid: int | None = None) -> None:
         self.codec = codec
+        self.runner_pid = runner_pid
+        self.cpu_marks: list[tuple[int, float]] = []  # (outputs seen, runner CPU seconds) when outputs arrived
         self.arrivals: dict[str, tuple[float, int]] = {}  # event_id -> (arrival wall ms, event ts ms)
         self.duplicates = 0
         self.consumer = Consumer(
@@ -95,7 +108,9 @@ class OutputReader:
         while missing and time.monotonic() < deadline:
             # A short timeout: consume() returns when 1,000 records are there or the timeout expires, and an
             # arrival is stamped only when it returns (a 100 ms timeout added up to 100 ms to measured latency).
-            for message in self.consumer.consume(1000, 0.005):
+            messages = self.consumer.consume(1000, 0.005)
+            cpu = cpu_seconds(self.runner_pid) if messages and self.runner_pid is not None else None
+            for message in messages:
                 if message.error() is not None:
                     continue
                 arrived = time.time() * 1000
@@ -106,6 +121,8 @@ class OutputReader:
                     continue
                 self.arrivals[event_id] = (arrived, int(datum["ts"]))
                 missing.discard(event_id)
+            if cpu is not None:
+                self.cpu_marks.append((len(self.arrivals), cpu))
 
     def close(self) -> None:
         self.consumer.close()
@@ -180,13 +197,20 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
         "KEFU_MODEL_WATCH_EVENTS": "false",
     }
     child = Child(runner, RUNNERS[runner](str(ready)), env, run_dir / "runner.log", True)
-    reader = OutputReader(stack, enriched_topic, enriched)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    child.start()
+    assert child.process is not None
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        child.start()
+        reader = OutputReader(stack, enriched_topic, enriched, child.process.pid)
+    except Exception:
+        child.stop()
+        raise
+    try:
         reader.read_until(backlog, timeout_s=max(120.0, events / 500))
         bulk = [reader.arrivals[i][0] for i in backlog if i in reader.arrivals]
         span_s = (max(bulk) - min(bulk)) / 1000 if len(bulk) > 1 else float("nan")
+        per_cpu_s = _events_per_cpu_second(reader.cpu_marks)
+        reader.runner_pid = None
         _wait_until(ready.exists, f"{runner} runner", 60, child)
         offered: set[str] = set()
         producer = threading.Thread(
@@ -206,6 +230,7 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
         child.stop()
     return {
         "events_per_s": round((len(bulk) - 1) / span_s, 1) if len(bulk) > 1 else None,
+        "events_per_runner_cpu_s": per_cpu_s,
         "lost": len(backlog - reader.arrivals.keys()) + len(offered - reader.arrivals.keys()),
         "duplicates": reader.duplicates,
         "latency_ms": {
@@ -216,6 +241,13 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
             "max": round(float(latencies.max()), 1) if len(latencies) else None,
         },
     }
+
+
+def _events_per_cpu_second(marks: list[tuple[int, float]]) -> float | None:
+    """Backlog outputs per CPU second of the runner between the first and the last arrival of outputs."""
+    if len(marks) < 2 or marks[-1][1] <= marks[0][1]:
+        return None
+    return round((marks[-1][0] - marks[0][0]) / (marks[-1][1] - marks[0][1]), 1)
 
 
 def run_bench(events: int, rate: int, latency_s: float, partitions: int) -> dict[str, Any]:
