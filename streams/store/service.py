@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from prometheus_client import Counter, Histogram, start_http_server
 
 from kefu.settings import Settings
@@ -58,6 +58,17 @@ class SinkStats:
             "last_flush_ms": self.last_flush_ms,
             "assigned": self.assigned,
         }
+
+
+REBALANCED = frozenset(
+    {
+        KafkaError.UNKNOWN_MEMBER_ID,
+        KafkaError.ILLEGAL_GENERATION,
+        KafkaError.REBALANCE_IN_PROGRESS,
+        KafkaError.FENCED_INSTANCE_ID,
+    }
+)
+"""Commit errors that mean the group rebalanced without this consumer: its offsets are no longer its to commit."""
 
 
 class SinkService:
@@ -222,10 +233,24 @@ class SinkService:
             self.producer.deliver(self.dead)
             self.dead.clear()
         if self.offsets:
-            commit = [TopicPartition(t, p, o) for (t, p), o in self.offsets.items()]
-            self.consumer.commit(offsets=commit, asynchronous=False)
+            self._commit([TopicPartition(t, p, o) for (t, p), o in self.offsets.items()])
             self.offsets.clear()
         FLUSH_SECONDS.observe(time.perf_counter() - started)
+
+    def _commit(self, offsets: list[TopicPartition]) -> None:
+        """Commit what was stored; if the group moved on meanwhile, leave the offsets to the next owner.
+
+        A sink slower than the session timeout (paused, or a long flush) is no longer a member when it commits,
+        and retrying cannot help: only ``consume`` rejoins the group. Its rows are stored; whoever owns the
+        partitions next (this sink, once it polls again) re-reads them from the last committed offsets, and the
+        tables keep each row once (insert deduplication tokens and ReplacingMergeTree keys, see .sink).
+        """
+        try:
+            self.consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as error:
+            if error.args[0].code() not in REBALANCED:
+                raise
+            log.warning("offsets not committed, the consumer group rebalanced meanwhile: %s", error.args[0])
 
 
 def run_sink(settings: Settings, bootstrap: str, registry_url: str, ready_file: Path | None = None) -> None:
