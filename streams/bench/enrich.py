@@ -167,6 +167,26 @@ def _offer_at_rate(stack: Stack, codec: AvroCodec, topic: str, run: str, rate: i
     return ids
 
 
+def enrichment_only_env(bootstrap: str, registry: str, prefix: str, partitions: int, run_dir: Path) -> dict[str, str]:
+    """The environment of a worker that runs the enrichment chain only, on ``prefix``-ed topics."""
+    return {
+        **os.environ,
+        "KEFU_DATA_DIR": str(run_dir),
+        "KEFU_KAFKA_BOOTSTRAP": bootstrap,
+        "KEFU_SCHEMA_REGISTRY_URL": registry,
+        "KEFU_TOPIC_PREFIX": prefix,
+        "KEFU_TOPIC_PARTITIONS": str(partitions),
+        "KEFU_METRICS_PORT": "0",
+        "KEFU_LOG_LEVEL": "WARNING",
+        # The enrichment chain only: the plain loop runs nothing else either.
+        "KEFU_RESPONDER_ENABLED": "false",
+        "KEFU_KPI_AGENT_ENABLED": "false",
+        "KEFU_DRIFT_AGENT_ENABLED": "false",
+        "KEFU_RETRAIN_AGENT_ENABLED": "false",
+        "KEFU_MODEL_WATCH_EVENTS": "false",
+    }
+
+
 def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: float) -> dict[str, Any]:
     """Throughput and latency of one runner on its own topics."""
     prefix = f"{runner}."
@@ -180,22 +200,7 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
 
     run_dir = stack.work_dir / runner
     ready = run_dir / "ready"
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(run_dir),
-        "KEFU_KAFKA_BOOTSTRAP": stack.bootstrap,
-        "KEFU_SCHEMA_REGISTRY_URL": stack.registry,
-        "KEFU_TOPIC_PREFIX": prefix,
-        "KEFU_TOPIC_PARTITIONS": str(stack.partitions),
-        "KEFU_METRICS_PORT": "0",
-        "KEFU_LOG_LEVEL": "WARNING",
-        # The enrichment chain only: the plain loop runs nothing else either.
-        "KEFU_RESPONDER_ENABLED": "false",
-        "KEFU_KPI_AGENT_ENABLED": "false",
-        "KEFU_DRIFT_AGENT_ENABLED": "false",
-        "KEFU_RETRAIN_AGENT_ENABLED": "false",
-        "KEFU_MODEL_WATCH_EVENTS": "false",
-    }
+    env = enrichment_only_env(stack.bootstrap, stack.registry, prefix, stack.partitions, run_dir)
     child = Child(runner, RUNNERS[runner](str(ready)), env, run_dir / "runner.log", True)
     run_dir.mkdir(parents=True, exist_ok=True)
     child.start()

@@ -7,7 +7,6 @@ partitions are read again. Runs on the benchmark's own broker and registry (the 
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams import topics
 from streams.admin import ensure_topics, register_schemas
-from streams.bench.enrich import RUNNERS, OutputReader, _produce_backlog, start_stack
+from streams.bench.enrich import RUNNERS, OutputReader, _produce_backlog, enrichment_only_env, start_stack
 from streams.embedded import Child
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -27,21 +26,7 @@ PARTITIONS = 4
 
 def worker(stack_bootstrap: str, registry: str, run_dir: Path, prefix: str, name: str) -> Child:
     run_dir.mkdir(parents=True)
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(run_dir),
-        "KEFU_KAFKA_BOOTSTRAP": stack_bootstrap,
-        "KEFU_SCHEMA_REGISTRY_URL": registry,
-        "KEFU_TOPIC_PREFIX": prefix,
-        "KEFU_TOPIC_PARTITIONS": str(PARTITIONS),
-        "KEFU_METRICS_PORT": "0",
-        "KEFU_LOG_LEVEL": "WARNING",
-        "KEFU_RESPONDER_ENABLED": "false",
-        "KEFU_KPI_AGENT_ENABLED": "false",
-        "KEFU_DRIFT_AGENT_ENABLED": "false",
-        "KEFU_RETRAIN_AGENT_ENABLED": "false",
-        "KEFU_MODEL_WATCH_EVENTS": "false",
-    }
+    env = enrichment_only_env(stack_bootstrap, registry, prefix, PARTITIONS, run_dir)
     return Child(name, RUNNERS["faust"](str(run_dir / "ready")), env, run_dir / "worker.log", True)
 
 
