@@ -19,10 +19,9 @@ from typing import TypeVar
 from prometheus_client import Counter
 
 from kefu.settings import Settings
-from serving.deployments.apps import EMBEDDER_APP, RERANKER_APP, generator_app, generator_profiles
+from serving.deployments.apps import EMBEDDER_APP, RERANKER_APP, generator_app, generator_profiles, profile_order
 from serving.deployments.runtime import ServeInfo, init_ray, ready_file
 from serving.errors import ModelUnavailable
-from serving.models import Profile
 from serving.protocols import ChatMessage, Passage, Vectors
 from serving.transports import HandleTransport, HttpTransport, Transport
 
@@ -76,11 +75,6 @@ class ModelClient:
         return await self._deadline(RERANKER_APP, self.transport.rerank(query, passages), self.settings.model_timeout_s)
 
     # -- generation -----------------------------------------------------------------------------------------
-    def _order(self, preferred: str | None) -> list[Profile]:
-        """The served profiles to try, ``preferred`` first when it is served, the others as its fallbacks."""
-        first = [p for p in self.profiles if p == preferred]
-        return first + [p for p in self.profiles if p != preferred]
-
     async def generate(
         self,
         messages: Sequence[ChatMessage],
@@ -91,7 +85,7 @@ class ModelClient:
     ) -> str:
         """The whole answer of ``profile`` (routing's choice; the primary profile when None or not served)."""
         failure: ModelUnavailable | None = None
-        order = self._order(profile)
+        order = profile_order(self.profiles, profile)
         for n, served in enumerate(order):
             if n:
                 self._fell_back(order[n - 1], served)
@@ -115,7 +109,7 @@ class ModelClient:
         """Text pieces of ``profile`` (as in :meth:`generate`) as generated. Each piece must come within
         KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last."""
         failure: ModelUnavailable | None = None
-        order = self._order(profile)
+        order = profile_order(self.profiles, profile)
         for n, served in enumerate(order):
             if n:
                 self._fell_back(order[n - 1], served)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kefu.settings import Settings
 from serving.models import Profile
@@ -61,12 +62,25 @@ def _deployment(decorated: object) -> Deployment:
     return cast("Deployment", decorated)
 
 
+P = TypeVar("P", bound=str)
+
+
 def generator_profiles(settings: Settings) -> list[Profile]:
     """The primary profile, then the fast one as fallback when the primary is quality and fallback is on."""
     profiles: list[Profile] = [settings.llm_profile]
     if settings.llm_fallback and settings.llm_profile != "fast":
         profiles.append("fast")
     return profiles
+
+
+def profile_order(served: Sequence[P], preferred: str | None) -> list[P]:
+    """The served profiles a call preferring ``preferred`` tries: it first when it is served, then the others
+    (so a profile that is not served is answered by the primary).
+
+    >>> profile_order(["quality", "fast"], "fast"), profile_order(["quality"], "fast")
+    (['fast', 'quality'], ['quality'])
+    """
+    return [p for p in served if p == preferred] + [p for p in served if p != preferred]
 
 
 def build_apps(

@@ -45,6 +45,7 @@ from processors.responder import (
     trim_to_limit,
 )
 from processors.responder.variants import VariantSettings, apply_assignment
+from serving.deployments.apps import profile_order
 from serving.protocols import ChatMessage, Passage
 from streams.responder.answer_cache import SemanticAnswerCache
 from streams.responder.records import bot_reply, handoff_record
@@ -238,8 +239,8 @@ class Responder:
         profile: str = variant.generator_profile or choose_profile(
             self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing
         )
-        if self.served_profiles and profile not in self.served_profiles:
-            profile = self.served_profiles[0]
+        if self.served_profiles:
+            profile = profile_order(self.served_profiles, profile)[0]  # the one ModelClient will ask
         shown = focus_passages(query, passages, max_passages=self.prompt_passages, max_chars=self.passage_chars)
         messages = build_messages(
             query,
