@@ -22,14 +22,14 @@ from typing import Any
 from jobs.kb_ingest import sample_kb_dir
 from jobs.sample_kb_index import sample_kb
 from kefu.settings import Settings
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, ProfileChoice
 from streams.responder.answer_cache import QueryMemo
 from streams.responder.wiring import build_responder
 
 TENANT = "bench"
 
 
-async def quoting_generator(messages: Sequence[ChatMessage], profile: str) -> str:
+async def quoting_generator(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
     """A stand-in model that answers with the first FAQ passage's answer line and cites it: instant, grounded."""
     prompt = messages[-1].content
     return prompt.split("答：", 1)[1].split("\n", 1)[0] + "[1]" if "答：" in prompt else "抱歉，我不确定。"

@@ -28,7 +28,7 @@ from processors.intent import load_default_intent_model
 from processors.pii import PiiMasker
 from processors.sentiment import load_default_sentiment_model
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage
+from serving.protocols import ChatMessage, Passage, ProfileChoice
 from streams.responder.respond import Outcome, Responder
 from streams.responder.wiring import build_responder
 
@@ -60,7 +60,7 @@ class EvalReply:
         )
 
 
-async def unavailable_generator(messages: Sequence[ChatMessage], profile: str) -> str:
+async def unavailable_generator(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
     """The extractive mode's generator: always unavailable, so the Responder answers extractively."""
     raise ModelUnavailable("generator", "extractive evaluation")
 
@@ -72,7 +72,7 @@ def local_generator(settings: Settings) -> Any:
 
     generator = build_generator(settings)
 
-    async def generate(messages: Sequence[ChatMessage], profile: str) -> str:
+    async def generate(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
         answer: str = await asyncio.to_thread(
             generator.generate, messages, max_tokens=settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE
         )

@@ -1,10 +1,11 @@
 """ModelClient: what the responder (Faust, asyncio) calls to embed, rerank and generate through Ray Serve.
 
 Every call has a deadline. A generator that is down, overloaded or late raises ModelUnavailable, counted in
-``kefu_model_unavailable_total``. The profile a call names (routing's choice: tenant tier, intent, load, or
-an A/B variant) is tried first when it is served; the other served profile takes over when it fails
-(``kefu_model_fallback_total``): with ``quality`` primary and fallback on, both are served. A stream falls
-back only before its first piece: half an answer from one model is never continued by another.
+``kefu_model_unavailable_total``. The profile a call's ``ProfileChoice`` routes to (tenant tier, intent, load,
+or an A/B variant) is tried first when it is served; the other served profile takes over when it fails
+(``kefu_model_fallback_total``): with ``quality`` primary and fallback on, both are served. The choice records
+the profile that answered, so a reply names the model that wrote it. A stream falls back only before its first
+piece: half an answer from one model is never continued by another.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from kefu.settings import Settings
 from serving.deployments.apps import EMBEDDER_APP, RERANKER_APP, generator_app, generator_profiles, profile_order
 from serving.deployments.runtime import ServeInfo, init_ray, ready_file
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage, Vectors
+from serving.protocols import ChatMessage, Passage, ProfileChoice, Vectors
 from serving.transports import HandleTransport, HttpTransport, Transport
 
 log = logging.getLogger(__name__)
@@ -81,20 +82,25 @@ class ModelClient:
         *,
         max_tokens: int | None = None,
         temperature: float = 0.2,
-        profile: str | None = None,
+        choice: ProfileChoice | None = None,
     ) -> str:
-        """The whole answer of ``profile`` (routing's choice; the primary profile when None or not served)."""
+        """The whole answer of ``choice.routed`` (the primary profile when None or not served); the profile that
+        answered goes to ``choice.answered``."""
         failure: ModelUnavailable | None = None
-        order = profile_order(self.profiles, profile)
+        order = profile_order(self.profiles, choice.routed if choice else None)
         for n, served in enumerate(order):
             if n:
                 self._fell_back(order[n - 1], served)
             app = generator_app(served)
             call = self.transport.generate(app, messages, max_tokens, temperature)
             try:
-                return await self._deadline(app, call, self.settings.llm_timeout_s)
+                answer = await self._deadline(app, call, self.settings.llm_timeout_s)
             except ModelUnavailable as error:
                 failure = error
+                continue
+            if choice is not None:
+                choice.answered = served
+            return answer
         assert failure is not None
         raise failure
 
@@ -104,12 +110,12 @@ class ModelClient:
         *,
         max_tokens: int | None = None,
         temperature: float = 0.2,
-        profile: str | None = None,
+        choice: ProfileChoice | None = None,
     ) -> AsyncIterator[str]:
-        """Text pieces of ``profile`` (as in :meth:`generate`) as generated. Each piece must come within
-        KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last."""
+        """Text pieces of ``choice.routed`` (as in :meth:`generate`; ``choice.answered`` is set before the first
+        piece is yielded) as generated. Each piece must come within KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last."""
         failure: ModelUnavailable | None = None
-        order = profile_order(self.profiles, profile)
+        order = profile_order(self.profiles, choice.routed if choice else None)
         for n, served in enumerate(order):
             if n:
                 self._fell_back(order[n - 1], served)
@@ -124,6 +130,8 @@ class ModelClient:
                 failure = error
                 await _close(pieces)
                 continue
+            if choice is not None:
+                choice.answered = served
             yield first
             try:
                 while True:

@@ -36,6 +36,18 @@ class ChatMessage:
     content: str
 
 
+@dataclass
+class ProfileChoice:
+    """Which generator profile answers a call: routing's choice in, the served profile that produced the text out.
+
+    ``ModelClient`` tries ``routed`` first (the primary when it is None or not served) and sets ``answered`` when
+    text arrives; after a fallback the two differ, and the reply must name the model that wrote it.
+    """
+
+    routed: str | None = None
+    answered: str | None = None
+
+
 @runtime_checkable
 class Embedder(Protocol):
     """Text to normalised vectors; queries and passages may be embedded differently (e5 prefixes)."""

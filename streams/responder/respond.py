@@ -46,7 +46,7 @@ from processors.responder import (
 )
 from processors.responder.variants import VariantSettings, apply_assignment
 from serving.deployments.apps import profile_order
-from serving.protocols import ChatMessage, Passage
+from serving.protocols import ChatMessage, Passage, ProfileChoice
 from streams.responder.answer_cache import SemanticAnswerCache
 from streams.responder.records import bot_reply, handoff_record
 from streams.responder.state_store import DialogueStore
@@ -69,8 +69,9 @@ class Retrieved(Protocol):
 
 Retrieve = Callable[[str, str, int], Awaitable[Retrieved]]
 """``(query, tenant, k) -> passages with a calibrated confidence``."""
-Generate = Callable[[Sequence[ChatMessage], str], Awaitable[str]]
-"""``(messages, profile) -> answer``; raises when the model is unavailable."""
+Generate = Callable[[Sequence[ChatMessage], ProfileChoice], Awaitable[str]]
+"""``(messages, choice) -> answer``; sets ``choice.answered`` when another profile than ``choice.routed`` wrote it;
+raises when the model is unavailable."""
 
 
 @dataclass(frozen=True)
@@ -236,11 +237,12 @@ class Responder:
     ) -> tuple[Decision, str, str]:
         """Generate (streaming checked sentences to ``deltas``), check grounding, moderate; fall back to
         extractive or hand off."""
-        profile: str = variant.generator_profile or choose_profile(
+        routed: str = variant.generator_profile or choose_profile(
             self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing
         )
         if self.served_profiles:
-            profile = profile_order(self.served_profiles, profile)[0]  # the one ModelClient will ask
+            routed = profile_order(self.served_profiles, routed)[0]  # the one ModelClient will ask first
+        choice = ProfileChoice(routed)
         shown = focus_passages(query, passages, max_passages=self.prompt_passages, max_chars=self.passage_chars)
         messages = build_messages(
             query,
@@ -256,10 +258,10 @@ class Responder:
 
         async def generate() -> str:
             if deltas is None or stream is None:
-                return await self.generate(messages, profile)
+                return await self.generate(messages, choice)
             prefix = tone_prefix(state.emotion, state.locale)  # a new gate per attempt: retries start from nothing
             gate = SentenceGate(passages, messages[0].content, placeholders, self.max_chars, prefix, query)
-            return await stream_answer(stream(messages, profile), gate, deltas)
+            return await stream_answer(stream(messages, choice), gate, deltas)
 
         try:
             body = drop_restatements(await acall_with_retries(generate, self.retry, sleep=asyncio.sleep), query)
@@ -273,6 +275,7 @@ class Responder:
             follow, body = Decision("answer", detail=GENERATOR_DOWN), ""
         if follow.action == "handoff":
             return follow, follow.reply, "handoff"
+        profile = choice.answered or routed  # after a fallback, the model that wrote the answer
         if follow.detail in ("extractive", GENERATOR_DOWN):
             body, profile = extractive_answer(query, passages, max_chars=self.max_chars), "extractive"
         checked = moderate_output(

@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Protocol
 
 from processors.responder.streaming import SentenceBuffer, SentenceGate
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, ProfileChoice
 
 log = logging.getLogger(__name__)
 
-Stream = Callable[[Sequence[ChatMessage], str], AsyncIterator[str]]
-"""``(messages, profile) -> text pieces as generated``; raises when the model is unavailable."""
+Stream = Callable[[Sequence[ChatMessage], ProfileChoice], AsyncIterator[str]]
+"""``(messages, choice) -> text pieces as generated`` (``choice.answered`` as for ``Generate``); raises when the
+model is unavailable."""
 
 
 class DeltaSink(Protocol):

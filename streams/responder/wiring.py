@@ -22,7 +22,7 @@ from processors.experiments import ExperimentBook, load_experiments
 from processors.responder import PolicyConfig
 from processors.responder.policy import DEFAULT_POLICY
 from serving.deployments.apps import generator_profiles
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, ProfileChoice
 from streams.responder.answer_cache import QueryMemo, SemanticAnswerCache
 from streams.responder.respond import Responder, Retrieved
 from streams.responder.state_store import DialogueStore
@@ -88,21 +88,21 @@ class _LazyGeneration:
             self._client = await ModelClient.connect(self.settings)
         return self._client
 
-    async def __call__(self, messages: Sequence[ChatMessage], profile: str) -> str:
+    async def __call__(self, messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
         client = await self._connected()
         self.in_flight += 1
         try:
             answer: str = await client.generate(
-                messages, max_tokens=self.settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE, profile=profile
+                messages, max_tokens=self.settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE, choice=choice
             )
         finally:
             self.in_flight -= 1
         return answer
 
-    async def stream(self, messages: Sequence[ChatMessage], profile: str) -> AsyncIterator[str]:
+    async def stream(self, messages: Sequence[ChatMessage], choice: ProfileChoice) -> AsyncIterator[str]:
         client = await self._connected()
         tokens = self.settings.llm_max_tokens
-        pieces_of = client.stream(messages, max_tokens=tokens, temperature=ANSWER_TEMPERATURE, profile=profile)
+        pieces_of = client.stream(messages, max_tokens=tokens, temperature=ANSWER_TEMPERATURE, choice=choice)
         self.in_flight += 1
         try:
             async with aclosing(pieces_of) as pieces:

@@ -12,7 +12,7 @@ import pytest
 
 from processors.responder import RetryPolicy, check_grounded, remainder_pieces
 from serving.client import ModelClient
-from serving.protocols import ChatMessage, Passage
+from serving.protocols import ChatMessage, Passage, ProfileChoice
 from streams.responder.respond import Responder
 from streams.responder.state_store import DialogueStore
 from tests.unit.responder.test_responder import event
@@ -58,10 +58,10 @@ async def test_served_model_streams_checked_sentences_that_add_up_to_the_reply(
     async def retrieve(query: str, tenant: str, k: int) -> Found:
         return Found(PASSAGES, 0.9)
 
-    async def generate(messages: Sequence[ChatMessage], profile: str) -> str:
+    async def generate(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
         return await client.generate(messages, max_tokens=64)
 
-    async def stream(messages: Sequence[ChatMessage], profile: str) -> AsyncIterator[str]:
+    async def stream(messages: Sequence[ChatMessage], choice: ProfileChoice) -> AsyncIterator[str]:
         async for piece in client.stream(messages, max_tokens=64, temperature=0.0):
             pieces_from_model.append(piece)
             yield piece

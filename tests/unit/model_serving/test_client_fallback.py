@@ -12,7 +12,7 @@ import pytest
 from kefu.settings import Settings
 from serving.client import ModelClient
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage, Vectors
+from serving.protocols import ChatMessage, Passage, ProfileChoice, Vectors
 
 QUESTION = [ChatMessage("user", "退货运费谁出？")]
 
@@ -80,17 +80,25 @@ async def test_the_routed_profile_answers_first_and_the_other_served_one_takes_o
         {"kefu-llm-fast": (0.0, ModelUnavailable("0.5b", "replica_died")), "kefu-llm-quality": (0.0, ["好的。"])}
     )
     models = client(transport)
-    assert await models.generate(QUESTION, profile="fast") == "好的。"
+    choice = ProfileChoice("fast")
+    assert await models.generate(QUESTION, choice=choice) == "好的。"
     assert transport.calls == ["kefu-llm-fast", "kefu-llm-quality"] and models.fallbacks == 1
-    pieces = [piece async for piece in models.stream(QUESTION, profile="quality")]
-    assert pieces == ["好的。"] and transport.calls[-1] == "kefu-llm-quality"
+    assert choice.answered == "quality"  # the reply names the model that wrote it
+    streamed = ProfileChoice("fast")
+    pieces = [piece async for piece in models.stream(QUESTION, choice=streamed)]
+    assert pieces == ["好的。"] and transport.calls[-2:] == ["kefu-llm-fast", "kefu-llm-quality"]
+    assert streamed.answered == "quality"
+    routed = ProfileChoice("quality")
+    assert [piece async for piece in models.stream(QUESTION, choice=routed)] == ["好的。"]
+    assert transport.calls[-1] == "kefu-llm-quality" and routed.answered == "quality"
 
 
 async def test_a_routed_profile_that_is_not_served_goes_to_the_primary() -> None:
     transport = ScriptedTransport({"kefu-llm-quality": (0.0, ["好的。"])})
     models = client(transport, llm_fallback=False)
-    assert await models.generate(QUESTION, profile="fast") == "好的。"
-    assert transport.calls == ["kefu-llm-quality"] and models.fallbacks == 0
+    choice = ProfileChoice("fast")
+    assert await models.generate(QUESTION, choice=choice) == "好的。"
+    assert transport.calls == ["kefu-llm-quality"] and models.fallbacks == 0 and choice.answered == "quality"
 
 
 async def test_without_fallback_the_failure_reaches_the_caller() -> None:

@@ -14,7 +14,7 @@ import pytest
 from processors.experiments import Experiment, ExperimentBook, Variant
 from processors.responder import RetryPolicy
 from processors.responder.thresholds import LabelledScore, choose_thresholds
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, ProfileChoice
 from streams.responder.answer_cache import QueryMemo, SemanticAnswerCache
 from streams.responder.respond import Responder
 from streams.responder.state_store import DialogueStore
@@ -63,9 +63,9 @@ def responder(tmp_path: Path, index: FaqIndex, kb: Kb, calls: list[str], **extra
     async def embed(query: str) -> Any:
         return embedder.embed_queries([query])[0]
 
-    async def counting_llm(messages: Sequence[ChatMessage], profile: str) -> str:
-        calls.append(profile)
-        return await quoting_llm(messages, profile)
+    async def counting_llm(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        calls.append(choice.routed)
+        return await quoting_llm(messages, choice)
 
     cache = SemanticAnswerCache(embed, kb, threshold=0.99, version_ttl_s=0.0)
     return Responder(
@@ -104,8 +104,8 @@ def test_a_knowledge_base_change_invalidates_cached_answers(tmp_path: Path, inde
 def test_fallback_answers_made_while_the_generator_is_down_are_not_cached(tmp_path: Path, index: FaqIndex) -> None:
     calls: list[str] = []
 
-    async def down(messages: Sequence[ChatMessage], profile: str) -> str:
-        calls.append(profile)
+    async def down(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        calls.append(choice.routed)
         raise ConnectionError("endpoint down")
 
     bot = responder(tmp_path, index, Kb(), calls)

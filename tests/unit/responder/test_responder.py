@@ -13,7 +13,7 @@ from fastavro.validation import validate
 
 from processors.responder import PolicyConfig, RetryPolicy
 from schemas.catalog import schema
-from serving.protocols import ChatMessage, Passage
+from serving.protocols import ChatMessage, Passage, ProfileChoice
 from streams.responder.respond import Responder
 from streams.responder.state_store import DialogueStore
 from tests.unit.dialogue.harness import FaqIndex
@@ -35,14 +35,14 @@ def retriever(index: FaqIndex, confidence: float | None = None) -> Any:
     return retrieve
 
 
-async def quoting_llm(messages: Sequence[ChatMessage], profile: str) -> str:
+async def quoting_llm(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
     """Answers with the first passage's answer line and a citation, like a well-behaved model."""
     user = messages[-1].content
     answer = user.split("答：", 1)[1].split("\n", 1)[0] if "答：" in user else "抱歉，我不确定。"
     return f"{answer}[1]"
 
 
-async def dead_llm(messages: Sequence[ChatMessage], profile: str) -> str:
+async def dead_llm(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
     raise ConnectionError("endpoint down")
 
 
@@ -96,9 +96,9 @@ def test_the_generator_sees_earlier_turns_only_when_configured(tmp_path: Path, i
     """Each earlier turn costs prompt evaluation (TTFT); the standalone query already carries the context."""
     prompts: list[str] = []
 
-    async def recording_llm(messages: Sequence[ChatMessage], profile: str) -> str:
+    async def recording_llm(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
         prompts.append(messages[-1].content)
-        return await quoting_llm(messages, profile)
+        return await quoting_llm(messages, choice)
 
     for history_turns in (0, 2):
         responder = make(tmp_path / str(history_turns), index, llm=recording_llm, confidence=0.95)
@@ -115,9 +115,9 @@ def test_the_routed_profile_reaches_the_generator_and_the_reply_names_the_one_se
 ) -> None:
     asked: list[str] = []
 
-    async def recording_llm(messages: Sequence[ChatMessage], profile: str) -> str:
-        asked.append(profile)
-        return await quoting_llm(messages, profile)
+    async def recording_llm(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        asked.append(choice.routed)
+        return await quoting_llm(messages, choice)
 
     question = event(1, "七天无理由退货怎么申请？", intent="shipping_fee")  # routing: a cheap question, fast
     both = make(tmp_path / "both", index, llm=recording_llm, confidence=0.95)
@@ -127,6 +127,21 @@ def test_the_routed_profile_reaches_the_generator_and_the_reply_names_the_one_se
     only_quality.served_profiles = ("quality",)
     assert asyncio.run(only_quality.respond(question)).reply["model_profile"] == "quality"
     assert asked == ["fast", "quality"]
+
+
+def test_after_a_fallback_the_reply_names_the_profile_whose_model_wrote_the_answer(
+    tmp_path: Path, index: FaqIndex
+) -> None:
+    async def fast_down_quality_answers(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        assert choice.routed == "fast"
+        choice.answered = "quality"  # what ModelClient records when the other served profile takes over
+        return await quoting_llm(messages, choice)
+
+    question = event(1, "七天无理由退货怎么申请？", intent="shipping_fee")  # routing: a cheap question, fast
+    responder = make(tmp_path, index, llm=fast_down_quality_answers, confidence=0.95)
+    responder.served_profiles = ("quality", "fast")
+    reply = asyncio.run(responder.respond(question)).reply
+    assert reply["model_profile"] == "quality" and reply["citations"]
 
 
 def test_state_survives_a_new_responder_on_the_same_store(tmp_path: Path, index: FaqIndex) -> None:

@@ -8,23 +8,23 @@ from pathlib import Path
 from typing import Any
 
 from kefu.settings import Settings
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, ProfileChoice
 from streams.responder.wiring import _LazyGeneration, build_responder
 
 QUESTION = [ChatMessage("user", "运费怎么算？")]
 
 
 class HeldClient:
-    """A ModelClient stand-in whose streams wait for ``release`` (records the profile each call asked for)."""
+    """A ModelClient stand-in whose streams wait for ``release`` (records the profile each call was routed to)."""
 
     def __init__(self) -> None:
         self.release = asyncio.Event()
         self.profiles: list[str | None] = []
 
     async def stream(
-        self, messages: Sequence[ChatMessage], *, profile: str | None = None, **_: Any
+        self, messages: Sequence[ChatMessage], *, choice: ProfileChoice | None = None, **_: Any
     ) -> AsyncIterator[str]:
-        self.profiles.append(profile)
+        self.profiles.append(choice.routed if choice else None)
         await self.release.wait()
         yield "好的。"
 
@@ -35,7 +35,7 @@ async def test_load_is_the_share_of_the_workers_conversations_being_generated() 
     generation._client = client
 
     async def answer(profile: str) -> str:
-        return "".join([piece async for piece in generation.stream(QUESTION, profile)])
+        return "".join([piece async for piece in generation.stream(QUESTION, ProfileChoice(profile))])
 
     tasks = [asyncio.create_task(answer(p)) for p in ("fast", "quality", "quality")]
     await asyncio.sleep(0.01)

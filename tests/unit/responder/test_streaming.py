@@ -15,7 +15,7 @@ from processors.responder import SentenceBuffer, SentenceGate, check_grounded
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage
+from serving.protocols import ChatMessage, Passage, ProfileChoice
 from streams.producer import OutRecord
 from streams.responder.deltas import DeltaPublisher
 from streams.responder.respond import Responder
@@ -47,7 +47,7 @@ class ScriptedModel:
         self.sent = 0
         self.closed = False
 
-    async def __call__(self, messages: Sequence[ChatMessage], profile: str) -> AsyncIterator[str]:
+    async def __call__(self, messages: Sequence[ChatMessage], choice: ProfileChoice) -> AsyncIterator[str]:
         try:
             for start in range(0, len(self.text), self.chunk):
                 if self.fail_after is not None and self.sent >= self.fail_after:
