@@ -2,7 +2,7 @@
 
 Every failure the caller could not have avoided (connection, timeout, an answer other than 200, a body it cannot
 read) is described by an ``EndpointFailure`` (the route, a short machine-readable reason, a message) and raised as
-the caller's own error type. With a ``RetryPolicy``, 408/425/429/5xx answers, timeouts and connection errors are
+the caller's own error type. With an ``EndpointRetry``, 408/425/429/5xx answers, timeouts and connection errors are
 retried with exponential backoff, honouring ``Retry-After``, but never past the deadline the caller gives: a try
 that could not finish in time is not started. A stream is retried only before its first item.
 """
@@ -42,9 +42,12 @@ def raising(error: type[Exception]) -> Callable[[EndpointFailure], Exception]:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """``retries`` more tries after the first, waiting ``backoff_s * 2**n`` (at most ``max_backoff_s``) or as
-    long as the server's ``Retry-After`` asks (at most ``max_retry_after_s``), whichever is longer."""
+class EndpointRetry:
+    """``retries`` more HTTP tries after the first, waiting ``backoff_s * 2**n`` (at most ``max_backoff_s``) or as
+    long as the server's ``Retry-After`` asks (at most ``max_retry_after_s``), whichever is longer.
+
+    One request's transport-level retries; the responder's whole-answer attempts (with jitter and a deadline
+    across model profiles) are ``processors.responder.routing.RetryPolicy``."""
 
     retries: int = 0
     backoff_s: float = 0.5
@@ -56,7 +59,7 @@ class RetryPolicy:
         return max(backoff, min(retry_after_s or 0.0, self.max_retry_after_s))
 
 
-NO_RETRIES = RetryPolicy()
+NO_RETRIES = EndpointRetry()
 
 
 class EndpointClient:
@@ -72,7 +75,7 @@ class EndpointClient:
         api_key: str | None = None,
         timeout_s: float,
         connect_timeout_s: float | None = None,
-        retry: RetryPolicy = NO_RETRIES,
+        retry: EndpointRetry = NO_RETRIES,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}

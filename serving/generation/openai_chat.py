@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from serving.endpoint import EndpointClient, EndpointFailure, RetryPolicy
+from serving.endpoint import EndpointClient, EndpointFailure, EndpointRetry
 from serving.errors import ModelUnavailable
 from serving.protocols import ChatMessage
 
@@ -50,7 +50,7 @@ class OpenAIChatGenerator:
             api_key=api_key,
             timeout_s=read_timeout_s,
             connect_timeout_s=connect_timeout_s,
-            retry=RetryPolicy(retries=retries, backoff_s=backoff_s, max_backoff_s=max_backoff_s),
+            retry=EndpointRetry(retries=retries, backoff_s=backoff_s, max_backoff_s=max_backoff_s),
             transport=transport,
         )
 
