@@ -10,8 +10,8 @@ from retrieval's knowledge base.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import aclosing, contextmanager
 from typing import Any
 
 import numpy as np
@@ -88,28 +88,30 @@ class _LazyGeneration:
             self._client = await ModelClient.connect(self.settings)
         return self._client
 
-    async def __call__(self, messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
-        client = await self._connected()
+    @contextmanager
+    def _generating(self) -> Iterator[None]:
         self.in_flight += 1
         try:
+            yield
+        finally:
+            self.in_flight -= 1
+
+    async def __call__(self, messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        client = await self._connected()
+        with self._generating():
             answer: str = await client.generate(
                 messages, max_tokens=self.settings.llm_max_tokens, temperature=ANSWER_TEMPERATURE, choice=choice
             )
-        finally:
-            self.in_flight -= 1
         return answer
 
     async def stream(self, messages: Sequence[ChatMessage], choice: ProfileChoice) -> AsyncIterator[str]:
         client = await self._connected()
         tokens = self.settings.llm_max_tokens
         pieces_of = client.stream(messages, max_tokens=tokens, temperature=ANSWER_TEMPERATURE, choice=choice)
-        self.in_flight += 1
-        try:
+        with self._generating():
             async with aclosing(pieces_of) as pieces:
                 async for piece in pieces:
                     yield piece  # closing this generator closes the model's stream: the replica stops at once
-        finally:
-            self.in_flight -= 1
 
 
 def tenant_tiers(settings: Settings) -> Callable[[str], str]:
