@@ -8,6 +8,7 @@ from processors.responder.canned import canned_reply, clarifying_question, hando
 from processors.responder.grounding import (
     GroundingResult,
     check_grounded,
+    cited_passages,
     drop_restatements,
     extractive_answer,
     restates_question,
@@ -61,6 +62,7 @@ __all__ = [
     "canned_reply",
     "check_grounded",
     "choose_profile",
+    "cited_passages",
     "clarifying_question",
     "decide",
     "drop_restatements",

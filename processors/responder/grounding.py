@@ -22,6 +22,7 @@ from serving.protocols import Passage
 __all__ = [
     "GroundingResult",
     "check_grounded",
+    "cited_passages",
     "drop_restatements",
     "extractive_answer",
     "restates_question",
@@ -303,6 +304,23 @@ def extractive_answer(query: str, passages: Sequence[Passage], *, max_sentences:
     ranked = sorted(range(len(sentences)), key=lambda i: (-overlap(sentences[i]), i))[:max_sentences]
     chosen = "".join(sentences[i] for i in sorted(ranked))
     return trim_to_limit(chosen, max_chars) + citation
+
+
+def cited_passages(text: str, passages: Sequence[Passage], *, shown: int) -> list[Passage]:
+    """The passages a reply cites: positions 1 to the highest valid ``[n]`` in ``text``, so every marker keeps its
+    number; the ``shown`` best (those the model saw) when ``text`` cites none. Retrieved passages the answer does
+    not use are no citations: a customer and an analyst read this list as the reply's sources.
+
+    >>> ps = [Passage(f"c{i}", "faq.jsonl", "…") for i in range(1, 6)]
+    >>> [p.chunk_id for p in cited_passages("满99元包邮[2]。退款3天到账[1]。", ps, shown=2)]
+    ['c1', 'c2']
+    >>> [p.chunk_id for p in cited_passages("满99元包邮[1]。", ps, shown=2)]
+    ['c1']
+    >>> [p.chunk_id for p in cited_passages("满99元包邮。", ps, shown=2)], len(cited_passages("见[9]", ps, shown=2))
+    (['c1', 'c2'], 2)
+    """
+    valid = [n for n in map(int, _CITATION.findall(text)) if 1 <= n <= len(passages)]
+    return list(passages[: max(valid)] if valid else passages[:shown])
 
 
 def trim_to_limit(text: str, max_chars: int) -> str:

@@ -35,6 +35,7 @@ from processors.responder import (
     build_messages,
     check_grounded,
     choose_profile,
+    cited_passages,
     decide,
     drop_restatements,
     extractive_answer,
@@ -150,6 +151,7 @@ class Responder:
             text = decision.reply
             if decision.action == "answer":
                 decision, text, profile = await self._answer(event, state, query, passages, confidence, variant, deltas)
+                passages = cited_passages(text, passages, shown=self.prompt_passages)
                 if decision.action == "answer" and decision.detail != GENERATOR_DOWN:
                     await self._remember(
                         tenant,

@@ -92,6 +92,21 @@ def test_a_question_gets_a_cited_answer_that_fits_the_bot_reply_schema(tmp_path:
     assert outcome.handoff is None
 
 
+def test_the_reply_cites_the_passages_its_answer_refers_to_not_every_one_retrieved(
+    tmp_path: Path, index: FaqIndex
+) -> None:
+    async def citing_second(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        return (await quoting_llm(messages, choice)).replace("[1]", "[1][2]")
+
+    one = asyncio.run(make(tmp_path / "one", index, confidence=0.95).respond(event(1, "七天无理由退货怎么申请？")))
+    assert len(index.search("七天无理由退货怎么申请？", 5)) == 5  # five retrieved
+    assert [c["chunk_id"] for c in one.reply["citations"]] == [one.passages[0].chunk_id] and len(one.passages) == 1
+    two = asyncio.run(
+        make(tmp_path / "two", index, llm=citing_second, confidence=0.95).respond(event(1, "七天无理由退货怎么申请？"))
+    )
+    assert "[2]" in two.reply["text"] and len(two.reply["citations"]) == 2  # [2] still names the second source
+
+
 def test_the_generator_sees_earlier_turns_only_when_configured(tmp_path: Path, index: FaqIndex) -> None:
     """Each earlier turn costs prompt evaluation (TTFT); the standalone query already carries the context."""
     prompts: list[str] = []
