@@ -1,5 +1,7 @@
-"""The human agents' API: the hand-off queue and replies to customers.
+"""The human agents' console and API: the hand-off queue and replies to customers.
 
+- ``GET /agent``: the console page (``serving/agent_page``) over the two routes below and ``POST /v1/feedback``;
+  it reads a full API key from the URL fragment (``#key=...``) or asks for it.
 - ``GET /v1/handoffs``: the tenant's hand-offs no agent has answered yet (from ClickHouse, see ``agent_sql``),
   each with summary, slots, intent, emotion, masked transcript and the customer messages' ids and predicted
   intents, so an agent can correct an intent with ``POST /v1/feedback`` (``source: agent``).
@@ -17,7 +19,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from kefu.settings import Settings
 from serving.api.agent_sql import CONVERSATION_SQL, CUSTOMER_MESSAGES_SQL, WAITING_HANDOFFS_SQL
@@ -25,6 +27,7 @@ from serving.api.deps import TenantDependency
 from serving.api.events import Ingest
 from serving.api.kpi import query_of, run_query, scoped_tenant
 from serving.api.kpi_sql import json_value
+from serving.api.pages import bundled_page
 from serving.channels import ChannelError, agent_reply_to_event
 
 TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
@@ -42,6 +45,11 @@ def _handoff(row: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, A
 def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest) -> APIRouter:
     router = APIRouter()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
+
+    @router.get("/agent", response_class=HTMLResponse, include_in_schema=False)
+    async def agent_console() -> HTMLResponse:
+        """The agents' console page (its data routes need a full API key)."""
+        return HTMLResponse(bundled_page("serving", "agent_page", "agent"), headers={"Cache-Control": "no-store"})
 
     @router.get("/v1/handoffs")
     async def handoffs(

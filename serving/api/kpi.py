@@ -8,7 +8,6 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -17,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from kefu.settings import Settings
 from serving.api.deps import TenantDependency
 from serving.api.kpi_sql import KpiQuery, csat_sql, hourly_sql, json_value
+from serving.api.pages import bundled_page
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,7 @@ DEFAULT_RANGE = timedelta(hours=24)
 @cache
 def page_html(refresh_s: int) -> str:
     """The self-contained page: dashboards/kpi_page/index.html with its CSS and JS inlined (no network)."""
-    folder = resources.files("dashboards").joinpath("kpi_page")
-    html = folder.joinpath("index.html").read_text(encoding="utf-8")
-    css = folder.joinpath("kpi.css").read_text(encoding="utf-8")
-    js = folder.joinpath("kpi.js").read_text(encoding="utf-8")
-    return (
-        html.replace("/*__KPI_CSS__*/", css).replace("/*__KPI_JS__*/", js).replace("__KPI_REFRESH_S__", str(refresh_s))
-    )
+    return bundled_page("dashboards", "kpi_page", "kpi").replace("__KPI_REFRESH_S__", str(refresh_s))
 
 
 def parse_instant(value: str | None, name: str) -> datetime | None:

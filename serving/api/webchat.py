@@ -6,8 +6,6 @@ The page (``serving/chat_page``) talks to ``POST /v1/chat/completions`` (streame
 """
 
 import time
-from functools import cache
-from importlib import resources
 from typing import Annotated, Any
 
 import orjson
@@ -18,18 +16,14 @@ from kefu.settings import Settings
 from serving.api.conversation_feed import AgentMessageFeed
 from serving.api.deps import Caller, CallerDependency
 from serving.api.metrics import FEEDBACK_IN, REJECTED
+from serving.api.pages import bundled_page
 from serving.channels import ChannelError, FeedbackForbidden, feedback_to_record
 from serving.ingest import Ingestor
 
 
-@cache
 def chat_page_html() -> str:
     """The self-contained page: serving/chat_page/index.html with its CSS and JS inlined (no network)."""
-    folder = resources.files("serving").joinpath("chat_page")
-    html = folder.joinpath("index.html").read_text(encoding="utf-8")
-    css = folder.joinpath("chat.css").read_text(encoding="utf-8")
-    js = folder.joinpath("chat.js").read_text(encoding="utf-8")
-    return html.replace("/*__CHAT_CSS__*/", css).replace("/*__CHAT_JS__*/", js)
+    return bundled_page("serving", "chat_page", "chat")
 
 
 def webchat_router(

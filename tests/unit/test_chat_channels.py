@@ -10,6 +10,7 @@ from fastapi import HTTPException
 
 from serving.api.conversation_feed import AgentMessageFeed
 from serving.api.deps import chat_caller
+from serving.api.pages import bundled_page
 from serving.api.replies import ReplyWaiter
 from serving.api.webchat import chat_page_html
 from serving.api.wechat import WeChatReplies
@@ -162,6 +163,13 @@ def test_web_chat_keys_are_told_apart_from_full_keys() -> None:
     with pytest.raises(HTTPException) as refused:
         caller_of(x_api_key="nope")
     assert refused.value.status_code == 401
+
+
+def test_the_agent_console_is_one_self_contained_document() -> None:
+    html = bundled_page("serving", "agent_page", "agent")
+    assert "/*__AGENT_" not in html and "/v1/handoffs" in html and "/agent-replies" in html and "/v1/feedback" in html
+    assert 'lang="zh-CN"' in html and "<script src" not in html and "<link" not in html  # no network
+    assert "innerHTML" not in html  # customer text is inserted as text, never as markup
 
 
 def test_the_chat_page_is_one_self_contained_document() -> None:

@@ -81,6 +81,7 @@ def test_health_metrics_and_the_static_pages_need_no_credentials(http: TestClien
     assert http.get("/health").status_code == 200
     assert http.get("/metrics").status_code == 200
     assert http.get("/kpi").status_code == 200
+    assert http.get("/agent").status_code == 200  # the console's data routes need a key (checked below)
 
 
 def test_a_tenant_cannot_post_events_of_another_tenant_by_key_or_jwt(http: TestClient) -> None:

@@ -1,0 +1,290 @@
+// The agents' console: the hand-off queue from GET /v1/handoffs (most urgent first), a conversation's summary,
+// slots, masked transcript and customer messages; corrected intents go to POST /v1/feedback (source "agent"),
+// replies to POST /v1/conversations/{id}/agent-replies (optionally giving the conversation back to the bot).
+// No library and no network beyond this API. Text is always inserted as text, never as HTML.
+(function () {
+  "use strict";
+  const KEY_STORE = "kefu-agent-key";     // a full API key (or JWT): never a public web-chat key
+  const AGENT_STORE = "kefu-agent-id";
+  const LANG_STORE = "kefu-agent-lang";
+  const REFRESH_MS = 10000;
+  const TEXT = {
+    zh: {
+      title: "坐席工作台", agentId: "坐席工号", refresh: "刷新", key: "API 密钥", save: "保存", queue: "等待人工",
+      empty: "暂无等待人工的会话", transcript: "对话记录（已脱敏）", messages: "客户消息与意图",
+      replyHint: "回复客户…", release: "发送后交还机器人", send: "发送", correct: "更正", corrected: "已更正为 ",
+      customer: "客户", bot: "机器人", agent: "坐席", reason: "原因", intent: "意图", emotion: "情绪",
+      priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图",
+      sent: "已发送", released: "已发送，会话已交还机器人", needKey: "请输入 API 密钥", needAgent: "请先填写坐席工号",
+      error: "出错了：", updated: "更新于 ", lang: "English",
+      reasons: {
+        customer_request: "客户要求人工", low_confidence: "机器人没有把握", angry_customer: "客户情绪激动",
+        must_escalate_topic: "必须升级的话题", unsupported_answer: "答案缺少依据", model_unavailable: "模型不可用",
+        moderation: "内容审核", other: "其他",
+      },
+      emotions: { angry: "生气", anxious: "焦虑", satisfied: "满意", neutral: "平静" },
+    },
+    en: {
+      title: "Agent console", agentId: "Agent ID", refresh: "Refresh", key: "API key", save: "Save", queue: "Waiting",
+      empty: "No conversation is waiting for an agent", transcript: "Transcript (masked)",
+      messages: "Customer messages and intents", replyHint: "Reply to the customer…",
+      release: "Give back to the bot after sending", send: "Send", correct: "Correct", corrected: "Corrected to ",
+      customer: "Customer", bot: "Bot", agent: "Agent", reason: "Reason", intent: "Intent", emotion: "Emotion",
+      priority: "Priority", channel: "Channel", waiting: "Waiting", minutes: " min", text: "Message",
+      predicted: "Predicted intent", sent: "Sent", released: "Sent; the bot has the conversation again",
+      needKey: "Please enter the API key", needAgent: "Please fill in your agent ID first", error: "Error: ",
+      updated: "Updated ", lang: "中文",
+      reasons: {
+        customer_request: "customer asked for a human", low_confidence: "bot not confident",
+        angry_customer: "angry customer", must_escalate_topic: "must-escalate topic",
+        unsupported_answer: "answer not supported", model_unavailable: "model unavailable",
+        moderation: "moderation", other: "other",
+      },
+      emotions: { angry: "angry", anxious: "anxious", satisfied: "satisfied", neutral: "neutral" },
+    },
+  };
+  const $ = (id) => document.getElementById(id);
+  let lang = localStorage.getItem(LANG_STORE) || "zh";  // Chinese first
+  let handoffs = [];
+  let selected = null;  // conversation_id
+  let shownEvent = null;  // the hand-off event the detail pane shows (re-rendered only when it changes)
+
+  const t = (name) => TEXT[lang][name] || TEXT.zh[name];
+  const reasonText = (reason) => t("reasons")[reason] || reason;
+  const emotionText = (emotion) => (emotion && t("emotions")[emotion]) || emotion || "-";
+
+  function applyLanguage() {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
+      node.placeholder = t(node.dataset.i18nPlaceholder);
+    });
+    $("lang").textContent = t("lang");
+  }
+
+  function apiKey() {
+    const match = /(?:^|[#&])key=([^&]+)/.exec(location.hash);
+    if (match) {
+      sessionStorage.setItem(KEY_STORE, decodeURIComponent(match[1]));  // this tab only: a full key
+      history.replaceState(null, "", location.pathname + location.search);  // keep the key out of the address bar
+    }
+    return sessionStorage.getItem(KEY_STORE);
+  }
+
+  function status(text, isError) {
+    $("status").textContent = text || "";
+    document.body.dataset.error = isError ? "true" : "false";
+  }
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  async function call(method, path, body) {
+    const response = await fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", "X-API-Key": apiKey() || "" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(response.status + " " + (answer.detail || answer.error || response.statusText));
+    return answer;
+  }
+
+  function minutesWaiting(ts) {
+    return Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 60000));
+  }
+
+  function renderQueue() {
+    const list = $("queue");
+    list.replaceChildren();
+    handoffs.forEach((handoff) => {
+      const item = element("li");
+      item.dataset.conversation = handoff.conversation_id;
+      item.setAttribute("aria-selected", String(handoff.conversation_id === selected));
+      const top = element("div", null, "top");
+      top.append(
+        element("span", "P" + handoff.priority + " · " + reasonText(handoff.reason), "badge p" + handoff.priority),
+        element("span", t("waiting") + " " + minutesWaiting(handoff.ts) + t("minutes")),
+      );
+      item.append(
+        top,
+        element("div", handoff.conversation_id + " · " + handoff.channel + " · " + (handoff.intent || "-")),
+        element("div", handoff.summary, "summary"),
+      );
+      item.addEventListener("click", () => select(handoff.conversation_id));
+      list.append(item);
+    });
+    $("count").textContent = "(" + handoffs.length + ")";
+    $("empty").hidden = handoffs.length > 0;
+    document.body.dataset.waiting = String(handoffs.length);
+  }
+
+  function renderDetail(handoff) {
+    shownEvent = handoff.event_id;
+    $("detail").hidden = false;
+    $("d-title").textContent = handoff.conversation_id + " · " + handoff.tenant_id;
+    const facts = $("d-facts");
+    facts.replaceChildren();
+    [
+      ["reason", reasonText(handoff.reason) + (handoff.detail ? " (" + handoff.detail + ")" : "")],
+      ["priority", "P" + handoff.priority], ["channel", handoff.channel], ["intent", handoff.intent || "-"],
+      ["emotion", emotionText(handoff.emotion)],
+    ].forEach(([name, value]) => facts.append(element("dt", t(name)), element("dd", value)));
+    $("d-summary").textContent = handoff.summary || "";
+    const slots = $("d-slots");
+    slots.replaceChildren();
+    Object.entries(handoff.slots || {}).forEach(([name, value]) => {
+      const row = element("tr");
+      row.append(element("th", name), element("td", value));
+      slots.append(row);
+    });
+    const transcript = $("transcript");
+    transcript.replaceChildren();
+    (handoff.transcript || []).forEach((turn) => {
+      const node = element("div", null, "msg " + turn.role);
+      node.append(element("span", t(turn.role) || turn.role, "who"), element("span", turn.text));
+      transcript.append(node);
+    });
+    renderMessages(handoff);
+  }
+
+  function renderMessages(handoff) {
+    const table = $("messages");
+    table.replaceChildren();
+    const head = element("tr");
+    head.append(element("th", t("text")), element("th", t("predicted")), element("th", t("correct")));
+    table.append(head);
+    (handoff.customer_messages || []).forEach((message) => {
+      const row = element("tr");
+      row.dataset.message = message.event_id;
+      const confidence = typeof message.intent_confidence === "number" ? " " + message.intent_confidence.toFixed(2) : "";
+      const input = element("input");
+      input.setAttribute("list", "intents");
+      input.size = 14;
+      input.value = message.intent || "";
+      const button = element("button", t("correct"));
+      button.type = "button";
+      button.addEventListener("click", () => correctIntent(handoff, message, input.value.trim(), row));
+      const cell = element("td");
+      cell.append(input, button);
+      row.append(element("td", message.text), element("td", (message.intent || "-") + confidence), cell);
+      table.append(row);
+    });
+  }
+
+  function fillIntentChoices() {
+    const seen = new Set();
+    handoffs.forEach((h) => {
+      if (h.intent) seen.add(h.intent);
+      (h.customer_messages || []).forEach((m) => { if (m.intent) seen.add(m.intent); });
+    });
+    $("intents").replaceChildren(...[...seen].sort().map((label) => { const o = element("option"); o.value = label; return o; }));
+  }
+
+  function select(conversationId) {
+    selected = conversationId;
+    const handoff = handoffs.find((h) => h.conversation_id === conversationId);
+    renderQueue();
+    if (handoff) renderDetail(handoff);
+  }
+
+  async function load() {
+    if (!apiKey()) {
+      $("key-box").hidden = false;
+      status(t("needKey"), true);
+      document.body.dataset.state = "needs-key";
+      return;
+    }
+    try {
+      handoffs = (await call("GET", "/v1/handoffs")).handoffs || [];
+    } catch (error) {
+      status(t("error") + error.message, true);
+      document.body.dataset.state = "error";
+      return;
+    }
+    fillIntentChoices();
+    const current = handoffs.find((h) => h.conversation_id === selected);
+    if (!current) {
+      selected = null;
+      shownEvent = null;
+      $("detail").hidden = true;
+    } else if (current.event_id !== shownEvent && !$("reply-text").value) {
+      renderDetail(current);  // a newer hand-off of the same conversation; never under the agent's typing
+    }
+    renderQueue();
+    status(t("updated") + new Date().toLocaleTimeString());
+    document.body.dataset.state = "ready";
+  }
+
+  async function correctIntent(handoff, message, label, row) {
+    if (!label) return;
+    try {
+      await call("POST", "/v1/feedback", {
+        conversation_id: handoff.conversation_id, source: "agent", message_id: message.event_id,
+        corrected_intent: label,
+      });
+      row.querySelectorAll(".corrected").forEach((node) => node.remove());
+      row.lastChild.append(element("span", " " + t("corrected") + label, "corrected"));
+      row.dataset.corrected = label;
+    } catch (error) {
+      status(t("error") + error.message, true);
+    }
+  }
+
+  async function reply(event) {
+    event.preventDefault();
+    const handoff = handoffs.find((h) => h.conversation_id === selected);
+    const text = $("reply-text").value.trim();
+    const agentId = $("agent-id").value.trim();
+    if (!handoff || !text) return;
+    if (!agentId) {
+      status(t("needAgent"), true);
+      $("agent-id").focus();
+      return;
+    }
+    localStorage.setItem(AGENT_STORE, agentId);
+    const release = $("release").checked;
+    const messageId = "console-" + (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()));
+    $("send").disabled = true;
+    try {
+      await call("POST", "/v1/conversations/" + encodeURIComponent(handoff.conversation_id) + "/agent-replies", {
+        text, agent_id: agentId, message_id: messageId, release,  // message_id: a retry is stored once
+      });
+      const node = element("div", null, "msg agent");
+      node.append(element("span", t("agent") + " " + agentId, "who"), element("span", text));
+      $("transcript").append(node);
+      $("reply-text").value = "";
+      $("release").checked = false;
+      status(release ? t("released") : t("sent"));
+      document.body.dataset.sent = String(Number(document.body.dataset.sent || 0) + 1);
+    } catch (error) {
+      status(t("error") + error.message, true);
+    } finally {
+      $("send").disabled = false;
+    }
+  }
+
+  $("lang").addEventListener("click", () => {
+    lang = lang === "zh" ? "en" : "zh";
+    localStorage.setItem(LANG_STORE, lang);
+    applyLanguage();
+    renderQueue();
+    const handoff = handoffs.find((h) => h.conversation_id === selected);
+    if (handoff && !$("reply-text").value) renderDetail(handoff);
+  });
+  $("key-save").addEventListener("click", () => {
+    sessionStorage.setItem(KEY_STORE, $("key").value.trim());
+    $("key-box").hidden = true;
+    load();
+  });
+  $("refresh").addEventListener("click", load);
+  $("reply").addEventListener("submit", reply);
+  $("agent-id").value = localStorage.getItem(AGENT_STORE) || "";
+  applyLanguage();
+  load();
+  setInterval(load, REFRESH_MS);
+})();

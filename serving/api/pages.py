@@ -1,0 +1,16 @@
+"""The built-in pages (web chat, agents' console, KPIs): one HTML file with its CSS and JS inlined, no network."""
+
+from functools import cache
+from importlib import resources
+
+
+@cache
+def bundled_page(package: str, folder: str, name: str) -> str:
+    """``package/folder/index.html`` with ``name.css`` and ``name.js`` put in place of its ``/*__NAME_CSS__*/`` and
+    ``/*__NAME_JS__*/`` markers (NAME upper-cased)."""
+    root = resources.files(package).joinpath(folder)
+    html = root.joinpath("index.html").read_text(encoding="utf-8")
+    css = root.joinpath(f"{name}.css").read_text(encoding="utf-8")
+    js = root.joinpath(f"{name}.js").read_text(encoding="utf-8")
+    marker = name.upper()
+    return html.replace(f"/*__{marker}_CSS__*/", css).replace(f"/*__{marker}_JS__*/", js)

@@ -1,0 +1,175 @@
+"""The agents' console (`GET /agent`) in headless Chromium over the real API and a real (chDB) store.
+
+The queue comes from `GET /v1/handoffs` on hand-offs written by the store's own sink; the page's two writes
+(a corrected intent to `POST /v1/feedback`, a reply to `POST /v1/conversations/{id}/agent-replies`) are
+intercepted in the browser and checked field by field: the routes themselves, with Kafka behind them, are
+tested on the running platform in `tests/integration/test_chat_channels.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from kefu.settings import Settings
+from serving.api import create_api
+from serving.api.kpi_sql import clickhouse_query
+from streams.store.connection import connect
+from streams.store.migrations import apply_migrations
+from streams.store.sink import ClickHouseSink
+from tests.kpi_rows import KEYS, TENANT_KEY
+from tests.store.conftest import MEMORY, enriched, handoff
+from tests.unit.test_kpi_page_browser import CHROMIUM_FLAGS, chromium
+
+pytestmark = pytest.mark.slow  # a browser, a server and a store
+REPO = Path(__file__).resolve().parents[2]
+
+NOW = int(time.time() * 1000)
+MINUTE = 60_000
+
+
+def _store_with_handoffs() -> Any:
+    """Two conversations waiting (one urgent), one an agent already answered; the store's own sink writes them."""
+    client = connect(MEMORY)
+    client.command("DROP DATABASE IF EXISTS kefu SYNC")
+    client = connect(MEMORY)
+    apply_migrations(client)
+    sink = ClickHouseSink(client)
+    for record in [
+        enriched("m1", "c-refund", text="耳机坏了，订单KF2025，我要退款", intent="return_refund", ts=NOW - 9 * MINUTE),
+        enriched("m2", "c-refund", text="电话是[PHONE_1]", intent="unknown", ts=NOW - 8 * MINUTE),
+        enriched("m3", "c-fire", text="充电器冒烟了！", intent="product_quality", ts=NOW - 3 * MINUTE),
+        enriched("m4", "c-done", text="转人工", intent="ask_human", ts=NOW - 30 * MINUTE),
+        enriched("a1", "c-done", role="agent", text="您好，我来处理。", ts=NOW - 20 * MINUTE),
+    ]:
+        sink.add("events", record)
+    transcript = [
+        {"role": "customer", "text": "耳机坏了，订单KF2025，我要退款", "ts": NOW - 9 * MINUTE},
+        {"role": "bot", "text": "请问耳机是什么问题？", "ts": NOW - 9 * MINUTE + 2000},
+        {"role": "customer", "text": "电话是[PHONE_1]", "ts": NOW - 8 * MINUTE},
+    ]
+    sink.add(
+        "handoffs",
+        handoff(
+            "h-refund", "c-refund", reason="low_confidence", summary="客户要为坏耳机退款", priority=3,
+            slots={"order_id": "KF2025", "phone": "[PHONE_1]"}, transcript=transcript, ts=NOW - 8 * MINUTE + 3000,
+        ),
+    )  # fmt: skip
+    sink.add(
+        "handoffs",
+        handoff("h-fire", "c-fire", reason="must_escalate_topic", summary="冒烟", priority=1, ts=NOW - 3 * MINUTE),
+    )
+    sink.add("handoffs", handoff("h-done", "c-done", summary="要人工", ts=NOW - 29 * MINUTE))
+    sink.flush()
+    return client
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    store = _store_with_handoffs()
+    app = create_api(Settings(), "127.0.0.1:9", f"mock://agent-{uuid.uuid4()}", KEYS, kpi_query=clickhouse_query(store))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(10)
+
+
+REPLY = "您好，退款已为您登记，1-3个工作日原路退回。"
+
+
+def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """An agent's session in Chromium; returns what the page showed. The two POSTs land in ``posted``."""
+    from playwright.sync_api import Route, sync_playwright
+
+    def capture(kind: str) -> Any:
+        def handle(route: Route) -> None:
+            posted[kind].append({"url": route.request.url, **json.loads(route.request.post_data or "{}")})
+            route.fulfill(status=202, content_type="application/json", body='{"accepted": 1}')
+
+        return handle
+
+    seen: dict[str, Any] = {"errors": []}
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium(), headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1300, "height": 900},
+        )  # fmt: skip
+        try:
+            page = context.new_page()
+            page.on("pageerror", lambda error: seen["errors"].append(error))  # noqa: PLW0108  # playwright rejects builtins
+            page.route("**/v1/feedback", capture("feedback"))
+            page.route("**/agent-replies", capture("reply"))
+            page.goto(f"{server}/agent#key={TENANT_KEY}")
+            page.wait_for_selector('body[data-state="ready"]', timeout=20_000)
+            seen["queue"] = page.eval_on_selector_all("#queue li", "items => items.map(i => i.dataset.conversation)")
+            seen["url"] = page.url
+
+            page.click('#queue li[data-conversation="c-refund"]')
+            page.wait_for_selector("#detail:not([hidden])")
+            seen["summary"], seen["slots"] = page.inner_text("#d-summary"), page.inner_text("#d-slots")
+            seen["turns"] = page.eval_on_selector_all("#transcript .msg", "ms => ms.map(m => m.className)")
+            seen["messages"] = page.eval_on_selector_all(
+                "#messages tr[data-message]", "rs => rs.map(r => r.dataset.message)"
+            )
+
+            unknown = '#messages tr[data-message="m2"]'
+            page.fill(f"{unknown} input", "return_refund")
+            page.click(f"{unknown} button")
+            page.wait_for_selector(f'{unknown}[data-corrected="return_refund"]')
+
+            page.fill("#reply-text", REPLY)
+            page.click("#send")  # no agent id yet: refused on the page, nothing sent
+            seen["refused"] = page.inner_text("#status")
+            page.fill("#agent-id", "agent-7")
+            page.check("#release")
+            page.click("#send")
+            page.wait_for_selector('body[data-sent="1"]')
+            seen["transcript"] = page.inner_text("#transcript")
+            page.screenshot(path=str(profile.parent / "agent-console.png"), full_page=True)
+        finally:
+            context.close()
+    return seen
+
+
+def test_an_agent_sees_the_queue_corrects_an_intent_and_answers_giving_the_conversation_back(
+    server: str, tmp_path: Path
+) -> None:
+    posted: dict[str, list[dict[str, Any]]] = {"feedback": [], "reply": []}
+    seen = drive_the_console(server, tmp_path / "profile", posted)
+
+    assert seen["errors"] == []
+    assert "#key=" not in seen["url"], "the key must not stay in the address bar"
+    assert seen["queue"] == ["c-fire", "c-refund"]  # most urgent first; the answered conversation is not waiting
+    assert seen["summary"] == "客户要为坏耳机退款" and "KF2025" in seen["slots"] and "[PHONE_1]" in seen["slots"]
+    assert seen["turns"] == ["msg customer", "msg bot", "msg customer"] and seen["messages"] == ["m1", "m2"]
+    assert [{k: v for k, v in f.items() if k != "url"} for f in posted["feedback"]] == [
+        {"conversation_id": "c-refund", "source": "agent", "message_id": "m2", "corrected_intent": "return_refund"}
+    ]
+    assert "坐席工号" in seen["refused"] and len(posted["reply"]) == 1
+    sent = posted["reply"][0]
+    assert sent["url"].endswith("/v1/conversations/c-refund/agent-replies")
+    assert (sent["text"], sent["agent_id"], sent["release"]) == (REPLY, "agent-7", True)
+    assert str(sent["message_id"]).startswith("console-")  # a retry of the same message is stored once
+    assert REPLY in seen["transcript"]
+    if os.environ.get("KEFU_UPDATE_SCREENSHOTS"):  # refresh the README picture on demand, not on every run
+        shutil.copyfile(tmp_path / "agent-console.png", REPO / "docs" / "img" / "agent-console.png")
