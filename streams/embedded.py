@@ -231,6 +231,7 @@ class EmbeddedPlatform:
             api_key=api_key,
             webchat_key=webchat_key,
             chat=f"{http}/chat#key={webchat_key}" if webchat_key else f"{http}/chat",
+            agents=f"{http}/agent#key={api_key}" if api_key else f"{http}/agent",
             mode="embedded",
             pid=os.getpid(),
             data_dir=str(self.data_dir),
