@@ -49,7 +49,7 @@ def _store_with_handoffs() -> Any:
     for record in [
         enriched("m1", "c-refund", text="耳机坏了，订单KF2025，我要退款", intent="return_refund", ts=NOW - 9 * MINUTE),
         enriched("m2", "c-refund", text="电话是[PHONE_1]", intent="unknown", ts=NOW - 8 * MINUTE),
-        enriched("m3", "c-fire", text="充电器冒烟了！", intent="product_quality", ts=NOW - 3 * MINUTE),
+        enriched("m3", "c-fire", channel="email", text="充电器冒烟了！", intent="product_quality", ts=NOW - 3 * MINUTE),
         enriched("m4", "c-done", text="转人工", intent="ask_human", ts=NOW - 30 * MINUTE),
         enriched("a1", "c-done", role="agent", text="您好，我来处理。", ts=NOW - 20 * MINUTE),
     ]:
@@ -68,7 +68,7 @@ def _store_with_handoffs() -> Any:
     )  # fmt: skip
     sink.add(
         "handoffs",
-        handoff("h-fire", "c-fire", reason="must_escalate_topic", summary="冒烟", priority=1, ts=NOW - 3 * MINUTE),
+        handoff("h-fire", "c-fire", channel="email", reason="must_escalate_topic", priority=1, ts=NOW - 3 * MINUTE),
     )
     sink.add("handoffs", handoff("h-done", "c-done", summary="要人工", ts=NOW - 29 * MINUTE))
     sink.flush()
@@ -127,6 +127,7 @@ def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[st
             page.click('#queue li[data-conversation="c-refund"]')
             page.wait_for_selector("#detail:not([hidden])")
             seen["summary"], seen["slots"] = page.inner_text("#d-summary"), page.inner_text("#d-slots")
+            seen["web_note_hidden"] = page.is_hidden("#d-channel-note")
             seen["turns"] = page.eval_on_selector_all("#transcript .msg", "ms => ms.map(m => m.className)")
             seen["messages"] = page.eval_on_selector_all(
                 "#messages tr[data-message]", "rs => rs.map(r => r.dataset.message)"
@@ -145,6 +146,8 @@ def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[st
             page.click("#send")
             page.wait_for_selector('body[data-sent="1"]')
             seen["transcript"] = page.inner_text("#transcript")
+            page.click('#queue li[data-conversation="c-fire"]')  # an e-mail customer: replies are not sent out
+            seen["email_note"] = page.inner_text("#d-channel-note")
             page.screenshot(path=str(profile.parent / "agent-console.png"), full_page=True)
         finally:
             context.close()
@@ -171,5 +174,6 @@ def test_an_agent_sees_the_queue_corrects_an_intent_and_answers_giving_the_conve
     assert (sent["text"], sent["agent_id"], sent["release"]) == (REPLY, "agent-7", True)
     assert str(sent["message_id"]).startswith("console-")  # a retry of the same message is stored once
     assert REPLY in seen["transcript"]
+    assert seen["web_note_hidden"] and "不外发邮件" in seen["email_note"]  # the agent is told, not left guessing
     if os.environ.get("KEFU_UPDATE_SCREENSHOTS"):  # refresh the README picture on demand, not on every run
         shutil.copyfile(tmp_path / "agent-console.png", REPO / "docs" / "img" / "agent-console.png")
