@@ -17,6 +17,7 @@
       customer: "客户", bot: "机器人", agent: "坐席", reason: "原因", intent: "意图", emotion: "情绪",
       priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图",
       noDelivery: "邮件渠道：回复会存档并计入统计，但平台暂不外发邮件，请通过邮件系统回复客户。",
+      newMessages: "客户有新消息", answered: "已回复，等待客户的新消息（有新消息时会回到队列）",
       sent: "已发送", released: "已发送，会话已交还机器人", needKey: "请输入 API 密钥", needAgent: "请先填写坐席工号",
       error: "出错了：", updated: "更新于 ", lang: "English",
       reasons: {
@@ -35,6 +36,8 @@
       priority: "Priority", channel: "Channel", waiting: "Waiting", minutes: " min", text: "Message",
       predicted: "Predicted intent",
       noDelivery: "E-mail channel: the reply is stored and counted, but the platform sends no e-mail yet; answer the customer from your mail system.",
+      newMessages: "customer wrote again",
+      answered: "Answered; waiting for the customer (it comes back to the queue when they write)",
       sent: "Sent", released: "Sent; the bot has the conversation again",
       needKey: "Please enter the API key", needAgent: "Please fill in your agent ID first", error: "Error: ",
       updated: "Updated ", lang: "中文",
@@ -51,7 +54,8 @@
   let lang = localStorage.getItem(LANG_STORE) || "zh";  // Chinese first
   let handoffs = [];
   let selected = null;  // conversation_id
-  let shownEvent = null;  // the hand-off event the detail pane shows (re-rendered only when it changes)
+  let current = null;  // the hand-off the detail pane shows; kept after it leaves the queue (answered)
+  let shownEvent = null;  // its event id and waiting state: re-rendered only when they change
 
   const t = (name) => TEXT[lang][name] || TEXT.zh[name];
   const reasonText = (reason) => t("reasons")[reason] || reason;
@@ -112,8 +116,9 @@
       const top = element("div", null, "top");
       top.append(
         element("span", "P" + handoff.priority + " · " + reasonText(handoff.reason), "badge p" + handoff.priority),
-        element("span", t("waiting") + " " + minutesWaiting(handoff.ts) + t("minutes")),
+        element("span", t("waiting") + " " + minutesWaiting(handoff.waiting_since || handoff.ts) + t("minutes")),
       );
+      if (handoff.waiting_for === "customer_reply") top.append(element("span", t("newMessages"), "badge new"));
       item.append(
         top,
         element("div", handoff.conversation_id + " · " + handoff.channel + " · " + (handoff.intent || "-")),
@@ -128,8 +133,10 @@
   }
 
   function renderDetail(handoff) {
-    shownEvent = handoff.event_id;
+    current = handoff;
+    shownEvent = handoff.event_id + "/" + handoff.waiting_since;
     $("detail").hidden = false;
+    $("d-state").textContent = "";
     $("d-title").textContent = handoff.conversation_id + " · " + handoff.tenant_id;
     const facts = $("d-facts");
     facts.replaceChildren();
@@ -213,13 +220,11 @@
       return;
     }
     fillIntentChoices();
-    const current = handoffs.find((h) => h.conversation_id === selected);
-    if (!current) {
-      selected = null;
-      shownEvent = null;
-      $("detail").hidden = true;
-    } else if (current.event_id !== shownEvent && !$("reply-text").value) {
-      renderDetail(current);  // a newer hand-off of the same conversation; never under the agent's typing
+    const waiting = handoffs.find((h) => h.conversation_id === selected);
+    if (!waiting && current) {
+      $("d-state").textContent = t("answered");  // answered: stays open for follow-ups until another is chosen
+    } else if (waiting && waiting.event_id + "/" + waiting.waiting_since !== shownEvent && !$("reply-text").value) {
+      renderDetail(waiting);  // new customer messages or a newer hand-off; never under the agent's typing
     }
     renderQueue();
     status(t("updated") + new Date().toLocaleTimeString());
@@ -243,7 +248,7 @@
 
   async function reply(event) {
     event.preventDefault();
-    const handoff = handoffs.find((h) => h.conversation_id === selected);
+    const handoff = current;
     const text = $("reply-text").value.trim();
     const agentId = $("agent-id").value.trim();
     if (!handoff || !text) return;
@@ -279,8 +284,7 @@
     localStorage.setItem(LANG_STORE, lang);
     applyLanguage();
     renderQueue();
-    const handoff = handoffs.find((h) => h.conversation_id === selected);
-    if (handoff && !$("reply-text").value) renderDetail(handoff);
+    if (current && !$("reply-text").value) renderDetail(current);
   });
   $("key-save").addEventListener("click", () => {
     sessionStorage.setItem(KEY_STORE, $("key").value.trim());

@@ -1,8 +1,10 @@
 """SQL of the agents' routes: hand-offs waiting for an agent, a conversation's customer messages and channel.
 
-A hand-off waits for an agent until an agent message of its conversation is stored after it (so the queue is
-rebuilt from ClickHouse after any restart and several API processes agree). Parameters are bound by the store
-client (``{name:Type}``), never pasted into the SQL text.
+A conversation waits for an agent when its hand-off has no agent message stored after it (``waiting_for:
+handoff``), or when, while an agent holds it (not released, within ``KEFU_AGENT_HOLD_S`` of the agent's last
+message), the customer wrote after the agent's last message (``customer_reply``). The queue is rebuilt from
+ClickHouse on every call, so it survives any restart and several API processes agree. Parameters are bound by the
+store client (``{name:Type}``), never pasted into the SQL text.
 """
 
 from __future__ import annotations
@@ -14,16 +16,23 @@ SELECT h.event_id AS event_id, h.conversation_id AS conversation_id, h.tenant_id
        h.channel AS channel, h.reason AS reason, h.detail AS detail, h.summary AS summary, h.slots AS slots,
        h.intent AS intent, h.emotion AS emotion, h.priority AS priority,
        h.`transcript.role` AS transcript_role, h.`transcript.text` AS transcript_text,
-       h.`transcript.ts` AS transcript_ts, h.ts AS ts
+       h.`transcript.ts` AS transcript_ts, h.ts AS ts,
+       if(a.answered_at < h.ts, 'handoff', 'customer_reply') AS waiting_for, a.answered_at AS answered_at
 FROM (
     SELECT * FROM kefu.handoffs FINAL
     WHERE __TENANT__ AND ts >= now64(3) - toIntervalHour({hours:UInt32})
 ) AS h
 LEFT JOIN (
-    SELECT conversation_id, max(ts) AS answered_at FROM kefu.events FINAL
-    WHERE role = 'agent' AND __TENANT__ GROUP BY conversation_id
+    SELECT conversation_id, max(ts) AS answered_at, argMax(metadata['action'], ts) = 'release' AS released
+    FROM kefu.events FINAL WHERE role = 'agent' AND __TENANT__ GROUP BY conversation_id
 ) AS a ON a.conversation_id = h.conversation_id
+LEFT JOIN (
+    SELECT conversation_id, max(ts) AS last_customer_at
+    FROM kefu.events FINAL WHERE role = 'customer' AND __TENANT__ GROUP BY conversation_id
+) AS c ON c.conversation_id = h.conversation_id
 WHERE a.answered_at < h.ts
+   OR (NOT a.released AND c.last_customer_at > a.answered_at
+       AND c.last_customer_at <= a.answered_at + toIntervalMillisecond({hold_ms:UInt64}))
 ORDER BY h.ts DESC
 LIMIT {limit:UInt32}
 """.replace("__TENANT__", TENANT_FILTER)

@@ -2,9 +2,11 @@
 
 - ``GET /agent``: the console page (``serving/agent_page``) over the two routes below and ``POST /v1/feedback``;
   it reads a full API key from the URL fragment (``#key=...``) or asks for it.
-- ``GET /v1/handoffs``: the tenant's hand-offs no agent has answered yet (from ClickHouse, see ``agent_sql``),
-  each with summary, slots, intent, emotion, masked transcript and the customer messages' ids and predicted
-  intents, so an agent can correct an intent with ``POST /v1/feedback`` (``source: agent``).
+- ``GET /v1/handoffs``: the tenant's conversations waiting for an agent (from ClickHouse, see ``agent_sql``): a
+  hand-off no agent has answered yet, or a customer who wrote again while an agent holds the conversation
+  (``waiting_for``, ``waiting_since``); each with summary, slots, intent, emotion, masked transcript and the
+  customer messages' ids and predicted intents, so an agent can correct an intent with ``POST /v1/feedback``
+  (``source: agent``).
 - ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with
   role ``agent`` on ``conversations.inbound``: masked and stored like every message, delivered to the customer's
   web chat from the stream, never answered by the bot. While an agent holds a conversation (after a hand-off,
@@ -31,6 +33,14 @@ from serving.api.pages import bundled_page
 from serving.channels import ChannelError, agent_reply_to_event
 
 TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
+INTERNAL_COLUMNS = (*TRANSCRIPT_COLUMNS, "answered_at")
+
+
+def _waiting_since(row: dict[str, Any], messages: list[dict[str, Any]]) -> Any:
+    """The hand-off's time, or for a customer who wrote again, their first message after the agent's last."""
+    if row["waiting_for"] == "handoff":
+        return row["ts"]
+    return min((m["ts"] for m in messages if m["ts"] > row["answered_at"]), default=row["ts"])
 
 
 def _handoff(row: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -38,8 +48,14 @@ def _handoff(row: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, A
         {"role": role, "text": text, "ts": json_value(ts)}
         for role, text, ts in zip(*(row[c] for c in TRANSCRIPT_COLUMNS), strict=True)
     ]
-    plain = {k: json_value(v) for k, v in row.items() if k not in TRANSCRIPT_COLUMNS}
-    return {**plain, "slots": dict(row["slots"] or {}), "transcript": transcript, "customer_messages": messages}
+    plain = {k: json_value(v) for k, v in row.items() if k not in INTERNAL_COLUMNS}
+    return {
+        **plain,
+        "waiting_since": json_value(_waiting_since(row, messages)),
+        "slots": dict(row["slots"] or {}),
+        "transcript": transcript,
+        "customer_messages": [{k: json_value(v) for k, v in m.items()} for m in messages],
+    }
 
 
 def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest) -> APIRouter:
@@ -58,23 +74,24 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
         tenant: str | None = None,
         hours: Annotated[int, Query(ge=1, le=24 * 31, description="How far back to look")] = 72,
     ) -> JSONResponse:
-        """Hand-offs waiting for an agent (the latest per conversation), most urgent first, then oldest first."""
+        """Conversations waiting for an agent (each with its latest hand-off), most urgent first, then longest
+        waiting first."""
         query = query_of(request)
         scope = scoped_tenant(key_tenant, tenant) or "*"
         limit = settings.handoff_list_limit
-        rows = await run_query(query, WAITING_HANDOFFS_SQL, {"tenant": scope, "hours": hours, "limit": limit * 4})
+        params = {"tenant": scope, "hours": hours, "limit": limit * 4, "hold_ms": int(settings.agent_hold_s * 1000)}
         latest: dict[str, dict[str, Any]] = {}
-        for row in rows:  # newest first: keep each conversation's latest hand-off
+        for row in await run_query(query, WAITING_HANDOFFS_SQL, params):  # newest first: each conversation's latest
             latest.setdefault(str(row["conversation_id"]), row)
-        waiting = sorted(latest.values(), key=lambda r: (r["priority"], r["ts"]))[:limit]
-        by_conversation: dict[str, list[dict[str, Any]]] = {str(r["conversation_id"]): [] for r in waiting}
-        if waiting:
-            params = {"tenant": scope, "conversations": list(by_conversation)}
-            for message in await run_query(query, CUSTOMER_MESSAGES_SQL, params):
-                by_conversation[str(message.pop("conversation_id"))].append(
-                    {k: json_value(v) for k, v in message.items()}
-                )
-        items = [_handoff(r, by_conversation[str(r["conversation_id"])]) for r in waiting]
+        messages: dict[str, list[dict[str, Any]]] = {conversation: [] for conversation in latest}
+        if latest:
+            wanted = {"tenant": scope, "conversations": list(latest)}
+            for message in await run_query(query, CUSTOMER_MESSAGES_SQL, wanted):
+                messages[str(message.pop("conversation_id"))].append(message)
+        waiting = sorted(
+            latest.values(), key=lambda r: (r["priority"], _waiting_since(r, messages[str(r["conversation_id"])]))
+        )[:limit]
+        items = [_handoff(r, messages[str(r["conversation_id"])]) for r in waiting]
         return JSONResponse({"tenant": scope, "handoffs": items})
 
     @router.post("/v1/conversations/{conversation_id}/agent-replies", status_code=202)

@@ -52,6 +52,9 @@ def _store_with_handoffs() -> Any:
         enriched("m3", "c-fire", channel="email", text="充电器冒烟了！", intent="product_quality", ts=NOW - 3 * MINUTE),
         enriched("m4", "c-done", text="转人工", intent="ask_human", ts=NOW - 30 * MINUTE),
         enriched("a1", "c-done", role="agent", text="您好，我来处理。", ts=NOW - 20 * MINUTE),
+        enriched("m5", "c-again", text="发票怎么开？", intent="invoice", ts=NOW - 40 * MINUTE),
+        enriched("a2", "c-again", role="agent", text="请提供抬头。", ts=NOW - 10 * MINUTE),
+        enriched("m6", "c-again", text="抬头是某某公司", intent="invoice", ts=NOW - 5 * MINUTE),
     ]:
         sink.add("events", record)
     transcript = [
@@ -71,6 +74,7 @@ def _store_with_handoffs() -> Any:
         handoff("h-fire", "c-fire", channel="email", reason="must_escalate_topic", priority=1, ts=NOW - 3 * MINUTE),
     )
     sink.add("handoffs", handoff("h-done", "c-done", summary="要人工", ts=NOW - 29 * MINUTE))
+    sink.add("handoffs", handoff("h-again", "c-again", summary="开发票", ts=NOW - 39 * MINUTE))
     sink.flush()
     return client
 
@@ -122,6 +126,7 @@ def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[st
             page.goto(f"{server}/agent#key={TENANT_KEY}")
             page.wait_for_selector('body[data-state="ready"]', timeout=20_000)
             seen["queue"] = page.eval_on_selector_all("#queue li", "items => items.map(i => i.dataset.conversation)")
+            seen["wrote_again"] = page.inner_text('#queue li[data-conversation="c-again"] .badge.new')
             seen["url"] = page.url
 
             page.click('#queue li[data-conversation="c-refund"]')
@@ -146,9 +151,9 @@ def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[st
             page.click("#send")
             page.wait_for_selector('body[data-sent="1"]')
             seen["transcript"] = page.inner_text("#transcript")
+            page.screenshot(path=str(profile.parent / "agent-console.png"), full_page=True)
             page.click('#queue li[data-conversation="c-fire"]')  # an e-mail customer: replies are not sent out
             seen["email_note"] = page.inner_text("#d-channel-note")
-            page.screenshot(path=str(profile.parent / "agent-console.png"), full_page=True)
         finally:
             context.close()
     return seen
@@ -162,7 +167,8 @@ def test_an_agent_sees_the_queue_corrects_an_intent_and_answers_giving_the_conve
 
     assert seen["errors"] == []
     assert "#key=" not in seen["url"], "the key must not stay in the address bar"
-    assert seen["queue"] == ["c-fire", "c-refund"]  # most urgent first; the answered conversation is not waiting
+    assert seen["queue"] == ["c-fire", "c-refund", "c-again"]  # most urgent, then longest waiting; c-done answered
+    assert seen["wrote_again"] == "客户有新消息"  # answered once, then the customer wrote while the agent held it
     assert seen["summary"] == "客户要为坏耳机退款" and "KF2025" in seen["slots"] and "[PHONE_1]" in seen["slots"]
     assert seen["turns"] == ["msg customer", "msg bot", "msg customer"] and seen["messages"] == ["m1", "m2"]
     assert [{k: v for k, v in f.items() if k != "url"} for f in posted["feedback"]] == [
