@@ -13,11 +13,7 @@
   let timer = null;
 
   function apiKey() {
-    const match = /(?:^|[#&])key=([^&]+)/.exec(location.hash);
-    if (match) {
-      sessionStorage.setItem(KEY_STORE, decodeURIComponent(match[1]));
-      history.replaceState(null, "", location.pathname + location.search);  // keep the key out of the address bar
-    }
+    KefuPage.storedKey(sessionStorage, KEY_STORE);  // a key in the URL fragment moves into the tab's storage
     const typed = $("key").value.trim();
     if (typed) sessionStorage.setItem(KEY_STORE, typed);
     return sessionStorage.getItem(KEY_STORE);

@@ -62,21 +62,11 @@
   const emotionText = (emotion) => (emotion && t("emotions")[emotion]) || emotion || "-";
 
   function applyLanguage() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
-      node.placeholder = t(node.dataset.i18nPlaceholder);
-    });
-    $("lang").textContent = t("lang");
+    KefuPage.applyLanguage(lang, t);
   }
 
   function apiKey() {
-    const match = /(?:^|[#&])key=([^&]+)/.exec(location.hash);
-    if (match) {
-      sessionStorage.setItem(KEY_STORE, decodeURIComponent(match[1]));  // this tab only: a full key
-      history.replaceState(null, "", location.pathname + location.search);  // keep the key out of the address bar
-    }
-    return sessionStorage.getItem(KEY_STORE);
+    return KefuPage.storedKey(sessionStorage, KEY_STORE);  // this tab only: a full key
   }
 
   function status(text, isError) {

@@ -30,21 +30,11 @@
   const t = (name) => TEXT[lang][name] || TEXT.zh[name];
 
   function applyLanguage() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
-      node.placeholder = t(node.dataset.i18nPlaceholder);
-    });
-    $("lang").textContent = t("lang");
+    KefuPage.applyLanguage(lang, t);
   }
 
   function apiKey() {
-    const match = /(?:^|[#&])key=([^&]+)/.exec(location.hash);
-    if (match) {
-      localStorage.setItem(KEY_STORE, decodeURIComponent(match[1]));
-      history.replaceState(null, "", location.pathname + location.search);  // keep the key out of the address bar
-    }
-    return localStorage.getItem(KEY_STORE);
+    return KefuPage.storedKey(localStorage, KEY_STORE);
   }
 
   function conversationId() {

@@ -18,8 +18,8 @@ from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams.store import StoreClient
+from tests.browser import CHROMIUM_FLAGS, chromium
 from tests.integration.conftest import KB_QUESTION, Platform, read_topic
-from tests.unit.test_kpi_page_browser import CHROMIUM_FLAGS, chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # platform start + models on a busy machine
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from kefu.settings import Settings
 from serving.api import create_api
@@ -28,12 +25,11 @@ from serving.api.kpi_sql import clickhouse_query
 from streams.store.connection import connect
 from streams.store.migrations import apply_migrations
 from streams.store.sink import ClickHouseSink
+from tests.browser import CHROMIUM_FLAGS, REPO, chromium, served
 from tests.kpi_rows import KEYS, TENANT_KEY
 from tests.store.conftest import MEMORY, enriched, handoff
-from tests.unit.test_kpi_page_browser import CHROMIUM_FLAGS, chromium
 
 pytestmark = pytest.mark.slow  # a browser, a server and a store
-REPO = Path(__file__).resolve().parents[2]
 
 NOW = int(time.time() * 1000)
 MINUTE = 60_000
@@ -83,19 +79,8 @@ def _store_with_handoffs() -> Any:
 def server() -> Iterator[str]:
     store = _store_with_handoffs()
     app = create_api(Settings(), "127.0.0.1:9", f"mock://agent-{uuid.uuid4()}", KEYS, kpi_query=clickhouse_query(store))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with served(app) as url:
+        yield url
 
 
 REPLY = "您好，退款已为您登记，1-3个工作日原路退回。"

@@ -8,63 +8,23 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
+from tests.browser import CHROMIUM_FLAGS, REPO, chromium, served
 from tests.kpi_rows import NOW_HOUR, ROWS, TENANT_KEY, kpi_api
 
 pytestmark = pytest.mark.slow  # a browser, a server and a store: ~13 s on 2 busy cores
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str:
-    """The system Chromium, installed by scripts/ensure-chromium.sh if missing; skips only if that cannot."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        subprocess.run(["bash", str(REPO / "scripts" / "ensure-chromium.sh")], check=False, timeout=600)
-        found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("Chromium is not installed and scripts/ensure-chromium.sh could not install it")
-    return found
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with kpi_api() as app:
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-        running = uvicorn.Server(config)
-        thread = threading.Thread(target=running.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not running.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert running.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-        running.should_exit = True
-        thread.join(10)
+    with kpi_api() as app, served(app) as url:
+        yield url
 
 
 def expected_tiles(tenant: str) -> dict[str, str]:
