@@ -15,12 +15,18 @@ MEMORY = "chdb://memory"
 T0 = 1_795_219_200_000  # 2026-11-21T08:00:00Z
 
 
-@pytest.fixture
-def store() -> Iterator[Client]:
+def fresh_store() -> Client:
+    """The in-memory store emptied and migrated: the real tables, as the sink creates them."""
     client = connect(MEMORY)
     client.command("DROP DATABASE IF EXISTS kefu SYNC")
     client = connect(MEMORY)
     apply_migrations(client)
+    return client
+
+
+@pytest.fixture
+def store() -> Iterator[Client]:
+    client = fresh_store()
     yield client
     client.close()
 

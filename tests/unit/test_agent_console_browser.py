@@ -22,12 +22,10 @@ import pytest
 from kefu.settings import Settings
 from serving.api import create_api
 from serving.api.kpi_sql import clickhouse_query
-from streams.store.connection import connect
-from streams.store.migrations import apply_migrations
 from streams.store.sink import ClickHouseSink
 from tests.browser import CHROMIUM_FLAGS, REPO, chromium, served
 from tests.kpi_rows import KEYS, TENANT_KEY
-from tests.store.conftest import MEMORY, enriched, handoff
+from tests.store.conftest import enriched, fresh_store, handoff
 
 pytestmark = pytest.mark.slow  # a browser, a server and a store
 
@@ -37,10 +35,7 @@ MINUTE = 60_000
 
 def _store_with_handoffs() -> Any:
     """Two conversations waiting (one urgent), one an agent already answered; the store's own sink writes them."""
-    client = connect(MEMORY)
-    client.command("DROP DATABASE IF EXISTS kefu SYNC")
-    client = connect(MEMORY)
-    apply_migrations(client)
+    client = fresh_store()
     sink = ClickHouseSink(client)
     for record in [
         enriched("m1", "c-refund", text="耳机坏了，订单KF2025，我要退款", intent="return_refund", ts=NOW - 9 * MINUTE),

@@ -16,11 +16,9 @@ from fastapi.testclient import TestClient
 from kefu.settings import Settings
 from serving.api import create_api
 from serving.api.kpi_sql import clickhouse_query
-from streams.store.connection import connect
-from streams.store.migrations import apply_migrations
 from streams.store.sink import ClickHouseSink
 from tests.kpi_rows import KEYS, TENANT_KEY
-from tests.store.conftest import MEMORY, enriched, handoff
+from tests.store.conftest import enriched, fresh_store, handoff
 
 NOW = int(time.time() * 1000)
 MINUTE = 60_000
@@ -75,10 +73,7 @@ CONVERSATIONS: dict[str, tuple[list[dict[str, Any]], float]] = {
 
 @pytest.fixture(scope="module")
 def http() -> Iterator[TestClient]:
-    client = connect(MEMORY)
-    client.command("DROP DATABASE IF EXISTS kefu SYNC")
-    client = connect(MEMORY)
-    apply_migrations(client)
+    client = fresh_store()
     sink = ClickHouseSink(client)
     for conversation, (events, handoff_minutes_ago) in CONVERSATIONS.items():
         for event in events:
