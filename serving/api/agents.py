@@ -43,7 +43,7 @@ def _waiting_since(row: dict[str, Any], messages: list[dict[str, Any]]) -> Any:
     return min((m["ts"] for m in messages if m["ts"] > row["answered_at"]), default=row["ts"])
 
 
-def _handoff(row: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+def _handoff(row: dict[str, Any], messages: list[dict[str, Any]], waiting_since: Any) -> dict[str, Any]:
     transcript = [
         {"role": role, "text": text, "ts": json_value(ts)}
         for role, text, ts in zip(*(row[c] for c in TRANSCRIPT_COLUMNS), strict=True)
@@ -51,7 +51,7 @@ def _handoff(row: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, A
     plain = {k: json_value(v) for k, v in row.items() if k not in INTERNAL_COLUMNS}
     return {
         **plain,
-        "waiting_since": json_value(_waiting_since(row, messages)),
+        "waiting_since": json_value(waiting_since),
         "slots": dict(row["slots"] or {}),
         "transcript": transcript,
         "customer_messages": [{k: json_value(v) for k, v in m.items()} for m in messages],
@@ -88,10 +88,9 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
             wanted = {"tenant": scope, "conversations": list(latest)}
             for message in await run_query(query, CUSTOMER_MESSAGES_SQL, wanted):
                 messages[str(message.pop("conversation_id"))].append(message)
-        waiting = sorted(
-            latest.values(), key=lambda r: (r["priority"], _waiting_since(r, messages[str(r["conversation_id"])]))
-        )[:limit]
-        items = [_handoff(r, messages[str(r["conversation_id"])]) for r in waiting]
+        since = {conversation: _waiting_since(row, messages[conversation]) for conversation, row in latest.items()}
+        waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))[:limit]
+        items = [_handoff(latest[c], messages[c], since[c]) for c in waiting]
         return JSONResponse({"tenant": scope, "handoffs": items})
 
     @router.post("/v1/conversations/{conversation_id}/agent-replies", status_code=202)
