@@ -1,6 +1,7 @@
 // The agents' console: the hand-off queue from GET /v1/handoffs (most urgent first), a conversation's summary,
-// slots, masked transcript and customer messages; corrected intents go to POST /v1/feedback (source "agent"),
-// replies to POST /v1/conversations/{id}/agent-replies (optionally giving the conversation back to the bot).
+// slots, and its masked transcript and customer messages, kept live from GET /v1/conversations/{id}/transcript
+// while it is open; corrected intents go to POST /v1/feedback (source "agent"), replies to
+// POST /v1/conversations/{id}/agent-replies (optionally giving the conversation back to the bot).
 // No library and no network beyond this API. Text is always inserted as text, never as HTML.
 (function () {
   "use strict";
@@ -8,13 +9,14 @@
   const AGENT_STORE = "kefu-agent-id";
   const LANG_STORE = "kefu-agent-lang";
   const REFRESH_MS = 10000;
+  const TRANSCRIPT_MS = 3000;  // the open conversation's transcript: new customer messages show within seconds
   const UNDELIVERED_CHANNELS = new Set(["email"]);  // agents' replies are stored but not sent there (README)
   const TEXT = {
     zh: {
       title: "坐席工作台", agentId: "坐席工号", refresh: "刷新", key: "API 密钥", save: "保存", queue: "等待人工",
       empty: "暂无等待人工的会话", transcript: "对话记录（已脱敏）", messages: "客户消息与意图",
       replyHint: "回复客户…", release: "发送后交还机器人", send: "发送", correct: "更正", corrected: "已更正为 ",
-      customer: "客户", bot: "机器人", agent: "坐席", reason: "原因", intent: "意图", emotion: "情绪",
+      customer: "客户", bot: "机器人", agent: "坐席", handoff: "转人工", reason: "原因", intent: "意图", emotion: "情绪",
       priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图",
       noDelivery: "邮件渠道：回复会存档并计入统计，但平台暂不外发邮件，请通过邮件系统回复客户。",
       newMessages: "客户有新消息", answered: "已回复，等待客户的新消息（有新消息时会回到队列）",
@@ -32,7 +34,7 @@
       empty: "No conversation is waiting for an agent", transcript: "Transcript (masked)",
       messages: "Customer messages and intents", replyHint: "Reply to the customer…",
       release: "Give back to the bot after sending", send: "Send", correct: "Correct", corrected: "Corrected to ",
-      customer: "Customer", bot: "Bot", agent: "Agent", reason: "Reason", intent: "Intent", emotion: "Emotion",
+      customer: "Customer", bot: "Bot", agent: "Agent", handoff: "Hand-off", reason: "Reason", intent: "Intent", emotion: "Emotion",
       priority: "Priority", channel: "Channel", waiting: "Waiting", minutes: " min", text: "Message",
       predicted: "Predicted intent",
       noDelivery: "E-mail channel: the reply is stored and counted, but the platform sends no e-mail yet; answer the customer from your mail system.",
@@ -56,6 +58,8 @@
   let selected = null;  // conversation_id
   let current = null;  // the hand-off the detail pane shows; kept after it leaves the queue (answered)
   let shownEvent = null;  // its event id and waiting state: re-rendered only when they change
+  let storedTurns = null;  // the open conversation's transcript as stored (null until it first loads)
+  let pendingReplies = [];  // replies sent from this page and not yet seen in the stored transcript
 
   const t = (name) => TEXT[lang][name] || TEXT.zh[name];
   const reasonText = (reason) => t("reasons")[reason] || reason;
@@ -123,6 +127,7 @@
   }
 
   function renderDetail(handoff) {
+    if (!current || current.conversation_id !== handoff.conversation_id) pendingReplies = [];
     current = handoff;
     shownEvent = handoff.event_id + "/" + handoff.waiting_since;
     $("detail").hidden = false;
@@ -145,14 +150,49 @@
       row.append(element("th", name), element("td", value));
       slots.append(row);
     });
-    const transcript = $("transcript");
-    transcript.replaceChildren();
-    (handoff.transcript || []).forEach((turn) => {
-      const node = element("div", null, "msg " + turn.role);
-      node.append(element("span", t(turn.role) || turn.role, "who"), element("span", turn.text));
-      transcript.append(node);
-    });
+    storedTurns = null;
+    renderTranscript(handoff.transcript || []);  // the hand-off's snapshot until the stored transcript arrives
     renderMessages(handoff);
+    loadTranscript();
+  }
+
+  function turnNode(turn) {
+    const node = element("div", null, "msg " + turn.role);
+    if (turn.event_id) node.dataset.event = turn.event_id;
+    let who = t(turn.role) || turn.role;
+    if (turn.role === "agent" && turn.user_id) who += " " + turn.user_id;
+    if (turn.role === "handoff") who += " · " + reasonText(turn.reason);
+    node.append(element("span", who, "who"), element("span", turn.text));
+    return node;
+  }
+
+  function renderTranscript(turns) {
+    const box = $("transcript");
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 24;
+    box.replaceChildren(...turns.map(turnNode), ...pendingReplies.map((p) => turnNode({ role: "agent", ...p })));
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  }
+
+  async function loadTranscript() {
+    const handoff = current;
+    if (!handoff || !apiKey()) return;
+    let turns;
+    try {
+      const path = "/v1/conversations/" + encodeURIComponent(handoff.conversation_id) + "/transcript";
+      turns = (await call("GET", path)).messages || [];
+    } catch (error) {
+      status(t("error") + error.message, true);
+      return;
+    }
+    if (handoff !== current) return;  // another conversation was chosen meanwhile
+    const stored = new Set(turns.map((turn) => turn.event_id));
+    pendingReplies = pendingReplies.filter((pending) => !stored.has(pending.event_id));
+    const last = (list) => (list && list.length ? list[list.length - 1].event_id + "/" + list.length : "");
+    if (storedTurns === null || last(storedTurns) !== last(turns)) {
+      storedTurns = turns;
+      renderTranscript(turns);
+      addMessages(handoff, turns.filter((turn) => turn.role === "customer"));
+    }
   }
 
   function renderMessages(handoff) {
@@ -161,7 +201,13 @@
     const head = element("tr");
     head.append(element("th", t("text")), element("th", t("predicted")), element("th", t("correct")));
     table.append(head);
-    (handoff.customer_messages || []).forEach((message) => {
+    addMessages(handoff, handoff.customer_messages || []);
+  }
+
+  function addMessages(handoff, messages) {
+    const table = $("messages");
+    const shown = new Set([...table.querySelectorAll("tr[data-message]")].map((row) => row.dataset.message));
+    messages.filter((message) => !shown.has(message.event_id)).forEach((message) => {
       const row = element("tr");
       row.dataset.message = message.event_id;
       const confidence = typeof message.intent_confidence === "number" ? " " + message.intent_confidence.toFixed(2) : "";
@@ -252,12 +298,13 @@
     const messageId = "console-" + (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()));
     $("send").disabled = true;
     try {
-      await call("POST", "/v1/conversations/" + encodeURIComponent(handoff.conversation_id) + "/agent-replies", {
+      const path = "/v1/conversations/" + encodeURIComponent(handoff.conversation_id) + "/agent-replies";
+      const answer = await call("POST", path, {
         text, agent_id: agentId, message_id: messageId, release,  // message_id: a retry is stored once
       });
-      const node = element("div", null, "msg agent");
-      node.append(element("span", t("agent") + " " + agentId, "who"), element("span", text));
-      $("transcript").append(node);
+      const eventId = ((answer.results || [])[0] || {}).event_id;
+      pendingReplies.push({ event_id: eventId, text, user_id: agentId });  // until the stored one is seen
+      renderTranscript(storedTurns || handoff.transcript || []);
       $("reply-text").value = "";
       $("release").checked = false;
       status(release ? t("released") : t("sent"));
@@ -287,4 +334,5 @@
   applyLanguage();
   load();
   setInterval(load, REFRESH_MS);
+  setInterval(loadTranscript, TRANSCRIPT_MS);
 })();

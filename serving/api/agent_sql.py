@@ -1,10 +1,13 @@
-"""SQL of the agents' routes: hand-offs waiting for an agent, a conversation's customer messages and channel.
+"""SQL of the agents' routes: hand-offs waiting for an agent, a conversation's customer messages, channel and
+transcript.
 
 A conversation waits for an agent when its hand-off has no agent message stored after it (``waiting_for:
 handoff``), or when, while an agent holds it (not released, within ``KEFU_AGENT_HOLD_S`` of the agent's last
 message), the customer wrote after the agent's last message (``customer_reply``). The queue is rebuilt from
-ClickHouse on every call, so it survives any restart and several API processes agree. Parameters are bound by the
-store client (``{name:Type}``), never pasted into the SQL text.
+ClickHouse on every call, so it survives any restart and several API processes agree. A conversation's transcript
+is what the store holds of it: its messages (masked, as stored), the bot's replies and its hand-offs (``role:
+handoff``, the summary as text), so an agent sees the customer's words after the hand-off too. Parameters are bound
+by the store client (``{name:Type}``), never pasted into the SQL text.
 """
 
 from __future__ import annotations
@@ -48,3 +51,24 @@ SELECT tenant_id, channel FROM kefu.events FINAL
 WHERE conversation_id = {conversation:String} AND role = 'customer' AND __TENANT__
 ORDER BY ts DESC LIMIT 1
 """.replace("__TENANT__", TENANT_FILTER)
+
+TRANSCRIPT_SQL = """
+SELECT event_id, role, text, ts, user_id, intent, intent_confidence, reason FROM (
+    SELECT event_id, toString(role) AS role, text, ts, user_id, CAST(intent AS Nullable(String)) AS intent,
+           intent_confidence, CAST(NULL AS Nullable(String)) AS reason
+    FROM kefu.events FINAL
+    WHERE conversation_id = {conversation:String} AND __TENANT__ AND __RECENT__ AND role != 'system'
+    UNION ALL
+    SELECT event_id, 'bot', text, ts, '', CAST(NULL AS Nullable(String)), CAST(NULL AS Nullable(Float32)),
+           CAST(handoff_reason AS Nullable(String))
+    FROM kefu.bot_replies FINAL
+    WHERE conversation_id = {conversation:String} AND __TENANT__ AND __RECENT__
+    UNION ALL
+    SELECT event_id, 'handoff', summary, ts, '', CAST(intent AS Nullable(String)), CAST(NULL AS Nullable(Float32)),
+           CAST(reason AS Nullable(String))
+    FROM kefu.handoffs FINAL
+    WHERE conversation_id = {conversation:String} AND __TENANT__ AND __RECENT__
+)
+ORDER BY ts DESC, event_id DESC
+LIMIT {limit:UInt32}
+""".replace("__TENANT__", TENANT_FILTER).replace("__RECENT__", "ts >= now64(3) - toIntervalHour({hours:UInt32})")

@@ -7,13 +7,15 @@
   (``waiting_for``, ``waiting_since``); each with summary, slots, intent, emotion, masked transcript and the
   customer messages' ids and predicted intents, so an agent can correct an intent with ``POST /v1/feedback``
   (``source: agent``).
+- ``GET /v1/conversations/{conversation_id}/transcript``: the conversation as stored now (messages, bot replies,
+  hand-offs; masked), oldest first; the console polls it while a conversation is open.
 - ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with
   role ``agent`` on ``conversations.inbound``: masked and stored like every message, delivered to the customer's
   web chat from the stream, never answered by the bot. While an agent holds a conversation (after a hand-off,
   renewed by each agent message, ``KEFU_AGENT_HOLD_S``) the bot stays silent; ``"release": true`` on the agent's
   last message gives the conversation back to the bot.
 
-Both need a full API key (a web-chat key is refused: it sits in customers' browsers).
+All need a full API key (a web-chat key is refused: it sits in customers' browsers).
 """
 
 import time
@@ -24,7 +26,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kefu.settings import Settings
-from serving.api.agent_sql import CONVERSATION_SQL, CUSTOMER_MESSAGES_SQL, WAITING_HANDOFFS_SQL
+from serving.api.agent_sql import CONVERSATION_SQL, CUSTOMER_MESSAGES_SQL, TRANSCRIPT_SQL, WAITING_HANDOFFS_SQL
 from serving.api.deps import TenantDependency
 from serving.api.events import Ingest
 from serving.api.kpi import query_of, run_query, scoped_tenant
@@ -92,6 +94,22 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
         waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))[:limit]
         items = [_handoff(latest[c], messages[c], since[c]) for c in waiting]
         return JSONResponse({"tenant": scope, "handoffs": items})
+
+    @router.get("/v1/conversations/{conversation_id}/transcript")
+    async def transcript(
+        conversation_id: str,
+        request: Request,
+        key_tenant: Tenant,
+        hours: Annotated[int, Query(ge=1, le=24 * 31, description="How far back to look")] = 72,
+        limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, the newest")] = 200,
+    ) -> JSONResponse:
+        """The conversation's stored messages, bot replies and hand-offs (masked), oldest first."""
+        params = {"conversation": conversation_id, "tenant": key_tenant, "hours": hours, "limit": limit}
+        rows = await run_query(query_of(request), TRANSCRIPT_SQL, params)
+        if not rows:
+            raise HTTPException(404, f"no conversation {conversation_id!r} of this key's tenant in the store")
+        messages = [{k: json_value(v) for k, v in row.items()} for row in reversed(rows)]
+        return JSONResponse({"conversation_id": conversation_id, "messages": messages, "complete": len(rows) < limit})
 
     @router.post("/v1/conversations/{conversation_id}/agent-replies", status_code=202)
     async def agent_reply(conversation_id: str, request: Request, key_tenant: Tenant) -> JSONResponse:

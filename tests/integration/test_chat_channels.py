@@ -154,6 +154,12 @@ def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent(channels: Platf
     assert [(e["role"], e["user_id"]) for e in enriched] == [("agent", "agent-7")]
     assert read_topic(kafka, "conversations.replies", agent_event_id.encode(), 1, timeout_s=5) == []  # no bot reply
     assert eventually(lambda: not waiting()), "an answered hand-off still waits for an agent"
+    stored = httpx.get(f"{http}/v1/conversations/{conversation}/transcript", headers=headers(key), timeout=30)
+    assert stored.status_code == 200, stored.text
+    turns = stored.json()["messages"]  # what the console shows: the whole conversation as stored, masked
+    assert {t["role"] for t in turns} == {"customer", "bot", "handoff", "agent"} and turns[0]["role"] == "customer"
+    assert turns[-1]["event_id"] == agent_event_id and turns[-1]["user_id"] == "agent-7"
+    assert "13812345678" not in stored.text and "13900001111" not in stored.text
     assert (
         httpx.post(
             f"{http}/v1/conversations/nope-{conversation}/agent-replies",

@@ -1,6 +1,7 @@
 """The agents' console (`GET /agent`) in headless Chromium over the real API and a real (chDB) store.
 
-The queue comes from `GET /v1/handoffs` on hand-offs written by the store's own sink; the page's two writes
+The queue and the open conversation's live transcript come from `GET /v1/handoffs` and
+`GET /v1/conversations/{id}/transcript` on records written by the store's own sink; the page's two writes
 (a corrected intent to `POST /v1/feedback`, a reply to `POST /v1/conversations/{id}/agent-replies`) are
 intercepted in the browser and checked field by field: the routes themselves, with Kafka behind them, are
 tested on the running platform in `tests/integration/test_chat_channels.py`.
@@ -25,7 +26,7 @@ from serving.api.kpi_sql import clickhouse_query
 from streams.store.sink import ClickHouseSink
 from tests.browser import CHROMIUM_FLAGS, REPO, chromium, served
 from tests.kpi_rows import KEYS, TENANT_KEY
-from tests.store.conftest import enriched, fresh_store, handoff
+from tests.store.conftest import enriched, fresh_store, handoff, reply
 
 pytestmark = pytest.mark.slow  # a browser, a server and a store
 
@@ -34,7 +35,10 @@ MINUTE = 60_000
 
 
 def _store_with_handoffs() -> Any:
-    """Two conversations waiting (one urgent), one an agent already answered; the store's own sink writes them."""
+    """Two conversations waiting (one urgent), one an agent already answered; the store's own sink writes them.
+
+    The refund conversation has a bot reply, and a customer message written after its hand-off.
+    """
     client = fresh_store()
     sink = ClickHouseSink(client)
     for record in [
@@ -46,8 +50,10 @@ def _store_with_handoffs() -> Any:
         enriched("m5", "c-again", text="发票怎么开？", intent="invoice", ts=NOW - 40 * MINUTE),
         enriched("a2", "c-again", role="agent", text="请提供抬头。", ts=NOW - 10 * MINUTE),
         enriched("m6", "c-again", text="抬头是某某公司", intent="invoice", ts=NOW - 5 * MINUTE),
+        enriched("m7", "c-refund", text="我等了好久了", intent="complaint", ts=NOW - 1 * MINUTE),
     ]:
         sink.add("events", record)
+    sink.add("bot_replies", reply("b1", "m1", "c-refund", text="请问耳机是什么问题？", ts=NOW - 9 * MINUTE + 2000))
     transcript = [
         {"role": "customer", "text": "耳机坏了，订单KF2025，我要退款", "ts": NOW - 9 * MINUTE},
         {"role": "bot", "text": "请问耳机是什么问题？", "ts": NOW - 9 * MINUTE + 2000},
@@ -71,24 +77,35 @@ def _store_with_handoffs() -> Any:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def served_store() -> Iterator[tuple[str, Any]]:
     store = _store_with_handoffs()
     app = create_api(Settings(), "127.0.0.1:9", f"mock://agent-{uuid.uuid4()}", KEYS, kpi_query=clickhouse_query(store))
     with served(app) as url:
-        yield url
+        yield url, store
 
 
 REPLY = "您好，退款已为您登记，1-3个工作日原路退回。"
 
 
-def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def customer_writes_again(store: Any) -> None:
+    sink = ClickHouseSink(store)
+    sink.add("events", enriched("m8", "c-refund", text="还在吗？", intent="unknown", ts=int(time.time() * 1000)))
+    sink.flush()
+
+
+def drive_the_console(
+    server: str, store: Any, profile: Path, posted: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
     """An agent's session in Chromium; returns what the page showed. The two POSTs land in ``posted``."""
     from playwright.sync_api import Route, sync_playwright
 
     def capture(kind: str) -> Any:
         def handle(route: Route) -> None:
-            posted[kind].append({"url": route.request.url, **json.loads(route.request.post_data or "{}")})
-            route.fulfill(status=202, content_type="application/json", body='{"accepted": 1}')
+            sent = json.loads(route.request.post_data or "{}")
+            posted[kind].append({"url": route.request.url, **sent})
+            stored = {"index": 0, "event_id": f"agent:acme:{sent.get('message_id')}", "status": "accepted"}
+            body = json.dumps({"accepted": 1, "results": [stored]})
+            route.fulfill(status=202, content_type="application/json", body=body)
 
         return handle
 
@@ -113,10 +130,14 @@ def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[st
             page.wait_for_selector("#detail:not([hidden])")
             seen["summary"], seen["slots"] = page.inner_text("#d-summary"), page.inner_text("#d-slots")
             seen["web_note_hidden"] = page.is_hidden("#d-channel-note")
+            page.wait_for_selector('#transcript .msg[data-event="m7"]')  # the stored transcript replaced the snapshot
             seen["turns"] = page.eval_on_selector_all("#transcript .msg", "ms => ms.map(m => m.className)")
             seen["messages"] = page.eval_on_selector_all(
                 "#messages tr[data-message]", "rs => rs.map(r => r.dataset.message)"
             )
+            customer_writes_again(store)  # while the agent has the conversation open
+            page.wait_for_selector('#transcript .msg[data-event="m8"]', timeout=15_000)
+            page.wait_for_selector('#messages tr[data-message="m8"]')
 
             unknown = '#messages tr[data-message="m2"]'
             page.fill(f"{unknown} input", "return_refund")
@@ -139,18 +160,19 @@ def drive_the_console(server: str, profile: Path, posted: dict[str, list[dict[st
     return seen
 
 
-def test_an_agent_sees_the_queue_corrects_an_intent_and_answers_giving_the_conversation_back(
-    server: str, tmp_path: Path
+def test_an_agent_sees_the_queue_follows_the_conversation_corrects_an_intent_and_answers(
+    served_store: tuple[str, Any], tmp_path: Path
 ) -> None:
     posted: dict[str, list[dict[str, Any]]] = {"feedback": [], "reply": []}
-    seen = drive_the_console(server, tmp_path / "profile", posted)
+    seen = drive_the_console(*served_store, tmp_path / "profile", posted)
 
     assert seen["errors"] == []
     assert "#key=" not in seen["url"], "the key must not stay in the address bar"
     assert seen["queue"] == ["c-fire", "c-refund", "c-again"]  # most urgent, then longest waiting; c-done answered
     assert seen["wrote_again"] == "客户有新消息"  # answered once, then the customer wrote while the agent held it
     assert seen["summary"] == "客户要为坏耳机退款" and "KF2025" in seen["slots"] and "[PHONE_1]" in seen["slots"]
-    assert seen["turns"] == ["msg customer", "msg bot", "msg customer"] and seen["messages"] == ["m1", "m2"]
+    assert seen["turns"] == ["msg customer", "msg bot", "msg customer", "msg handoff", "msg customer"]
+    assert seen["messages"] == ["m1", "m2", "m7"]  # m7 came after the hand-off: only the stored transcript has it
     assert [{k: v for k, v in f.items() if k != "url"} for f in posted["feedback"]] == [
         {"conversation_id": "c-refund", "source": "agent", "message_id": "m2", "corrected_intent": "return_refund"}
     ]
