@@ -75,10 +75,18 @@ def json_value(value: Any) -> Any:
 
 
 def clickhouse_query(client: Any) -> KpiQuery:
-    """A KpiQuery over a clickhouse-connect client (``chdb://`` or a server): the real one in tests and tools."""
+    """A KpiQuery over a clickhouse-connect client (``chdb://`` or a server), for tests and tools.
+
+    It reads through the same ``StoreClient`` path as :func:`store_query` (the read-only guard, Arrow results and
+    their conversion), so what a test sees is what the API sees on the platform.
+    """
+    from streams.store.client import DirectBackend, StoreClient
+
+    store = StoreClient(DirectBackend(client))
 
     def run(sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(client.query(sql, parameters=parameters).named_results())
+        rows: list[dict[str, Any]] = store.query(sql, parameters).to_pylist()
+        return rows
 
     return run
 

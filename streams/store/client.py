@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,23 @@ class QueryBackend(Protocol):
     def close(self) -> None: ...
 
 
+_DATETIME = re.compile(r"^(Nullable\()?DateTime(\(.*\))?\)?$")
+
+
+def with_datetimes(table: pa.Table, types: dict[str, str]) -> pa.Table:
+    """``table`` with its ``DateTime`` columns as UTC timestamps.
+
+    ClickHouse's Arrow output writes ``DateTime`` (seconds) as plain ``uint32`` (``DateTime64`` becomes a timestamp),
+    so without this an hour bucket reaches analysts and the KPI page as 1795345200. ``types`` are the result's
+    ClickHouse types by column name (``DESCRIBE`` of the query).
+    """
+    for index, field in enumerate(table.schema):
+        if pa.types.is_uint32(field.type) and _DATETIME.match(types.get(field.name, "")):
+            seconds = table.column(index).cast(pa.int64())
+            table = table.set_column(index, field.name, seconds.cast(pa.timestamp("s", tz="UTC")))
+    return table
+
+
 class DirectBackend:
     """A clickhouse-connect client: the server in production, the owner's own read-only chDB session."""
 
@@ -74,7 +92,11 @@ class DirectBackend:
                         raise StoreError("tenant-scoped queries are not available on this connection")
                     tables = {str(r[0]): bool(r[1]) for r in self.client.query(TABLES_SQL).result_rows}
                     client = self._scoped.session(valid_tenant(tenant), tables)
-                return client.query_arrow(sql, parameters=params or {}, settings=self.query_settings)
+                table = client.query_arrow(sql, parameters=params or {}, settings=self.query_settings)
+                if any(pa.types.is_uint32(field.type) for field in table.schema):
+                    described = client.query(f"DESCRIBE TABLE ({sql.strip().rstrip(';')})", parameters=params or {})
+                    table = with_datetimes(table, {str(row[0]): str(row[1]) for row in described.result_rows})
+                return table
         except ClickHouseError as error:
             raise StoreError(str(error).split("\n")[0]) from None
 

@@ -67,3 +67,13 @@ def test_csv_of_an_array_column_is_refused_with_a_message_not_a_traceback(store:
     result = kefu.invoke(app, ["sql", "SELECT [event_id] AS ids FROM bot_replies", "--format", "csv"])
     assert result.exit_code == 2
     assert "--format json" in result.stderr
+
+
+@pytest.mark.parametrize("output", ["table", "json", "csv"])
+def test_a_datetime_column_prints_as_a_time_not_as_seconds(store: Client, kefu: CliRunner, output: str) -> None:
+    _replies(store)  # ClickHouse's Arrow output writes DateTime (not DateTime64) as a bare uint32
+    sql = "SELECT toStartOfHour(toDateTime('2026-11-22 10:17:00', 'UTC')) AS hour, count() AS n FROM bot_replies FINAL"
+    result = kefu.invoke(app, ["sql", sql, "--format", output])
+    assert result.exit_code == 0, result.output
+    assert "2026-11-22" in result.stdout and "10:00:00" in result.stdout
+    assert "1795" not in result.stdout  # 2026-11-22 10:00 UTC is 1795341600 seconds
