@@ -9,6 +9,10 @@ True
 Traceback (most recent call last):
 ...
 processors.validation.InvalidEvent: invalid_field: event_id is empty
+>>> validate_event({**event, "tenant_id": "*"}, max_text_chars=100)
+Traceback (most recent call last):
+...
+processors.validation.InvalidEvent: invalid_field: tenant_id '*' is not a tenant: name the tenant the event belongs to
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ def validate_event(
             raise InvalidEvent("invalid_field", f"{name} is empty")
         if len(value) > MAX_ID_CHARS:
             raise InvalidEvent("invalid_field", f"{name} is longer than {MAX_ID_CHARS} characters")
+    if event["tenant_id"] == "*":  # the operator keys' wildcard ("any tenant") is never an event's tenant
+        raise InvalidEvent("invalid_field", "tenant_id '*' is not a tenant: name the tenant the event belongs to")
     if known_tenants is not None and event["tenant_id"] not in known_tenants:
         raise InvalidEvent("unknown_tenant", f"tenant {event['tenant_id']!r} is not configured")
     text = event.get("text", "")

@@ -75,7 +75,7 @@ def create_api(
     waiter, feed = _stream_followers(settings, bootstrap, registry)
 
     auth, users = authenticator(settings, keys), user_limiter(settings)
-    tenant_of = tenant_dependency(principal_dependency(auth, users))
+    tenant_of = tenant_dependency(principal_dependency(auth, users, webchat_keys))
     caller_of = chat_caller(auth, webchat_keys or ApiKeys({}), users)
     app.include_router(kpi_router(tenant_of, settings))
     app.include_router(chat_router(chat_key_tenant(caller_of), inbound, waiter, settings.chat_reply_timeout_s))

@@ -64,14 +64,28 @@ def _authenticate(auth: Authenticator, credential: str | None, limiter: RateLimi
     return principal
 
 
-def principal_dependency(auth: Authenticator, limiter: RateLimiter | None = None) -> PrincipalDependency:
-    """A dependency giving the request's :class:`Principal` (401 without valid credentials, 429 over the rate)."""
+WEBCHAT_KEY_REFUSED = (
+    "this is a public web-chat key: it may call /v1/chat/completions, /v1/conversations/{id}/messages and "
+    "/v1/feedback only; this route needs a full API key or a JWT"
+)
+
+
+def principal_dependency(
+    auth: Authenticator, limiter: RateLimiter | None = None, webchat_keys: ApiKeys | None = None
+) -> PrincipalDependency:
+    """A dependency giving the request's :class:`Principal` (401 without valid credentials, 429 over the rate).
+
+    A public web-chat key (``webchat_keys``) is valid, just not here: 403 saying which routes take it.
+    """
 
     def principal_of(
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> Principal:
-        return _authenticate(auth, _presented_credential(authorization, x_api_key), limiter)
+        credential = _presented_credential(authorization, x_api_key)
+        if webchat_keys is not None and credential and webchat_keys.tenant_of(credential) is not None:
+            raise HTTPException(403, WEBCHAT_KEY_REFUSED)
+        return _authenticate(auth, credential, limiter)
 
     return principal_of
 

@@ -11,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kefu.settings import Settings
-from tests.kpi_rows import OPERATOR_KEY, TENANT_KEY, kpi_api
+from serving.api import create_api
+from serving.auth import ApiKeys, hash_key
+from tests.kpi_rows import KEYS, OPERATOR_KEY, TENANT_KEY, kpi_api
 
 SECRET = "k" * 48
 
@@ -89,6 +91,34 @@ def test_a_tenant_cannot_post_events_of_another_tenant_by_key_or_jwt(http: TestC
     by_jwt = http.post("/v1/events", json=[event("globex")], headers=bearer())
     assert (by_key.status_code, by_jwt.status_code) == (403, 403)
     assert by_jwt.json()["errors"][0]["error_class"] == "forbidden_tenant"
+
+
+def test_an_operator_key_must_name_the_tenant_its_events_belong_to(http: TestClient) -> None:
+    operator = {"X-API-Key": OPERATOR_KEY}
+    webchat = {"conversation_id": "c1", "user_id": "u1", "text": "你好"}
+    unnamed = http.post("/v1/channels/webchat/messages", json=webchat, headers=operator)
+    assert unnamed.status_code == 422, unnamed.text  # it used to be stored as tenant "*" (any tenant)
+    assert "tenant_id '*' is not a tenant" in unnamed.text
+    assert http.post("/v1/events", json=[event("*")], headers=operator).status_code == 422
+
+
+def test_a_web_chat_key_on_a_full_key_route_is_told_which_routes_take_it() -> None:
+    public = {"X-API-Key": "pk-acme"}
+    app = create_api(
+        Settings(), "127.0.0.1:9", "mock://webchat-key", KEYS, webchat_keys=ApiKeys({hash_key("pk-acme"): "acme"})
+    )
+    with TestClient(app) as http:
+        for method, path in [
+            ("GET", "/v1/handoffs"),
+            ("POST", "/v1/events"),
+            ("POST", "/v1/channels/webchat/messages"),
+        ]:
+            answer = http.request(method, path, headers=public, json={})
+            assert answer.status_code == 403, (path, answer.text)  # not 401 "invalid API key": the key is valid
+            assert (
+                "public web-chat key" in answer.json()["detail"] and "/v1/chat/completions" in answer.json()["detail"]
+            )
+        assert http.get("/v1/handoffs", headers={"X-API-Key": "nope"}).status_code == 401
 
 
 def test_a_user_over_the_rate_gets_429_with_retry_after_and_other_users_do_not() -> None:
