@@ -165,11 +165,11 @@ class Responder:
             text = decision.reply
         if decision.action == "handoff":
             profile = "handoff"
-        state = record_reply(state, text, action=decision.action, config=self.state_config)
+        now = int(time.time() * 1000)
+        state = record_reply(state, text, action=decision.action, ts=now, config=self.state_config)
         if decision.action == "handoff":
             state = hold_for_agent(state, int(event["ts"]), self.agent_hold_ms)
         self.store.save(state)
-        now = int(time.time() * 1000)
         latency_ms = int((time.monotonic() - started) * 1000)
         cited = passages if decision.action == "answer" else ()
         reply = bot_reply(

@@ -171,7 +171,9 @@ def test_asking_for_a_human_hands_off_with_a_valid_handoff_record(tmp_path: Path
     assert outcome.reply["handoff"]["reason"] == "customer_request"
     assert outcome.handoff is not None and outcome.handoff["reason"] == "customer_request"
     assert validate(outcome.handoff, schema("Handoff").parsed, raise_errors=True)
-    assert outcome.handoff["transcript"][0]["text"] == "我要转人工"
+    customer, bot = outcome.handoff["transcript"]
+    assert customer["text"] == "我要转人工" and bot == {"role": "bot", "text": outcome.reply["text"], "ts": bot["ts"]}
+    assert bot["ts"] == outcome.reply["ts"] >= customer["ts"] > 0  # the bot's turn had ts 0 (1970) in agents' screens
 
 
 def test_dead_generator_with_confident_retrieval_answers_extractively(tmp_path: Path, index: FaqIndex) -> None:
