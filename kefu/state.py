@@ -31,6 +31,7 @@ class Endpoints:
     webchat_key: str | None = None  # the embedded web-chat key (chat and customer feedback only)
     chat: str | None = None  # the web chat page, with the web-chat key in its fragment
     agents: str | None = None  # the agents' console, with the API key in its fragment (embedded)
+    kpi: str | None = None  # the KPI page, with the API key in its fragment (embedded)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

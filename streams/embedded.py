@@ -232,6 +232,7 @@ class EmbeddedPlatform:
             webchat_key=webchat_key,
             chat=f"{http}/chat#key={webchat_key}" if webchat_key else f"{http}/chat",
             agents=f"{http}/agent#key={api_key}" if api_key else f"{http}/agent",
+            kpi=f"{http}/kpi#key={api_key}" if api_key else f"{http}/kpi",
             mode="embedded",
             pid=os.getpid(),
             data_dir=str(self.data_dir),

@@ -68,12 +68,16 @@ def list_models(
         _list_from_store(model)
         return
     store = open_registry(registry)
+    listed = 0
     for name in [model] if model else store.models():
         active = store.active_version(name)
         for card in store.versions(name):
             row = {**card.to_dict(), "active": card.version == active}
             row.pop("details", None)
             print(json.dumps(row, ensure_ascii=False))
+            listed += 1
+    if not listed:  # stdout stays JSON lines; the note goes to stderr
+        _no_versions(model)
 
 
 def _list_from_store(model: str | None) -> None:
@@ -89,6 +93,17 @@ def _list_from_store(model: str | None) -> None:
         row["created_at"] = row["created_at"].isoformat(timespec="seconds")
         row["metrics"] = dict(row["metrics"])
         print(json.dumps(row, ensure_ascii=False))
+    if not rows:
+        _no_versions(model)
+
+
+def _no_versions(model: str | None) -> None:
+    what = f"of {model}" if model else "of any model"
+    typer.echo(
+        f"no registered versions {what}: the models shipped with Kefu are in use (`kefu retrain MODEL` makes a "
+        "candidate)",
+        err=True,
+    )
 
 
 @models_app.command("promote")

@@ -67,7 +67,8 @@ def status(
         print(body["error"], file=sys.stderr)
     else:
         print(f"Kefu ({body['mode']}): {'healthy' if body['healthy'] else 'UNHEALTHY'}")
-        for key in ("kafka", "schema_registry", "http", "chat", "store", "serving", "api_key", "data_dir"):
+        keys = ("kafka", "schema_registry", "http", "chat", "agents", "kpi", "store", "serving", "api_key", "data_dir")
+        for key in keys:
             if body.get(key):
                 ok = body["checks"].get(key)
                 mark = "" if ok is None else (" ok" if ok else " DOWN")

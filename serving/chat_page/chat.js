@@ -117,7 +117,7 @@
 
   function showHandoff(handoff) {
     const banner = $("handoff");
-    banner.textContent = t("handoff") + (handoff.detail ? " (" + handoff.detail + ")" : "");
+    banner.textContent = t("handoff");  // the reason's detail is for agents and analysts, not the customer
     banner.dataset.reason = handoff.reason;
     banner.hidden = false;
     sessionStorage.setItem(HANDOFF_STORE, "1");

@@ -109,6 +109,7 @@ def test_web_chat_feedback_reaches_the_topic_and_clickhouse_and_the_key_is_limit
 
 def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent(channels: Platform) -> None:
     http, key, kafka = channels.status["http"], channels.status["api_key"], channels.status["kafka"]
+    assert (channels.status["agents"], channels.status["kpi"]) == (f"{http}/agent#key={key}", f"{http}/kpi#key={key}")
     conversation = f"ho-{uuid.uuid4().hex[:8]}"
     assert (
         chat(channels, conversation, "我要转人工，电话13812345678").json()["kefu"]["handoff"]["reason"]

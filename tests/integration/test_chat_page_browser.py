@@ -95,6 +95,7 @@ def test_a_customer_chats_rates_and_is_handed_to_an_agent_in_the_browser(
             page.press("#input", "Enter")
             page.wait_for_selector("#handoff:not([hidden])", timeout=240_000)
             reason = page.get_attribute("#handoff", "data-reason")
+            banner = page.inner_text("#handoff")
             agent_answers(status, conversation, AGENT_TEXT)
             page.wait_for_selector(".msg.agent", timeout=60_000)
             agent_text = page.locator(".msg.agent .text").first.inner_text()
@@ -104,7 +105,7 @@ def test_a_customer_chats_rates_and_is_handed_to_an_agent_in_the_browser(
     assert errors == []
     assert conversation.startswith("web-")
     assert "运费" in answer and citations and "faq.jsonl" in citations[0]
-    assert reason == "customer_request"
+    assert reason == "customer_request" and banner == "正在为您转接人工客服，请稍候。"  # no English detail inside
     assert agent_text == AGENT_TEXT
 
     codec = AvroCodec(registry_client(status["schema_registry"]), schema("Feedback"))

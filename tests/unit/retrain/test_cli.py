@@ -40,6 +40,13 @@ def test_retrain_promotes_then_models_lists_and_rolls_back(tmp_path: Path) -> No
     assert json.loads(back.output)["version"] == "v1"
 
 
+def test_models_list_on_an_empty_registry_says_so_on_stderr_and_keeps_stdout_json_lines(tmp_path: Path) -> None:
+    listed = CliRunner().invoke(app, ["models", "list", "intent", "--registry", str(tmp_path / "models")])
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout == ""  # it printed nothing at all, which reads like a hang or a failure
+    assert "no registered versions of intent" in listed.stderr and "shipped" in listed.stderr
+
+
 def test_retrain_without_data_reads_the_store_and_says_when_it_is_not_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
