@@ -16,7 +16,7 @@ from processors.responder.grounding import (
     tone_prefix,
     trim_to_limit,
 )
-from processors.responder.passage_focus import focus_passages
+from processors.responder.passage_focus import focus_passages, relevant_passages
 from processors.responder.policy import (
     DEFAULT_POLICY,
     Decision,
@@ -69,6 +69,7 @@ __all__ = [
     "extractive_answer",
     "focus_passages",
     "handoff_notice",
+    "relevant_passages",
     "remainder_pieces",
     "restates_question",
     "split_sentences",

@@ -17,7 +17,7 @@ from serving.protocols import Passage
 
 from .grounding import split_sentences, token_overlap
 
-__all__ = ["focus_passages", "focus_text"]
+__all__ = ["focus_passages", "focus_text", "relevant_passages"]
 
 _FAQ_ANSWER = re.compile(r"答[：:]")
 
@@ -66,3 +66,25 @@ def focus_passages(
     ['满99元包邮。满99元包邮。', 'b']
     """
     return [replace(p, text=focus_text(question, p.text, max_chars)) for p in passages[:max_passages]]
+
+
+def relevant_passages(passages: Sequence[Passage], *, min_share: float) -> list[Passage]:
+    """The passages scoring at least ``min_share`` of the best one's score, in retrieval order.
+
+    Retrieval always returns ``k`` passages; when the reranker is sure of the first (0.92) the others can be
+    noise (0.04), and a small model shown both may answer from the noise ("how long does a refund take?" answered
+    with delivery times from the second passage). Passages far below the best are therefore not shown to the
+    generator, cited, or used for an extractive answer. All are kept when the best score is not positive (no scale
+    to compare on, e.g. a production reranker returning logits all below zero).
+
+    >>> ps = [Passage("a", "faq", "退款", score=0.92), Passage("b", "faq", "配送", score=0.04),
+    ...       Passage("c", "faq", "退货", score=0.2)]
+    >>> [p.chunk_id for p in relevant_passages(ps, min_share=0.1)]
+    ['a', 'c']
+    >>> len(relevant_passages([Passage("a", "x", "t", score=-1.0), Passage("b", "x", "t", score=-3.0)], min_share=0.1))
+    2
+    """
+    best = max((p.score for p in passages), default=0.0)
+    if best <= 0:
+        return list(passages)
+    return [p for p in passages if p.score >= min_share * best]

@@ -41,6 +41,7 @@ from processors.responder import (
     extractive_answer,
     focus_passages,
     handoff_notice,
+    relevant_passages,
     tone_prefix,
     triage,
     trim_to_limit,
@@ -106,6 +107,9 @@ class Responder:
     answered, and reported, as the primary."""
     prompt_passages: int = 2
     """Passages shown to the generator (the best ones); each cut to ``passage_chars`` around the question."""
+    relevant_share: float = 0.05
+    """Passages scoring under this share of the best passage's score are not used to answer (see
+    ``processors.responder.relevant_passages``)."""
     passage_chars: int = 120
     history_turns: int = 0
     """Earlier turns shown to the generator with the rolling summary; 0 shows neither (each costs prompt evaluation)."""
@@ -142,7 +146,8 @@ class Responder:
         elif decision is None:
             try:
                 found = await self.retrieve(retrieval_query(query), tenant, self.k)
-                passages, confidence = screen_passages(list(found.passages)), float(found.confidence)
+                passages = relevant_passages(screen_passages(list(found.passages)), min_share=self.relevant_share)
+                confidence = float(found.confidence)
             except Exception as error:  # a dead KB or embedder must not silence the bot
                 log.warning("retrieval failed for %s: %r", event["event_id"], error)
                 decision = self._handoff(HandoffReason.MODEL_UNAVAILABLE, "retrieval failed", state)

@@ -107,6 +107,26 @@ def test_the_reply_cites_the_passages_its_answer_refers_to_not_every_one_retriev
     assert "[2]" in two.reply["text"] and len(two.reply["citations"]) == 2  # [2] still names the second source
 
 
+def test_passages_far_below_the_best_are_not_shown_to_the_generator(tmp_path: Path) -> None:
+    refund = Passage("refund", "faq.jsonl", "问：退款多久到账？答：退款1-3个工作日原路退回。", score=0.92)
+    delivery = Passage("delivery", "faq.jsonl", "问：多久送到？答：江浙沪1天，其他地区2-4天。", score=0.04)
+    returns = Passage("returns", "faq.jsonl", "问：怎么退货？答：在我的订单中申请售后。", score=0.2)
+    seen: list[str] = []
+
+    async def retrieve(query: str, tenant: str, k: int) -> Found:
+        return Found([refund, delivery, returns], 0.95)
+
+    async def recording_llm(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        seen.append(messages[-1].content)
+        return await quoting_llm(messages, choice)
+
+    responder = Responder(retrieve, recording_llm, DialogueStore(tmp_path / "state.sqlite"), retry=NO_RETRY)
+    outcome = asyncio.run(responder.respond(event(1, "退款多久到账？")))
+    # a small model shown the delivery passage answered a refund question with delivery times from it
+    assert "江浙沪" not in seen[0] and "退款1-3个工作日" in seen[0] and "申请售后" in seen[0]
+    assert "1-3个工作日" in outcome.reply["text"] and outcome.reply["citations"][0]["chunk_id"] == "refund"
+
+
 def test_the_generator_sees_earlier_turns_only_when_configured(tmp_path: Path, index: FaqIndex) -> None:
     """Each earlier turn costs prompt evaluation (TTFT); the standalone query already carries the context."""
     prompts: list[str] = []
