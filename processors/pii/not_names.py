@@ -17,7 +17,7 @@ _WORDS = """
 华为 荣耀 王者 苏宁 万达 华润 惠普 戴尔 丰田 兰蔻 欧莱 雷克
 韩国 江西 江苏 安徽 宁夏 甘肃 吉林 杭州 成都 常州 武汉 苏州 徐州 郑州 温州 宁波 沈阳 兰州 唐山
 相关 携程 由于 尽管 非常 夏天 收钱 关上 谢谢 万一 周末 常用 高兴 方便 安静 安全 曾经 成功 向前 于是
-严重 陆续 余额 古驰 汤臣 钱包 童装
+严重 陆续 余额 古驰 汤臣 钱包 童装 路由
 """
 # Lines: roles and kinds of customer; membership tiers; brands and shops; places a customer says they are
 # from; everyday words (many seen before 经理/小姐 in hotel and shop reviews: 值班经理, 携程小姐).
