@@ -38,9 +38,10 @@ _STRONG_CUE = (
     "|签收人|乘机人|入住人|机主"
 )
 _ZH_STRONG = re.compile(r"(?:" + _STRONG_CUE + r")(?:是|为|叫)?[:\s]*(" + _SURNAME + _GIVEN + r"{1,2})" + _END)
-# 我是/这是 are followed by far more non-names (我是江西的, 我是高级会员) than names, so the name must
-# end the clause.
-_ZH_WEAK = re.compile(r"(?:我是|这是)(" + _SURNAME + _GIVEN + r"{1,2})(?=$|[\s,.;:!?、]|先生|女士|小姐)")
+# 我是 is followed by far more non-names (我是江西的, 我是高级会员) than names, so the name must end the
+# clause. 这是 is not a cue: what follows it is nearly always a thing (这是白色, 这是金额, 这是宋体); 这是王先生 is
+# still found by the honorific rule.
+_ZH_WEAK = re.compile(r"我是(" + _SURNAME + _GIVEN + r"{1,2})(?=$|[\s,.;:!?、]|先生|女士|小姐)")
 _HONORIFICS = "老先生|老太太|先生|女士|小姐|老师|经理|师傅|阿姨|大哥|大姐|同学|医生|律师"
 _ZH_HONORIFIC = re.compile(r"(" + _SURNAME + _GIVEN + r"{0,2}?)(?=" + _HONORIFICS + ")")
 # A contact line: "邵雨，159 1697 8464" (a name right before a phone or ID number, at a segment start).
@@ -49,7 +50,7 @@ _ZH_SURNAME_ONLY = re.compile(r"(?:我|本人|免贵)姓(" + _SURNAME + r")")
 _HONORIFIC_HINT = re.compile(_HONORIFICS)
 _ZH_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (_ZH_STRONG, re.compile(_STRONG_CUE)),
-    (_ZH_WEAK, re.compile("我是|这是")),
+    (_ZH_WEAK, re.compile("我是")),
     (_ZH_HONORIFIC, _HONORIFIC_HINT),
     (_ZH_SURNAME_ONLY, re.compile("姓")),
     (_ZH_BEFORE_NUMBER, re.compile(r"\d")),

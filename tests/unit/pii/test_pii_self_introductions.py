@@ -52,6 +52,8 @@ def test_self_introduced_names_are_masked(text: str, expected: list[str]) -> Non
         ("由于王先生不在", ["王"]),  # 于王 is rejected, then 王 is found
         ("值班经理不在", []),  # 班 is a surname, 值班 a word
         ("我已经向大堂经理投诉了", []),
+        ("班主任老师说可以", []),  # 班 and 任 are surnames; 班主 and 主任 are words
+        ("语文老师推荐的", []),
     ],
 )
 def test_honorifics_mask_the_name_only(text: str, expected: list[str]) -> None:
@@ -85,6 +87,11 @@ def test_honorifics_mask_the_name_only(text: str, expected: list[str]) -> None:
         "我是成都人",
         "我是江苏的",
         "这是管理员",
+        "这是白色",  # 这是 is followed by things, not people
+        "这是金额",
+        "这是宋体",
+        "我是路过",
+        "我是付款，然后呢",
         "我叫师傅上门",
         "我叫安静",
         "日本人韩国人入住",
