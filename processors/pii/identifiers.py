@@ -21,7 +21,10 @@ _IPV4 = re.compile(
     r"(?<![0-9A-Za-z.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
     r"(?![0-9A-Za-z]|\.\d)"
 )
-_IPV6_CANDIDATE = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
+# An optional dotted tail reads IPv4-mapped addresses (::ffff:192.0.2.1) as one address.
+_IPV6_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3})?(?![0-9A-Za-z:])"
+)
 
 # Chinese passports: E + 8 digits, E + letter + 7 digits, G/D/S/P + 7-8 digits; HK/Macau permits H/M.
 _PASSPORT_CN = re.compile(r"(?<![0-9A-Za-z])(?:E[0-9A-HJ-NP-Z]\d{7}|[EG]\d{8}|[DSPHM]\d{8}|[DSP]E\d{7})(?![0-9A-Za-z])")
@@ -50,8 +53,16 @@ def find_emails(text: str) -> list[Candidate]:
     return [Candidate("EMAIL", m.start(), m.end(), m.group().lower(), PRIORITY_EMAIL) for m in _EMAIL.finditer(text)]
 
 
+def _identifies_nobody(ipv4: str) -> bool:
+    """Loopback (127.0.0.0/8) and unspecified (0.0.0.0) addresses name no host outside the machine itself."""
+    return ipv4.startswith("127.") or ipv4 == "0.0.0.0"
+
+
 def find_ip_addresses(text: str) -> list[Candidate]:
-    """IPv4 dotted quads and IPv6 addresses validated by :mod:`ipaddress`.
+    """IPv4 dotted quads and IPv6 addresses validated by :mod:`ipaddress`, except loopback and unspecified ones.
+
+    Private ranges (10/8, 172.16/12, 192.168/16, fc00::/7) are reported: with a time they point to one device on
+    one network, and a pattern cannot tell a customer's address from a service's.
 
     Examples
     --------
@@ -59,10 +70,14 @@ def find_ip_addresses(text: str) -> list[Candidate]:
     [('IP', 3, 15), ('IP', 18, 29)]
     >>> find_ip_addresses("时间 12:30:45")
     []
+    >>> find_ip_addresses("ready at http://127.0.0.1:59869/llm/fast, [::1]:8080, 0.0.0.0:8000")
+    []
     """
     found: list[Candidate] = []
     if "." in text:
-        found.extend(Candidate("IP", m.start(), m.end(), m.group(), PRIORITY_IP) for m in _IPV4.finditer(text))
+        for match in _IPV4.finditer(text):
+            if not _identifies_nobody(match.group()):
+                found.append(Candidate("IP", match.start(), match.end(), match.group(), PRIORITY_IP))
     if text.count(":") >= 2:
         for match in _IPV6_CANDIDATE.finditer(text):
             value = match.group()
@@ -72,6 +87,9 @@ def find_ip_addresses(text: str) -> list[Candidate]:
             try:
                 address = ipaddress.IPv6Address(value)
             except ValueError:
+                continue
+            mapped = address.ipv4_mapped
+            if address.is_loopback or address.is_unspecified or (mapped and _identifies_nobody(str(mapped))):
                 continue
             found.append(Candidate("IP", match.start(), match.end(), address.compressed, PRIORITY_IP))
     return found

@@ -62,6 +62,9 @@ SLOTS: dict[str, tuple[str, bool, Generator]] = {
     "COUPON": ("COUPON", False, st.coupon_code),
     "BAD_ID": ("INVALID_ID", False, sv.invalid_id_card),
     "BAD_CARD": ("INVALID_CARD", False, sv.invalid_bank_card),
+    "NOT_NAME": ("NOT_NAME", False, st.not_a_name),
+    "CALLED": ("NOT_NAME", False, st.called_for),
+    "LOCAL_IP": ("LOCAL_IP", False, st.local_address),
 }
 
 TEMPLATES: tuple[str, ...] = (
@@ -102,6 +105,18 @@ TEMPLATES: tuple[str, ...] = (
     "你们服务器{IP}是不是挂了",
     "通行证号码{PASSPORT}",
     "{NAME}，{MOBILE}，{ADDRESS}",
+    # self-introductions: the commonest way a customer gives a name
+    "我叫{NAME}，订单{ORDER}怎么还没到",
+    "你好，我是{NAME}先生，电话{MOBILE}",
+    "本人{NAME}，申请退款{AMOUNT}",
+    "姓名：{NAME}，手机：{MOBILE}",
+    "我的名字是{NAME}，快递单号{TRACKING}",
+    "{NAME}女士，您的订单{ORDER}已发货",
+    # ... and what follows 我是/我叫 but is not a name
+    "我是{NOT_NAME}，订单{ORDER}什么时候发货",
+    "你好，我是{NOT_NAME}，优惠码{COUPON}用不了",
+    "我叫{CALLED}上门取件了，单号{TRACKING}",
+    "服务 http://{LOCAL_IP}:8080/health 打不开，订单{ORDER}",
     # English
     "Hi, my name is {EN_NAME}, order #{ORDER} has not arrived yet",
     "Please call me at {NANP} or email {EMAIL}",
@@ -116,6 +131,7 @@ TEMPLATES: tuple[str, ...] = (
     "Card {BAD_CARD} was declined, paid {AMOUNT} with another one",
     "Contact: {EN_NAME}, {INTL}, {EN_ADDRESS}",
     "Invoice {ORDER} for {AMOUNT}, send it to {EMAIL}",
+    "store query endpoint http://{LOCAL_IP}:47207 ready, order {ORDER}",
 )
 _PREFIXES = ("", "", "", "您好，", "在吗？", "Hello, ", "急！", "客服你好 ")
 _SUFFIXES = ("", "", "", "，谢谢", "。", " thanks", "！！", "，尽快处理")

@@ -15,6 +15,28 @@ _COMPOUND = ("欧阳", "司马", "上官", "诸葛", "慕容")
 _GIVEN = (
     "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建文宇浩欣怡晨轩涵子梓思雨嘉俊博佳琪雪丹峰林亮斌飞鑫"
 )
+_NOT_NAMES = (
+    "新用户",
+    "会员",
+    "学生",
+    "王者荣耀玩家",
+    "张家界的",
+    "高级会员",
+    "黄金会员",
+    "老客户",
+    "商家",
+    "顾客",
+    "江西人",
+    "武汉的",
+    "华为用户",
+    "管理员",
+    "车主",
+    "房东",
+    "程序员",
+    "宝妈",
+    "第一次买",
+    "安徽人",
+)
 _EN_FIRST = [
     "James",
     "Mary",
@@ -126,7 +148,25 @@ _MODELS = (
 
 def chinese_name(rng: random.Random) -> str:
     surname = rng.choice(_COMPOUND) if rng.random() < 0.05 else rng.choice(_SURNAMES)
-    return surname + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    if len(given) == 2 and rng.random() < 0.15:  # 王小明, 李小红: 小 starts many given names
+        given = "小" + given[1]
+    return surname + given
+
+
+def not_a_name(rng: random.Random) -> str:
+    """What follows 我是 in a message and is not a name, though many start with a surname character."""
+    return rng.choice(_NOT_NAMES)
+
+
+def called_for(rng: random.Random) -> str:
+    """What follows 我叫 (I called) and is not a name: 我叫快递来取件."""
+    return rng.choice(("快递", "快递员", "外卖", "顺丰", "师傅", "物业"))
+
+
+def local_address(rng: random.Random) -> str:
+    """Loopback and unspecified hosts as URLs write them; they identify nobody (operators' logs hold them)."""
+    return rng.choice(("127.0.0.1", "127.0.1.1", "0.0.0.0", "[::1]", "[::]", "[::ffff:127.0.0.1]"))
 
 
 def chinese_surname(rng: random.Random) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from processors.pii import mask_pii
+from processors.pii.redact import redact_text
 
 
 def spans(text: str) -> list[tuple[str, str]]:
@@ -82,6 +83,43 @@ def test_structured_identifiers(text: str, expected: tuple[str, str] | None) -> 
 )
 def test_hard_negatives_are_not_masked(text: str) -> None:
     assert mask_pii(text).entities == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "store query endpoint http://127.0.0.1:47207",
+        "ready at http://127.0.0.1:59869/llm/fast",
+        "Uvicorn running on http://0.0.0.0:8000",
+        "listening on [::1]:8080 and [::]:8081",
+        "127.255.255.254 也是本机",
+        "mapped ::ffff:127.0.0.1 is loopback",
+    ],
+)
+def test_loopback_and_unspecified_addresses_are_not_masked(text: str) -> None:
+    assert mask_pii(text).entities == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("内网 10.0.0.5 连不上", ("IP", "10.0.0.5")),
+        ("网关 172.16.3.1", ("IP", "172.16.3.1")),
+        ("路由器 192.168.1.1", ("IP", "192.168.1.1")),
+        ("fd12:3456::1 down", ("IP", "fd12:3456::1")),
+        ("登录 ::ffff:192.168.1.1 失败", ("IP", "::ffff:192.168.1.1")),
+        ("127.0.0.1 and 203.0.113.9", ("IP", "203.0.113.9")),
+    ],
+)
+def test_private_and_public_addresses_stay_masked(text: str, expected: tuple[str, str]) -> None:
+    assert spans(text) == [expected]
+
+
+def test_log_lines_keep_loopback_endpoints() -> None:
+    line = "store query endpoint http://127.0.0.1:47207, client 192.168.3.7"
+    assert redact_text(line, None, digit_runs=False, scan_all=True) == (
+        "store query endpoint http://127.0.0.1:47207, client [IP_1]"
+    )
 
 
 def test_valid_mobile_after_order_cue_is_still_masked() -> None:

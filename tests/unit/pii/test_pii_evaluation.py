@@ -66,6 +66,18 @@ def test_targets_on_a_seeded_sample() -> None:
     assert sum(report["negatives_masked"].values()) == 0
 
 
+def test_generator_covers_self_introductions_non_names_and_local_addresses() -> None:
+    samples = generate_samples(2000, seed=2024)
+    report = evaluate(PiiMasker(), samples)
+    assert any(s.text.startswith("我叫") or "本人" in s.text for s in samples)
+    assert any("小" in s.text[g.start : g.end] for s in samples for g in s.gold if g.label == "NAME")
+    assert report["negatives_total"]["NOT_NAME"] > 50 and report["negatives_masked"]["NOT_NAME"] == 0
+    assert report["negatives_total"]["LOCAL_IP"] > 20 and report["negatives_masked"]["LOCAL_IP"] == 0
+    for kind in ("NAME", "IP"):
+        assert report["per_type"][kind]["recall"] >= 0.99, kind
+        assert report["per_type"][kind]["precision"] >= 0.99, kind
+
+
 def test_cli_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--n", "50", "--seed", "1"])
     report = json.loads(capsys.readouterr().out)
