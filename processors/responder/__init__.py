@@ -15,6 +15,7 @@ from processors.responder.grounding import (
     split_sentences,
     tone_prefix,
     trim_to_limit,
+    without_leading_punctuation,
 )
 from processors.responder.passage_focus import focus_passages, relevant_passages
 from processors.responder.policy import (
@@ -77,4 +78,5 @@ __all__ = [
     "tone_prefix",
     "triage",
     "trim_to_limit",
+    "without_leading_punctuation",
 ]

@@ -340,6 +340,19 @@ def trim_to_limit(text: str, max_chars: int) -> str:
     return head[: max(max_chars - 1, 0)] + "…"
 
 
+_LEADING_PUNCTUATION = re.compile(r"^[\s。，、；：！？,.;:!?]+")
+
+
+def without_leading_punctuation(text: str) -> str:
+    """``text`` without punctuation before its first word: a sentence never starts with "。", and after the tone
+    prefix (which ends in "。" or "，") one that does shows as "。。".
+
+    >>> without_leading_punctuation("。签收前请检查包装[1]。"), without_leading_punctuation("。")
+    ('签收前请检查包装[1]。', '')
+    """
+    return _LEADING_PUNCTUATION.sub("", text)
+
+
 def tone_prefix(emotion: str | None, locale: str = "zh-CN") -> str:
     """The opening an emotion calls for: an apology to an angry customer, reassurance to an anxious one.
 

@@ -18,7 +18,7 @@ from typing import Literal
 from processors.moderation import moderate_output
 from serving.protocols import Passage
 
-from .grounding import check_grounded, restates_question, trim_to_limit
+from .grounding import check_grounded, restates_question, trim_to_limit, without_leading_punctuation
 
 __all__ = ["SentenceBuffer", "SentenceGate", "StopReason", "remainder_pieces"]
 
@@ -140,7 +140,8 @@ class SentenceGate:
     _sent: list[str] = field(default_factory=list)
 
     def admit(self, sentence: str) -> str | None:
-        if self.stopped is not None:
+        sentence = without_leading_punctuation(sentence)
+        if self.stopped is not None or not sentence:
             return None
         if self.question and restates_question(sentence, self.question):
             return None

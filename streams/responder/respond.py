@@ -45,6 +45,7 @@ from processors.responder import (
     tone_prefix,
     triage,
     trim_to_limit,
+    without_leading_punctuation,
 )
 from processors.responder.variants import VariantSettings, apply_assignment
 from serving.deployments.apps import profile_order
@@ -291,7 +292,8 @@ class Responder:
         if checked.action == "block":
             decision = self._handoff(HandoffReason.MODERATION, "answer blocked by output moderation", state)
             return decision, decision.reply, "handoff"
-        text = tone_prefix(state.emotion, state.locale) + trim_to_limit(checked.text, self.max_chars)
+        body = without_leading_punctuation(checked.text)
+        text = tone_prefix(state.emotion, state.locale) + trim_to_limit(body, self.max_chars)
         return Decision("answer", detail=follow.detail), text, profile
 
     def _handoff(self, reason: HandoffReason, detail: str, state: DialogueState) -> Decision:

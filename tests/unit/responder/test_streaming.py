@@ -127,6 +127,14 @@ def test_gate_holds_back_a_sentence_that_echoes_the_question_and_goes_on() -> No
     assert gate.body == gate.streamed == "是的，寄回运费由买家承担[1]。"
 
 
+def test_a_sentence_starting_with_punctuation_does_not_double_the_tone_prefix_full_stop() -> None:
+    prefix = "请您放心，我们会尽快帮您处理。"
+    gate = SentenceGate([RETURNS], prefix=prefix)
+    assert gate.admit("。") is None and gate.stopped is None  # a stray full stop is no sentence
+    assert gate.admit("。签收7天内可以无理由退货[1]。") == prefix + "签收7天内可以无理由退货[1]。"
+    assert "。。" not in gate.streamed and gate.body == "签收7天内可以无理由退货[1]。"
+
+
 def test_gate_admits_grounded_sentences_and_stops_at_the_first_unsupported_one() -> None:
     gate = SentenceGate([RETURNS], max_chars=200)
     assert gate.admit("签收7天内可以无理由退货[1]。") == "签收7天内可以无理由退货[1]。"
