@@ -42,6 +42,6 @@ def main() -> None:
     logging.basicConfig(
         level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "httpx2", "aiokafka", "faust", "mode"):  # their INFO lines drown Kefu's own
+    for noisy in ("httpx", "httpx2", "aiokafka", "faust", "mode", "faiss", "milvus_lite"):  # INFO chatter
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app()

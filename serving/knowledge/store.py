@@ -99,7 +99,12 @@ class KnowledgeBase:
             # milvus-lite serves a .db path from a gRPC server inside this process; it lacks AllocTimestamp,
             # which pymilvus asks for after writes and does without, but grpc logs each refusal as an ERROR.
             logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-        logging.getLogger("jieba").setLevel(logging.WARNING)  # the BM25 analyzer's dictionary load is DEBUG chatter
+            # Its BM25 analyzer loads jieba here, and jieba sets its own logger to DEBUG when imported: import it
+            # first, then quieten the dictionary-load chatter it would print on every CLI search.
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+        logging.getLogger("jieba").setLevel(logging.WARNING)
         self.uri = uri
         self.embedder = embedder
         self.collection = collection
