@@ -23,7 +23,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from kefu.settings import Settings
 from serving.api.metrics import REJECTED, WECHAT_ANSWERS, WECHAT_LATE, WECHAT_SENT_LATE
 from serving.api.replies import ReplyWaiter
-from serving.channels import ChannelError, verify_wechat_signature, wechat_text_reply, wechat_xml_to_event
+from serving.channels import (
+    ChannelError,
+    verify_wechat_signature,
+    wechat_text_reply,
+    wechat_xml_to_event,
+    without_citation_markers,
+)
 from serving.channels.wechat_api import send_counted, wechat_messenger
 
 log = logging.getLogger(__name__)
@@ -126,7 +132,7 @@ def late_sender(settings: Settings) -> Callable[[dict[str, Any]], SendLate]:
                 await send_counted(
                     messenger,
                     str(event["user_id"]),
-                    str(reply["text"]),
+                    without_citation_markers(str(reply["text"])),
                     count=lambda outcome: WECHAT_SENT_LATE.labels(outcome).inc(),
                     what=f"late reply to {event['event_id']}",
                 )
@@ -186,6 +192,7 @@ def wechat_router(
             WECHAT_ANSWERS.labels("success").inc()
             return PlainTextResponse("success")
         WECHAT_ANSWERS.labels("reply" if first else "retry_reply").inc()
-        return Response(wechat_text_reply(event, reply["text"], int(time.time())), media_type="application/xml")
+        content = without_citation_markers(reply["text"])
+        return Response(wechat_text_reply(event, content, int(time.time())), media_type="application/xml")
 
     return router

@@ -5,7 +5,12 @@ from serving.channels.email import email_to_event
 from serving.channels.errors import ChannelError
 from serving.channels.feedback import FeedbackForbidden, feedback_to_record
 from serving.channels.webchat import webchat_to_event
-from serving.channels.wechat import verify_wechat_signature, wechat_text_reply, wechat_xml_to_event
+from serving.channels.wechat import (
+    verify_wechat_signature,
+    wechat_text_reply,
+    wechat_xml_to_event,
+    without_citation_markers,
+)
 
 __all__ = [
     "ChannelError",
@@ -17,4 +22,5 @@ __all__ = [
     "webchat_to_event",
     "wechat_text_reply",
     "wechat_xml_to_event",
+    "without_citation_markers",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 import uuid
@@ -20,6 +21,7 @@ from jobs.retrain.corrections import corrected_intents
 from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
+from serving.channels import without_citation_markers
 from streams.store import StoreClient
 from tests.integration.conftest import KB_QUESTION, WECHAT_TOKEN, Platform, read_topic
 
@@ -260,7 +262,9 @@ def test_wechat_is_answered_in_passive_reply_xml_and_a_retry_is_not_ingested_twi
     assert answered, "neither the callback nor its retry got the reply"
     fields = {child.tag: child.text for child in ElementTree.fromstring(answered[0].content)}
     assert (fields["ToUserName"], fields["FromUserName"], fields["MsgType"]) == (user, "gh_shop", "text")
-    assert fields["Content"] == replies[0]["text"]
+    assert re.search(r"\[\d\]", replies[0]["text"]), replies[0]["text"]  # an answer cites its source...
+    assert fields["Content"] == without_citation_markers(replies[0]["text"])
+    assert not re.search(r"\[\d\]", fields["Content"])  # ...which WeChat cannot show: no markers pointing at it
     assert len(read_topic(kafka, "conversations.inbound", f"wechat:{msg_id}".encode(), 2, timeout_s=3)) == 1
 
 
