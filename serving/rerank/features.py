@@ -43,6 +43,7 @@ DENSE_NAMES = (
 )
 HASH_BUCKETS = 1 << 15
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_FAQ_QUESTION = re.compile(r"^问[：:](?P<question>.+?)\n答[：:]", re.DOTALL)
 _SPACE = re.compile(r"\s+")
 
 
@@ -80,6 +81,21 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 def _cover(a: set[str], b: set[str]) -> float:
     """Share of ``a`` found in ``b``."""
     return len(a & b) / len(a) if a else 0.0
+
+
+def match_text(passage_text: str) -> str:
+    """The text a query is compared with: a FAQ chunk's question ("问：…" then "答：…" on the next line, as the
+    knowledge base chunks FAQ pairs), any other chunk whole.
+
+    The model learned its lexical and word features on question pairs (AFQMC), and a FAQ chunk's dense vector is
+    its question's; compared with question and answer together, "发票怎么开" shares little with "怎么开发票？"
+    because the answer's words dilute every overlap.
+
+    >>> match_text("问：怎么开发票？" + chr(10) + "答：下单时填写抬头。"), match_text("买家承担。")
+    ('怎么开发票？', '买家承担。')
+    """
+    found = _FAQ_QUESTION.match(passage_text)
+    return found.group("question").strip() if found else passage_text
 
 
 def _meta(passage: Passage, key: str) -> float:
@@ -126,7 +142,7 @@ def dense_features(query: str, passages: Sequence[Passage]) -> npt.NDArray[np.fl
                 b / best_bm25 if best_bm25 > 0 else 0.0,
                 1.0 / dense_rank if dense_rank > 0 else 0.0,
                 1.0 / bm25_rank if bm25_rank > 0 else 0.0,
-                *pair_features(query, passage.text),
+                *pair_features(query, match_text(passage.text)),
                 1.0,
             ]
         )
@@ -142,7 +158,7 @@ def word_buckets(query: str, passages: Sequence[Passage]) -> list[list[int]]:
     qw = set(words(query))
     out = []
     for passage in passages:
-        pw = set(words(passage.text))
+        pw = set(words(match_text(passage.text)))
         only_q, only_p = qw - pw, pw - qw
         tokens = [f"m:{w}" for w in qw & pw] + [f"d:{w}" for w in only_q | only_p]
         tokens += [f"x:{min(a, b)}|{max(a, b)}" for a in only_q for b in only_p]

@@ -79,3 +79,14 @@ def test_word_features_separate_shared_and_one_sided_words() -> None:
     same = word_buckets("申请退货", [Passage("1", "s", "申请退货")])[0]
     other = word_buckets("申请退货", [Passage("1", "s", "申请换货")])[0]
     assert same != other and len(other) > len(same)  # one-sided words and their pair add buckets
+
+
+def test_a_faq_chunk_is_compared_by_its_question_as_the_model_was_trained() -> None:
+    question = "怎么开发票？"
+    faq = _candidate(f"问：{question}\n答：默认开具电子普通发票：下单时填写抬头，企业需填写税号。", 0.91, 3.0, 2, 1)
+    bare = _candidate(question, 0.91, 3.0, 2, 1)
+    query = "发票怎么开"
+    assert np.array_equal(dense_features(query, [faq]), dense_features(query, [bare]))
+    assert word_buckets(query, [faq]) == word_buckets(query, [bare])  # the answer's words dilute nothing
+    char_jaccard = dense_features(query, [faq])[0][DENSE_NAMES.index("char_jaccard")]
+    assert char_jaccard == 1.0  # the same five characters in another order
