@@ -17,6 +17,7 @@ from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from serving.api.agents import agents_router
+from serving.api.api_docs import api_docs_router
 from serving.api.chat import chat_router
 from serving.api.conversation_feed import AgentMessageFeed
 from serving.api.deps import (
@@ -55,7 +56,7 @@ def create_api(
     """The API app. ``kpi_query`` runs ClickHouse SQL for /v1/kpis and the agents' routes (None: they answer 503);
     ``webchat_keys`` are public keys limited to the web chat's routes (chat, agents' messages, customer feedback).
     """
-    app = FastAPI(title="Kefu API", version="1", docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="Kefu API", version="1", docs_url=None, redoc_url=None)  # /docs: api_docs_router
     app.state.kpi_query = kpi_query
     _limit_and_measure_requests(app, settings)
     producer = BatchProducer(producer_config(bootstrap, settings.producer_linger_ms))
@@ -81,6 +82,7 @@ def create_api(
     app.include_router(chat_router(chat_key_tenant(caller_of), inbound, waiter, settings.chat_reply_timeout_s))
     app.include_router(webchat_router(caller_of, settings, feed, feedback))
     app.include_router(_operations_router(bootstrap, registry_url))
+    app.include_router(api_docs_router(app.title))
     app.include_router(events_router(tenant_of, settings, ingest))
     app.include_router(wechat_router(settings, waiter, ingest, read_body))
     app.include_router(agents_router(tenant_of, settings, ingest))

@@ -84,6 +84,10 @@ def test_health_metrics_and_the_static_pages_need_no_credentials(http: TestClien
     assert http.get("/metrics").status_code == 200
     assert http.get("/kpi").status_code == 200
     assert http.get("/agent").status_code == 200  # the console's data routes need a key (checked below)
+    docs = http.get("/docs")
+    assert docs.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in docs.text and "cdn." not in docs.text
+    assert http.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert http.get("/docs/assets/../../secrets").status_code == 404
 
 
 def test_a_tenant_cannot_post_events_of_another_tenant_by_key_or_jwt(http: TestClient) -> None:
@@ -157,7 +161,7 @@ def test_bodies_over_the_limit_are_refused_with_413_with_or_without_content_leng
         assert small.status_code == 422  # under the limit the route runs: no events in the request
 
 
-OPEN_ROUTES = {"/health", "/metrics", "/kpi", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/v1/channels/wechat"}
+OPEN_ROUTES = {"/health", "/metrics", "/kpi", "/docs", "/openapi.json", "/v1/channels/wechat"}
 
 
 def test_every_route_of_the_app_but_the_open_ones_answers_401_without_credentials(http: TestClient) -> None:
