@@ -13,6 +13,12 @@ processors.validation.InvalidEvent: invalid_field: event_id is empty
 Traceback (most recent call last):
 ...
 processors.validation.InvalidEvent: invalid_field: tenant_id '*' is not a tenant: name the tenant the event belongs to
+>>> validate_event({**event, "role": "customer", "text": " "}, max_text_chars=100)
+Traceback (most recent call last):
+...
+processors.validation.InvalidEvent: empty_text: text is empty or whitespace only; only system events may have no text
+>>> validate_event({**event, "role": "system", "text": ""}, max_text_chars=100) is None
+True
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ from typing import Any
 MAX_ID_CHARS = 256
 MAX_METADATA_ENTRIES = 64
 MAX_METADATA_VALUE_CHARS = 4096
+#: The only role whose text may be empty: the contract's "Empty for pure system events".
+TEXTLESS_ROLES = frozenset({"system"})
+#: Characters that show nothing but are not ``str.isspace()``: zero-width space/joiners, word joiner, BOM.
+INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
 
 
 class InvalidEvent(ValueError):
@@ -32,6 +43,18 @@ class InvalidEvent(ValueError):
         super().__init__(f"{error_class}: {reason}")
         self.error_class = error_class
         self.reason = reason
+
+
+def is_blank_text(text: str) -> bool:
+    """Whether ``text`` shows nothing: empty, Unicode whitespace (U+3000 too) or zero-width characters only.
+
+    >>> is_blank_text(""), is_blank_text(" \\u3000\\n"), is_blank_text("\\u200b \\ufeff"), is_blank_text(" 好 ")
+    (True, True, True, False)
+    """
+    stripped = text.strip()
+    if not stripped or stripped[0] not in INVISIBLE_CHARS:
+        return not stripped
+    return not stripped.translate(_DROP_INVISIBLE).strip()
 
 
 def validate_event(
@@ -54,6 +77,9 @@ def validate_event(
     text = event.get("text", "")
     if len(text) > max_text_chars:
         raise InvalidEvent("oversized", f"text has {len(text)} characters; the limit is {max_text_chars}")
+    role = event.get("role", "system")  # the schema's default
+    if role not in TEXTLESS_ROLES and is_blank_text(text):
+        raise InvalidEvent("empty_text", "text is empty or whitespace only; only system events may have no text")
     if event.get("ts", 0) < 0:
         raise InvalidEvent("invalid_field", "ts is before 1970")
     metadata = event.get("metadata") or {}

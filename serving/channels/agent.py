@@ -33,8 +33,8 @@ def agent_reply_to_event(
     if not isinstance(payload, dict):
         raise ChannelError("agent reply must be a JSON object")
     text, agent_id = payload.get("text"), payload.get("agent_id")
-    if not isinstance(text, str) or not text.strip():
-        raise ChannelError("text: required non-empty string")
+    if not isinstance(text, str):  # blank text is refused with the other text limits (processors.validation)
+        raise ChannelError("text: required string")
     if not isinstance(agent_id, str) or not agent_id.strip() or len(agent_id) > MAX_ID_CHARS:
         raise ChannelError("agent_id: required string (who answers)")
     message_id = payload.get("message_id")

@@ -24,6 +24,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from html import unescape
 from typing import Any
 
+from processors.validation import is_blank_text
 from serving.channels.errors import ChannelError
 
 MAX_EMAIL_BYTES = 2 * 2**20
@@ -59,6 +60,15 @@ def _strip_quoted(text: str) -> str:
     return "\n".join(kept).strip()
 
 
+def _text(message: EmailMessage) -> str:
+    """The body without its quoted history; the subject only when there is no body at all (a question written in
+    the subject line). A reply that adds nothing to the quoted history stays empty, and is refused as empty text."""
+    body = _body_text(message)
+    if is_blank_text(body):
+        return str(message.get("Subject", "")).strip()
+    return _strip_quoted(body)
+
+
 def _message_ids(value: str | None) -> list[str]:
     return re.findall(r"<[^<>]+>", value or "")
 
@@ -91,7 +101,7 @@ def email_to_event(raw: bytes, tenant_id: str) -> dict[str, Any]:
         # The address is PII: the event carries a pseudonym; delivery resolves it from the channel's own store.
         "user_id": "email:" + hashlib.sha256(sender.lower().encode()).hexdigest()[:24],
         "role": "customer",
-        "text": _strip_quoted(_body_text(message)),
+        "text": _text(message),
         "ts": ts if ts is not None else int(time.time() * 1000),
         "locale": "zh-CN",
         "metadata": {"subject": str(message.get("Subject", ""))[:500]},

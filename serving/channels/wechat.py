@@ -21,6 +21,7 @@ import re
 from typing import Any
 from xml.etree import ElementTree
 
+from processors.validation import is_blank_text
 from serving.channels.errors import ChannelError
 
 MAX_XML_BYTES = 64 * 1024
@@ -64,6 +65,8 @@ def wechat_xml_to_event(xml: bytes, tenant_id: str) -> dict[str, Any]:
     if msg_type == "event":
         raise ChannelError(f"WeChat event callbacks ({fields.get('Event', '?')}) carry no customer message")
     text = fields.get("Content", "") if msg_type == "text" else TEXT_OF_TYPE.get(msg_type, f"[{msg_type}]")
+    if is_blank_text(text):  # refused here, not by the ingest's 422: WeChat would retry that
+        raise ChannelError("WeChat text message has an empty <Content>")
     msg_id = fields.get("MsgId") or hashlib.sha256(xml).hexdigest()[:24]
     try:
         ts = int(fields["CreateTime"]) * 1000

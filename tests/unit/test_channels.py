@@ -89,7 +89,7 @@ def test_webchat_malformed_payload_is_a_channel_error(payload: Any) -> None:
 # -- WeChat ------------------------------------------------------------------------------------------------------
 
 
-def wechat_xml(msg_type: str = "text", **fields: str) -> bytes:
+def wechat_xml(msg_type: str = "text", **fields: str | None) -> bytes:
     parts = {
         "ToUserName": "<![CDATA[gh_shop]]>",
         "FromUserName": "<![CDATA[oUser42]]>",
@@ -123,6 +123,12 @@ def test_wechat_image_message_becomes_a_placeholder_text_with_media_metadata() -
     assert datum["metadata"]["msg_type"] == "image"
     assert datum["metadata"]["picurl"] == "https://mmbiz.example/p.jpg"
     assert datum["metadata"]["mediaid"] == "media1"
+
+
+@pytest.mark.parametrize("content", [None, "<![CDATA[]]>", "<![CDATA[ \u3000 ]]>"])
+def test_wechat_text_message_without_content_is_rejected(content: str | None) -> None:
+    with pytest.raises(ChannelError, match="empty <Content>"):
+        wechat_xml_to_event(wechat_xml(Content=content, MsgId="8"), tenant_id="acme")
 
 
 def test_wechat_event_callback_is_rejected() -> None:
@@ -203,12 +209,14 @@ def email(
     in_reply_to: str | None = None,
     sender: str | None = f"Li Lei <{SENDER}>",
     attachment: tuple[bytes, str, str] | None = None,
+    subject: str | None = "退款 refund",
 ) -> bytes:
     message = EmailMessage()
     if sender is not None:
         message["From"] = sender
     message["To"] = "support@shop.example"
-    message["Subject"] = "退款 refund"
+    if subject is not None:
+        message["Subject"] = subject
     message["Message-ID"] = message_id
     message["Date"] = "Tue, 14 Nov 2023 22:13:20 +0000"
     if references:
@@ -328,6 +336,32 @@ def test_sender_address_is_not_leaked_by_a_wrapped_quote_attribution() -> None:
 def test_email_without_a_sender_address_is_rejected(sender: str | None) -> None:
     with pytest.raises(ChannelError, match="From"):
         email_to_event(email("hi\n", sender=sender), tenant_id="acme")
+
+
+@pytest.mark.parametrize("body", ["", " \n\n", "<html><body><p> </p></body></html>"])
+def test_an_email_without_a_body_is_its_subject(body: str) -> None:
+    subtype = "html" if body.startswith("<") else "plain"
+    datum = valid(email_to_event(email(body, subtype=subtype, subject=" 耳机坏了怎么退货？ "), tenant_id="acme"))
+    assert datum["text"] == "耳机坏了怎么退货？"
+
+
+def test_a_body_takes_precedence_over_the_subject() -> None:
+    assert email_to_event(email("Where is my refund?\n", subject="order 42"), tenant_id="acme")["text"] == (
+        "Where is my refund?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "subject"),
+    [
+        ("", None),
+        ("\n", "  "),
+        (f"\nOn Tue, 14 Nov 2023 at 22:13, Li Lei <{SENDER}> wrote:\n> Where is my refund?\n", "Re: refund"),
+    ],
+)
+def test_an_email_with_nothing_new_to_say_has_empty_text(body: str, subject: str | None) -> None:
+    """Neither body nor subject, or a reply that only quotes: the ingest refuses it as empty text."""
+    assert email_to_event(email(body, subject=subject), tenant_id="acme")["text"] == ""
 
 
 def test_oversized_email_is_rejected() -> None:

@@ -91,7 +91,7 @@ def test_agent_replies_are_agent_events_with_idempotent_ids() -> None:
     )
     assert (event["role"], event["user_id"], event["channel"], event["ts"]) == ("agent", "a7", "wechat", NOW)
     assert event["event_id"] == "agent:acme:m1"
-    for bad in ({"text": " ", "agent_id": "a7"}, {"text": "hi"}, "hi"):
+    for bad in ({"text": None, "agent_id": "a7"}, {"text": "hi"}, "hi"):
         with pytest.raises(ChannelError):
             agent_reply_to_event(bad, conversation_id="c1", tenant="acme", channel="web", now_ms=NOW)
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from schemas.catalog import AvroSchema, parse_schema, schema
 from schemas.wire import AvroCodec, registry_client
@@ -148,6 +149,10 @@ def _unknown_tenant(codecs: Codecs) -> bytes:
     return codecs.inbound.encode(event(tenant_id="intruder"))
 
 
+def _blank_customer_text(codecs: Codecs) -> bytes:
+    return codecs.inbound.encode(event(text=" \u3000\n"))
+
+
 @pytest.mark.parametrize(
     ("make", "error_class", "stage_name", "tenant"),
     [
@@ -160,6 +165,7 @@ def _unknown_tenant(codecs: Codecs) -> bytes:
         (_empty_event_id, "invalid_field", "validate", "acme"),
         (_oversized, "oversized", "validate", "acme"),
         (_unknown_tenant, "unknown_tenant", "validate", "intruder"),
+        (_blank_customer_text, "empty_text", "validate", "acme"),
     ],
 )
 def test_bad_record_becomes_exactly_one_dead_letter_with_the_reason_and_original(
@@ -182,6 +188,25 @@ def test_bad_record_becomes_exactly_one_dead_letter_with_the_reason_and_original
     assert letter["original_key"] == b"conv-key"
     assert stage.counts.dead_letters == {error_class: 1}
     assert stage.counts.produced == 0
+
+
+def test_empty_text_is_dead_lettered_unless_the_event_is_a_system_event(codecs: Codecs) -> None:
+    before = REGISTRY.get_sample_value("kefu_worker_dead_letters_total", {"error_class": "empty_text"}) or 0.0
+    stage = codecs.stage()
+    batch = [
+        record(codecs.inbound.encode(event(1, text="")), offset=1),
+        record(codecs.inbound.encode(event(2, role="system", text="")), offset=2),
+        record(codecs.inbound.encode(event(3, role="agent", text="  ")), offset=3),
+        record(codecs.inbound.encode(event(4)), offset=4),
+    ]
+    outputs = stage.process(batch)
+    assert [o.topic for o in outputs] == [DEADLETTER, ENRICHED, DEADLETTER, ENRICHED]
+    letter = decoded_dead_letter(codecs, outputs[0])
+    assert letter["reason"] == "text is empty or whitespace only; only system events may have no text"
+    assert [codecs.enriched.decode(o.value)["event_id"] for o in outputs if o.topic == ENRICHED] == ["e2", "e4"]
+    assert stage.counts.dead_letters == {"empty_text": 2}
+    after = REGISTRY.get_sample_value("kefu_worker_dead_letters_total", {"error_class": "empty_text"})
+    assert after == before + 2
 
 
 def test_empty_value_is_dead_lettered_as_undecodable(codecs: Codecs) -> None:

@@ -76,6 +76,27 @@ def test_text_limit_counts_characters_not_bytes() -> None:
     assert (error.error_class, error.reason) == ("oversized", "text has 11 characters; the limit is 10")
 
 
+@pytest.mark.parametrize("role", ["customer", "agent", "bot"])
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n", "\u3000", "\u200b \ufeff"])
+def test_a_message_without_text_is_empty_text_for_every_author_but_the_system(role: str, blank: str) -> None:
+    error = rejection(event(role=role, text=blank))
+    assert (error.error_class, error.reason) == (
+        "empty_text",
+        "text is empty or whitespace only; only system events may have no text",
+    )
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_system_event_may_have_no_text(blank: str) -> None:
+    validate_event(event(role="system", text=blank), max_text_chars=10)
+    validate_event({k: v for k, v in event(text=blank).items() if k != "role"}, max_text_chars=10)  # the default
+
+
+def test_one_visible_character_is_text() -> None:
+    validate_event(event(role="customer", text=" ?\u200b"), max_text_chars=10)
+    validate_event(event(role="customer", text="\u200b好"), max_text_chars=10)
+
+
 def test_timestamps_before_1970_are_invalid() -> None:
     validate_event(event(ts=0), max_text_chars=10)
     error = rejection(event(ts=-1))

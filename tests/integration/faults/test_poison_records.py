@@ -1,7 +1,7 @@
 """Poison records produced straight to conversations.inbound, interleaved with good ones.
 
 Each poison record becomes a dead letter with its reason (and the worker's dead-letter counter moves); every good
-record around them is still enriched and stored.
+record around them (a system event without text among them) is still enriched and stored.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def _poison(producer: InboundProducer, tenant: str) -> dict[str, bytes]:
     codec = producer.codec
     event = conversation_event(tenant, 10_000)
     oversized = {**event, "event_id": f"{tenant}-big", "text": "退" * (10 * 1024 * 1024 // 3)}  # ~10 MB of UTF-8
+    blank = {**event, "event_id": f"{tenant}-blank", "text": " \u3000\n"}  # a customer message with nothing in it
     marked = codec.encode({**event, "event_id": f"{tenant}-utf8", "text": "BADBYTES"})
     invalid_utf8 = marked.replace(b"BADBYTES", b"\xff\xfe\xfd\xfc\xc3\x28\xa0\xa1")
     reply = AvroCodec(producer.registry, schema("BotReply"))
@@ -81,6 +82,7 @@ def _poison(producer: InboundProducer, tenant: str) -> dict[str, bytes]:
         "unknown_schema": struct.pack(">bI", 0, 987_654_321) + b"\x02\x04\x06",
         "wrong_schema": wrong_schema,
         "oversized": codec.encode(oversized),
+        "empty_text": codec.encode(blank),
         "invalid_utf8": invalid_utf8,
         "wrong_schema:nested": nested,
     }
@@ -92,7 +94,8 @@ def test_poison_records_become_dead_letters_with_reasons_while_good_records_land
     before = {c: metric_total(worker_metrics, "kefu_worker_dead_letters_total", error_class=c) for c in _CLASSES}
     producer = InboundProducer(platform)
     poison = _poison(producer, tenant)
-    good = [conversation_event(tenant, i) for i in range(GOOD)]
+    good = [conversation_event(tenant, i) for i in range(GOOD - 1)]
+    good.insert(GOOD // 2, {**conversation_event(tenant, GOOD), "role": "system", "text": ""})  # may be empty
     per_gap = GOOD // (len(poison) + 1)
     for n, (kind, value) in enumerate(poison.items()):
         for event in good[n * per_gap : (n + 1) * per_gap]:
@@ -113,9 +116,11 @@ def test_poison_records_become_dead_letters_with_reasons_while_good_records_land
         assert letter["original_size"] == len(poison[kind])
     assert "10" in letters["oversized"]["reason"] or "limit" in letters["oversized"]["reason"]
     assert "987654321" in letters["unknown_schema"]["reason"]
+    assert letters["empty_text"]["reason"].startswith("text is empty")
 
     after = {c: metric_total(worker_metrics, "kefu_worker_dead_letters_total", error_class=c) for c in _CLASSES}
     expected = {"undecodable": 1, "unknown_schema": 1, "wrong_schema": 2, "oversized": 1, "invalid_utf8": 1}
+    expected["empty_text"] = 1
     assert {c: after[c] - before[c] for c in _CLASSES} == expected
 
     seen = wait_for_stored(platform, tenant, GOOD, timeout_s=60)
@@ -136,4 +141,4 @@ def test_deeply_nested_metadata_over_http_is_refused_with_a_reason_not_a_server_
     assert "error" in response.json()
 
 
-_CLASSES = ("undecodable", "unknown_schema", "wrong_schema", "oversized", "invalid_utf8")
+_CLASSES = ("undecodable", "unknown_schema", "wrong_schema", "oversized", "invalid_utf8", "empty_text")
