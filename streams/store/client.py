@@ -94,11 +94,21 @@ class DirectBackend:
                     client = self._scoped.session(valid_tenant(tenant), tables)
                 table = client.query_arrow(sql, parameters=params or {}, settings=self.query_settings)
                 if any(pa.types.is_uint32(field.type) for field in table.schema):
-                    described = client.query(f"DESCRIBE TABLE ({sql.strip().rstrip(';')})", parameters=params or {})
-                    table = with_datetimes(table, {str(row[0]): str(row[1]) for row in described.result_rows})
+                    table = with_datetimes(table, self._result_types(client, sql, params))
                 return table
         except ClickHouseError as error:
             raise StoreError(str(error).split("\n")[0]) from None
+
+    @staticmethod
+    def _result_types(client: Client, sql: str, params: Params | None) -> dict[str, str]:
+        """The ClickHouse type of each result column (none when ClickHouse cannot describe the statement)."""
+        from clickhouse_connect.driver.exceptions import ClickHouseError
+
+        try:  # the newline ends a trailing "-- comment" before the closing parenthesis
+            described = client.query(f"DESCRIBE TABLE ({sql.strip().rstrip(';')}\n)", parameters=params or {})
+        except ClickHouseError:
+            return {}
+        return {str(row[0]): str(row[1]) for row in described.result_rows}
 
     def close(self) -> None:
         self.client.close()
