@@ -55,6 +55,7 @@
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem(LANG_STORE) || "zh";  // Chinese first
   let handoffs = [];
+  let scope = "";  // the tenant the key reads, "*" for an operator key (then each item names its tenant)
   let selected = null;  // conversation_id
   let current = null;  // the hand-off the detail pane shows; kept after it leaves the queue (answered)
   let shownEvent = null;  // its event id and waiting state: re-rendered only when they change
@@ -115,7 +116,8 @@
       if (handoff.waiting_for === "customer_reply") top.append(element("span", t("newMessages"), "badge new"));
       item.append(
         top,
-        element("div", handoff.conversation_id + " · " + handoff.channel + " · " + (handoff.intent || "-")),
+        element("div", (scope === "*" ? handoff.tenant_id + " · " : "") + handoff.conversation_id + " · " +
+          handoff.channel + " · " + (handoff.intent || "-"), "ids"),
         element("div", handoff.summary, "summary"),
       );
       item.addEventListener("click", () => select(handoff.conversation_id));
@@ -249,7 +251,9 @@
       return;
     }
     try {
-      handoffs = (await call("GET", "/v1/handoffs")).handoffs || [];
+      const queue = await call("GET", "/v1/handoffs");
+      handoffs = queue.handoffs || [];
+      scope = queue.tenant || "";
     } catch (error) {
       status(t("error") + error.message, true);
       document.body.dataset.state = "error";

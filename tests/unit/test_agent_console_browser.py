@@ -25,7 +25,7 @@ from serving.api import create_api
 from serving.api.kpi_sql import clickhouse_query
 from streams.store.sink import ClickHouseSink
 from tests.browser import CHROMIUM_FLAGS, REPO, chromium, served
-from tests.kpi_rows import KEYS, TENANT_KEY
+from tests.kpi_rows import KEYS, OPERATOR_KEY, TENANT_KEY
 from tests.store.conftest import enriched, fresh_store, handoff, reply
 
 pytestmark = pytest.mark.slow  # a browser, a server and a store
@@ -185,3 +185,23 @@ def test_an_agent_sees_the_queue_follows_the_conversation_corrects_an_intent_and
     assert seen["web_note_hidden"] and "不外发邮件" in seen["email_note"]  # the agent is told, not left guessing
     if os.environ.get("KEFU_UPDATE_SCREENSHOTS"):  # refresh the README picture on demand, not on every run
         shutil.copyfile(tmp_path / "agent-console.png", REPO / "docs" / "img" / "agent-console.png")
+
+
+def test_an_operator_key_sees_which_tenant_each_waiting_conversation_belongs_to(
+    served_store: tuple[str, Any], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    server, _ = served_store
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=chromium(), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{server}/agent#key={OPERATOR_KEY}")
+            page.wait_for_selector('body[data-state="ready"]', timeout=20_000)
+            lines = page.eval_on_selector_all("#queue li .ids", "ds => ds.map(d => d.textContent)")
+        finally:
+            context.close()
+    assert lines and all(line.startswith("acme · ") for line in lines)  # an operator key reads every tenant
