@@ -29,7 +29,7 @@ from processors.responder.policy import (
     decide,
     triage,
 )
-from processors.responder.prompt import answer_instruction, build_messages, system_prompt
+from processors.responder.prompt import answer_instruction, build_messages, system_prompt, warm_up_messages
 from processors.responder.routing import (
     ModelProfile,
     RetryPolicy,
@@ -78,5 +78,6 @@ __all__ = [
     "tone_prefix",
     "triage",
     "trim_to_limit",
+    "warm_up_messages",
     "without_leading_punctuation",
 ]

@@ -86,6 +86,7 @@ def profile_order(served: Sequence[P], preferred: str | None) -> list[P]:
 def build_apps(
     settings: Settings, *, embedder: bool = True, reranker: bool = True, generator: bool = True
 ) -> list[AppSpec]:
+    from processors.responder import warm_up_messages
     from serving.deployments.embedder import EmbedderDeployment
     from serving.deployments.generator import GeneratorDeployment
     from serving.deployments.reranker import RerankerDeployment
@@ -105,6 +106,6 @@ def build_apps(
             # llama.cpp answers one request at a time per replica: a short queue lets the router and the
             # autoscaler see the load instead of hiding it inside a replica
             options = deployment_options(settings, settings.llm_replicas, settings.llm_max_replicas, 4)
-            app = _deployment(GeneratorDeployment).options(**options).bind(dump, profile)
+            app = _deployment(GeneratorDeployment).options(**options).bind(dump, profile, warm_up_messages())
             specs.append(AppSpec(generator_app(profile), f"/llm/{profile}", app))
     return specs

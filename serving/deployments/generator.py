@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from ray import serve
@@ -18,6 +21,7 @@ from serving.models import Profile
 from serving.protocols import ChatMessage, Generator
 
 Messages = Sequence[ChatMessage | dict[str, str]]
+log = logging.getLogger(__name__)
 
 
 def to_messages(messages: Messages) -> list[ChatMessage]:
@@ -29,12 +33,27 @@ def to_messages(messages: Messages) -> list[ChatMessage]:
 class GeneratorDeployment:
     """``generate`` returns the whole answer; ``stream`` yields text pieces (call with ``stream=True``)."""
 
-    def __init__(self, settings_dump: dict[str, Any], profile: Profile) -> None:
+    def __init__(self, settings_dump: dict[str, Any], profile: Profile, warm_up: Messages = ()) -> None:
+        """``warm_up``: a prompt a local model evaluates once, in the background, so that the first request
+        sharing its prefix (the responder's system message) does not pay for it."""
         settings = settings_from(settings_dump)
         self.profile = profile
         self.max_tokens = settings.llm_max_tokens
         self.generator: Generator = build_generator(settings, profile)
         self.model_id = self.generator.model_id
+        warm = getattr(self.generator, "warm_up", None)
+        if warm is not None and warm_up:
+            messages = to_messages(warm_up)
+            threading.Thread(target=self._warm_up, args=(warm, messages), name="warm-up", daemon=True).start()
+
+    def _warm_up(self, warm: Callable[[list[ChatMessage]], dict[str, float]], messages: list[ChatMessage]) -> None:
+        started = time.monotonic()
+        try:
+            timings = warm(messages)
+        except Exception:  # a failed warm-up only costs the first request the time it would have saved
+            log.exception("%s: warm-up failed", self.model_id)
+            return
+        log.info("%s: warmed up in %.1f s (%s)", self.model_id, time.monotonic() - started, timings)
 
     async def generate(self, messages: Messages, max_tokens: int | None = None, temperature: float = 0.2) -> str:
         return await asyncio.to_thread(

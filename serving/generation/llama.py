@@ -65,21 +65,31 @@ class LlamaGenerator:
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2
     ) -> Iterator[str]:
+        with self._lock:
+            yield from self._stream_locked(messages, max_tokens=max_tokens, temperature=temperature)
+
+    def _stream_locked(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[str]:
         from llama_cpp import llama_perf_context_reset
 
-        prompt = render_chatml(messages)
-        with self._lock:
-            llama_perf_context_reset(self._llama._ctx.ctx)
-            chunks = cast(
-                Iterator[Any],
-                self._llama.create_completion(
-                    prompt, max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
-                ),
-            )
-            for chunk in chunks:
-                text: str = chunk["choices"][0]["text"]
-                if text:
-                    yield text
+        llama_perf_context_reset(self._llama._ctx.ctx)
+        chunks = cast(
+            Iterator[Any],
+            self._llama.create_completion(
+                render_chatml(messages), max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
+            ),
+        )
+        for chunk in chunks:
+            text: str = chunk["choices"][0]["text"]
+            if text:
+                yield text
+
+    def warm_up(self, messages: Sequence[ChatMessage]) -> dict[str, float]:
+        """Evaluate ``messages`` once (one token generated) so a later prompt sharing their prefix reuses it; the
+        weights are paged in on the way. Returns llama.cpp's counters for it."""
+        with self._lock:  # the counters must be this call's, not a request's that slipped in between
+            for _ in self._stream_locked(messages, max_tokens=1, temperature=0.0):
+                pass
+            return self.last_timings()
 
     def last_timings(self) -> dict[str, float]:
         """llama.cpp's counters for the last call: prompt tokens evaluated (the part not reused from the KV

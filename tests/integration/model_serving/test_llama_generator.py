@@ -83,3 +83,20 @@ def test_the_responder_system_prompt_is_evaluated_once_and_reused_across_questio
     total = fast.count_tokens(render_chatml(second))
     assert system_tokens > 200
     assert 0 < evaluated <= total - system_tokens + 2, (evaluated, total, system_tokens)
+
+
+def test_after_its_warm_up_the_first_responder_prompt_evaluates_only_its_own_part(fast: Generator) -> None:
+    from processors.responder import build_messages, warm_up_messages
+    from serving.generation.chat_template import render_chatml
+    from serving.protocols import Passage
+
+    assert isinstance(fast, LlamaGenerator)
+    fast.generate(QUESTION, max_tokens=1, temperature=0.0)  # another prompt in the KV cache: a fresh replica
+    warmed = fast.warm_up(warm_up_messages())
+    first = build_messages("退货运费谁出？", [Passage("c1", "returns.md", "寄回运费由买家承担。")])
+    system_tokens = fast.count_tokens(render_chatml(first[:1]).removesuffix("<|im_start|>assistant\n"))
+    assert warmed["prompt_tokens_evaluated"] >= system_tokens - 8  # the warm-up paid for the system message
+    list(fast.stream(first, max_tokens=1, temperature=0.0))
+    evaluated = fast.last_timings()["prompt_tokens_evaluated"]
+    total = fast.count_tokens(render_chatml(first))
+    assert 0 < evaluated <= total - system_tokens + 2, (evaluated, total, system_tokens)
