@@ -27,6 +27,7 @@ from processors.responder import (
     check_grounded,
     drop_restatements,
     focus_passages,
+    relevant_passages,
 )
 from serving.generation.chat_template import render_chatml
 
@@ -72,6 +73,7 @@ def run_answers_bench(
     questions: int = 16,
     prompt_passages: int = 2,
     passage_chars: int = 120,
+    relevant_share: float = 0.05,
     max_tokens: int = 160,
     temperature: float = 0.0,
     rows: bool = False,
@@ -87,7 +89,8 @@ def run_answers_bench(
         for row in _questions(questions):
             question = str(row["text"])
             started = time.perf_counter()
-            passages = screen_passages(list(kb.retriever.retrieve(question, "default", 5).passages))
+            found = screen_passages(list(kb.retriever.retrieve(question, "default", 5).passages))
+            passages = relevant_passages(found, min_share=relevant_share)  # as the Responder does
             retrieved = time.perf_counter()
             shown = focus_passages(question, passages, max_passages=prompt_passages, max_chars=passage_chars)
             messages = build_messages(question, shown)
@@ -134,6 +137,7 @@ def run_answers_bench(
         "threads": settings.llm_threads,
         "prompt_passages": prompt_passages,
         "passage_chars": passage_chars,
+        "relevant_share": relevant_share,
         "temperature": temperature,
         "system_prompt_tokens": system_tokens,
         "prompt_tokens": _quantiles([r.prompt_tokens for r in runs]),

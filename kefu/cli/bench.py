@@ -173,6 +173,9 @@ def bench_answers(
     questions: Annotated[int, typer.Option(help="Sample-KB calibration questions answered.", min=1)] = 16,
     prompt_passages: Annotated[int, typer.Option(help="Passages shown to the model.", min=1)] = 2,
     passage_chars: Annotated[int, typer.Option(help="Characters kept of each passage.", min=20)] = 120,
+    relevant_share: Annotated[
+        float, typer.Option(help="Passages under this share of the best score are dropped (0: none).", min=0.0)
+    ] = 0.05,
     temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy, as the responder).")] = 0.0,
     rows: Annotated[bool, typer.Option(help="Also print every question's answer and timings.")] = False,
 ) -> None:
@@ -186,6 +189,7 @@ def bench_answers(
         questions=questions,
         prompt_passages=prompt_passages,
         passage_chars=passage_chars,
+        relevant_share=relevant_share,
         temperature=temperature,
         rows=rows,
     )

@@ -69,6 +69,6 @@ SELECT event_id, role, text, ts, user_id, intent, intent_confidence, reason FROM
     FROM kefu.handoffs FINAL
     WHERE conversation_id = {conversation:String} AND __TENANT__ AND __RECENT__
 )
-ORDER BY ts DESC, event_id DESC
+ORDER BY ts DESC, multiIf(role = 'handoff', 2, role = 'bot', 1, 0) DESC, event_id DESC
 LIMIT {limit:UInt32}
 """.replace("__TENANT__", TENANT_FILTER).replace("__RECENT__", "ts >= now64(3) - toIntervalHour({hours:UInt32})")

@@ -169,8 +169,11 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
             "metadata": {},
         }
         prepared = inbound.prepare([event], tenant_scope=tenant)
-        if prepared.rejections:
-            return JSONResponse({"error": {"message": prepared.rejections[0].as_dict()}}, status_code=422)
+        if prepared.rejections:  # OpenAI's error shape: a message string, the offending parameter, a code
+            rejection = prepared.rejections[0]
+            param = "messages" if rejection.path.endswith(".text") else None
+            invalid = {"message": rejection.message, "type": "invalid_request_error", "param": param}
+            return JSONResponse({"error": {**invalid, "code": rejection.error_class}}, status_code=422)
         if not await asyncio.to_thread(waiter.wait_ready, 10.0):
             return JSONResponse({"error": {"message": "replies are not readable yet; retry"}}, status_code=503)
         model = str(payload.get("model") or "kefu")

@@ -34,7 +34,7 @@ def http() -> Iterator[TestClient]:
     sink.add("events", enriched("c2", "conv", text="转人工，电话[PHONE_1]", intent="ask_human", ts=at + 60 * SECOND))
     handed = {"reason": "customer_request", "detail": "asked for a human"}
     sink.add("bot_replies", reply("b2", "c2", "conv", text="正在为您转接人工。", handoff=handed, ts=at + 61 * SECOND))
-    sink.add("handoffs", handoff("h1", "conv", summary="客户要为坏耳机退款", ts=at + 61 * SECOND))
+    sink.add("handoffs", handoff("a0", "conv", summary="客户要为坏耳机退款", ts=at + 61 * SECOND))  # same ts as b2
     agent_reply = enriched("a1", "conv", role="agent", user_id="agent-7", text="您好，我来处理。", ts=at + 120 * SECOND)
     sink.add("events", agent_reply)
     sink.add("events", enriched("c3", "conv", text="订单KF2025", intent="return_refund", ts=at + 180 * SECOND))
@@ -59,7 +59,7 @@ def test_the_transcript_has_every_turn_after_the_handoff_in_order_masked(http: T
         ("b1", "bot"),
         ("c2", "customer"),
         ("b2", "bot"),
-        ("h1", "handoff"),
+        ("a0", "handoff"),  # after the bot's hand-off message written at the same millisecond
         ("a1", "agent"),
         ("c3", "customer"),  # written after the hand-off: the agent sees it without a new hand-off
     ]  # the system event (no text) and the 4-day-old message (outside the default 72 h) are left out
@@ -67,7 +67,7 @@ def test_the_transcript_has_every_turn_after_the_handoff_in_order_masked(http: T
     assert by_id["c2"]["text"] == "转人工，电话[PHONE_1]"  # as stored: masked
     assert by_id["c1"]["intent"] == "return_refund" and by_id["c1"]["intent_confidence"] == pytest.approx(0.9)
     assert by_id["b2"]["reason"] == "customer_request" and by_id["b1"]["reason"] is None
-    assert by_id["h1"]["text"] == "客户要为坏耳机退款" and by_id["h1"]["reason"] == "customer_request"
+    assert by_id["a0"]["text"] == "客户要为坏耳机退款" and by_id["a0"]["reason"] == "customer_request"
     assert by_id["a1"]["user_id"] == "agent-7"
     assert body["complete"] is True
 

@@ -110,4 +110,11 @@ def test_chat_completions_refuses_an_empty_last_user_message(http: TestClient, c
     messages = [{"role": "user", "content": "我的快递到哪了？"}, {"role": "user", "content": content}]
     response = http.post("/v1/chat/completions", json={"messages": messages}, headers=KEY)
     assert response.status_code == 422
-    assert response.json() == {"error": {"message": EMPTY_TEXT}}
+    assert response.json() == {  # OpenAI's shape: clients read error.message as a string
+        "error": {
+            "message": EMPTY_TEXT["message"],
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "empty_text",
+        }
+    }
