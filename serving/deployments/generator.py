@@ -21,7 +21,7 @@ from serving.models import Profile
 from serving.protocols import ChatMessage, Generator
 
 Messages = Sequence[ChatMessage | dict[str, str]]
-log = logging.getLogger(__name__)
+log = logging.getLogger("ray.serve")  # what Ray Serve writes to the replica's log file; other loggers stay silent
 
 
 def to_messages(messages: Messages) -> list[ChatMessage]:
