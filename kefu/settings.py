@@ -319,7 +319,9 @@ class Settings(BaseSettings):
     )
 
     log_level: str = Field("INFO", description="Python log level.")
-    ready_timeout_s: float = Field(30.0, gt=0, description="How long `kefu up` waits for each part.")
+    ready_timeout_s: float = Field(
+        90.0, gt=0, description="How long `kefu up` waits for each part (a busy 2-core machine can need a minute)."
+    )
 
     @property
     def embedded_kafka(self) -> bool:

@@ -15,106 +15,26 @@ dedupe memory that refer to the lost log; an upstream replay of the same event i
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import fcntl
 import logging
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-
-import httpx
 
 from kefu.settings import Settings
 from kefu.state import Endpoints, write_state
 from serving.auth import ensure_dev_key, ensure_webchat_key
 from streams.admin import ensure_topics, register_schemas
+from streams.children import Child, StartupFailed, free_port, wait_until
 from streams.probes import http_ok, port_open
 from streams.store.client import read_endpoint
 
 log = logging.getLogger(__name__)
-PR_SET_PDEATHSIG = 1
 RESTART_LIMIT = 5
-
-
-class StartupFailed(RuntimeError):
-    """A part of the platform did not become ready; the message names it and its log file."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: get SIGTERM when the supervisor dies, even by SIGKILL."""
-    with contextlib.suppress(OSError):  # not Linux: the supervisor's own shutdown still stops children
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    os.setpgrp()  # Ctrl-C reaches the supervisor only, which then stops children in order
-
-
-@dataclass
-class Child:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    log_path: Path
-    essential: bool  # the platform cannot go on without it (the registry); the others are restarted
-    process: subprocess.Popen[bytes] | None = None
-    restarts: list[float] = field(default_factory=list)
-    _log: IO[bytes] | None = None
-
-    def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the child
-        self.process = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - the supervisor starts no threads
-        )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, grace_s: float = 10.0) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(grace_s)
-            except subprocess.TimeoutExpired:
-                log.warning("%s did not stop in %.0fs; killing it", self.name, grace_s)
-                self.process.kill()
-                self.process.wait()
-        if self._log is not None:
-            self._log.close()
-
-
-def _wait_until(check: Callable[[], bool], what: str, timeout_s: float, child: Child | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if child is not None and not child.alive():
-            raise StartupFailed(f"{what} exited during start-up; see {child.log_path}")
-        try:
-            if check():
-                return
-        except (OSError, httpx.HTTPError):
-            pass
-        time.sleep(0.1)
-    where = f"; see {child.log_path}" if child else ""
-    raise StartupFailed(f"{what} was not ready after {timeout_s:.0f}s{where}")
 
 
 class EmbeddedPlatform:
@@ -183,7 +103,7 @@ class EmbeddedPlatform:
             port = self.settings.registry_port or free_port()
             registry = f"http://{host}:{port}"
             child = self._spawn("registry", self._kefu("registry", "--port", str(port)), {}, essential=True)
-            _wait_until(lambda: http_ok(f"{registry}/health", 1.0), "the schema registry", timeout, child)
+            wait_until(lambda: http_ok(f"{registry}/health", 1.0), "the schema registry", timeout, child)
 
         self._bootstrap, self._registry = bootstrap, registry
         self._create_topics()
@@ -213,15 +133,16 @@ class EmbeddedPlatform:
         sink = self._spawn("sink", self._kefu("sink", "--ready-file", str(store_ready)), sink_env, essential=False)
         api = self._spawn("api", self._kefu("api"), {**env, "KEFU_HTTP_PORT": str(http_port)}, essential=False)
         self._consumers = [*workers, sink]
-        _wait_until(lambda: http_ok(f"{http}/health", 1.0), "the HTTP API", timeout, api)
+        wait_until(lambda: http_ok(f"{http}/health", 1.0), "the HTTP API", timeout, api)
         for n, worker in enumerate(workers):
             ready = run_dir / f"worker-{n}.ready"
-            _wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
-        _wait_until(store_ready.exists, "the ClickHouse sink", timeout, sink)
+            wait_until(ready.exists, f"Faust worker {n}", timeout, worker)
+        wait_until(store_ready.exists, "the ClickHouse sink", timeout, sink)
         store = read_endpoint(self.data_dir) if self.settings.embedded_store else None
         if serve is not None:
             print(f"waiting for model serving (the first start assembles models; see {serve.log_path})", flush=True)
-            _wait_until(serve_ready.exists, "model serving", self.settings.serve_ready_timeout_s, serve)
+            timeout_s, setting = self.settings.serve_ready_timeout_s, "KEFU_SERVE_READY_TIMEOUT_S"
+            wait_until(serve_ready.exists, "model serving", timeout_s, serve, setting)
 
         wait_for_kb()
         endpoints = Endpoints(
@@ -296,7 +217,7 @@ class EmbeddedPlatform:
             consumer.stop(grace_s=10.0)
         self._broker.start()
         timeout = self.settings.ready_timeout_s
-        _wait_until(lambda: port_open(host, port, 0.5), "the restarted Kafka broker", timeout, self._broker)
+        wait_until(lambda: port_open(host, port, 0.5), "the restarted Kafka broker", timeout, self._broker)
         self._create_topics()
         for consumer in self._consumers:
             log.warning("starting %s again on the new broker", consumer.name)
@@ -346,7 +267,7 @@ class EmbeddedPlatform:
         port = self.settings.kafka_port or free_port()
         broker = self._spawn("broker", self._broker_argv(host, port), {}, essential=False)
         timeout = self.settings.ready_timeout_s
-        _wait_until(lambda: port_open(host, port, 0.5), "the Kafka broker (Tansu)", timeout, broker)
+        wait_until(lambda: port_open(host, port, 0.5), "the Kafka broker (Tansu)", timeout, broker)
         self._broker, self._broker_port = broker, port
         return f"{host}:{port}"
 
@@ -360,7 +281,7 @@ class EmbeddedPlatform:
         port = free_port()
         child = self._spawn("milvus", milvus_lite_server_argv(self.settings, host, port), {}, essential=False)
         timeout = self.settings.ready_timeout_s
-        return f"http://{host}:{port}", lambda: _wait_until(
+        return f"http://{host}:{port}", lambda: wait_until(
             lambda: port_open(host, port, 0.5), "the knowledge base (milvus-lite)", timeout, child
         )
 

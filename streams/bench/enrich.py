@@ -29,7 +29,8 @@ from schemas.wire import AvroCodec, registry_client
 from streams import topics
 from streams.admin import ensure_topics, register_schemas
 from streams.bench.events import synthetic_event
-from streams.embedded import Child, EmbeddedPlatform, _wait_until, free_port
+from streams.children import Child, free_port, wait_until
+from streams.embedded import EmbeddedPlatform
 from streams.probes import http_ok, port_open
 from streams.producer import BatchProducer, OutRecord, producer_config
 
@@ -66,9 +67,9 @@ def start_stack(work_dir: Path, partitions: int) -> Stack:
     )
     stack = Stack(f"{host}:{kafka_port}", f"http://{host}:{registry_port}", work_dir, partitions, [broker, registry])
     broker.start()
-    _wait_until(lambda: port_open(host, kafka_port, 0.5), "the broker", 30, broker)
+    wait_until(lambda: port_open(host, kafka_port, 0.5), "the broker", 30, broker)
     registry.start()
-    _wait_until(lambda: http_ok(f"{stack.registry}/health", 1.0), "the registry", 30, registry)
+    wait_until(lambda: http_ok(f"{stack.registry}/health", 1.0), "the registry", 30, registry)
     return stack
 
 
@@ -216,7 +217,7 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
         span_s = (max(bulk) - min(bulk)) / 1000 if len(bulk) > 1 else float("nan")
         per_cpu_s = _events_per_cpu_second(reader.cpu_marks)
         reader.runner_pid = None
-        _wait_until(ready.exists, f"{runner} runner", 60, child)
+        wait_until(ready.exists, f"{runner} runner", 60, child)
         offered: set[str] = set()
         producer = threading.Thread(
             target=lambda: offered.update(

@@ -17,7 +17,7 @@ from schemas.wire import AvroCodec, registry_client
 from streams import topics
 from streams.admin import ensure_topics, register_schemas
 from streams.bench.enrich import RUNNERS, OutputReader, _produce_backlog, enrichment_only_env, start_stack
-from streams.embedded import Child
+from streams.children import Child
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 EVENTS = 100_000  # one worker needs ~20 s for this; the second joins ~10-15 s after the first outputs

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from streams.embedded import free_port
+from streams.children import free_port
 from streams.probes import http_ok, kafka_open, port_open
 
 
