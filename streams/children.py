@@ -6,13 +6,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import os
-import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ from typing import IO
 import httpx
 
 log = logging.getLogger(__name__)
-PR_SET_PDEATHSIG = 1
+LAUNCHER = Path(__file__).with_name("die_with_parent.py")
 
 
 class StartupFailed(RuntimeError):
@@ -34,13 +32,6 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: get SIGTERM when the supervisor dies, even by SIGKILL."""
-    with contextlib.suppress(OSError):  # not Linux: the supervisor's own shutdown still stops children
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    os.setpgrp()  # Ctrl-C reaches the supervisor only, which then stops children in order
 
 
 @dataclass
@@ -58,11 +49,11 @@ class Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the child
         self.process = subprocess.Popen(
-            self.argv,
+            [sys.executable, "-S", str(LAUNCHER), str(os.getpid()), *self.argv],  # dies with this process
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - the supervisor starts no threads
+            process_group=0,  # Ctrl-C reaches the supervisor only, which then stops children in order
         )
 
     def alive(self) -> bool:
