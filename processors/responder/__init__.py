@@ -15,6 +15,7 @@ from processors.responder.grounding import (
     split_sentences,
     tone_prefix,
     trim_to_limit,
+    without_citation_markers,
     without_leading_punctuation,
 )
 from processors.responder.passage_focus import focus_passages, relevant_passages
@@ -79,5 +80,6 @@ __all__ = [
     "triage",
     "trim_to_limit",
     "warm_up_messages",
+    "without_citation_markers",
     "without_leading_punctuation",
 ]

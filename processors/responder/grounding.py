@@ -143,7 +143,7 @@ def token_overlap(question: str, text: str) -> float:
 
 def _content(sentence: str) -> str:
     """The sentence without citations and without its courtesy/framing clauses."""
-    body = _normalise(_CITATION.sub("", sentence))
+    body = _normalise(without_citation_markers(sentence))
     clauses = _CLAUSE.split(body.strip(" 。！？!?；;.\n"))
     return "，".join(c for c in clauses if c.strip() and not _FRAMING.match(c.strip()) and not _softener(c))
 
@@ -170,7 +170,7 @@ def restates_question(sentence: str, question: str) -> bool:
     >>> restates_question("已激活的平板不支持无理由退货[1]。", "平板激活过了还能无理由退吗")
     False
     """
-    if _QUESTION_END.search(_CITATION.sub("", sentence)):
+    if _QUESTION_END.search(without_citation_markers(sentence)):
         return True
     tokens = _tokens(_content(sentence))
     if len(tokens) < 3:  # "可以。", "不支持[1]。": too short to be an echo
@@ -245,7 +245,7 @@ def check_grounded(
             failed.append(sentence)
             coverages.append(0.0)
             continue
-        uncited = _normalise(_CITATION.sub("", sentence))
+        uncited = _normalise(without_citation_markers(sentence))
         if len(tokens) < 3 or _softener(uncited) or (question is not None and restates_question(sentence, question)):
             continue  # too short, a courtesy sentence ("请您放心，我们会尽快帮您处理。"), or an echo
         sources = [normalised[n - 1] for n in valid] if valid else normalised
@@ -338,6 +338,15 @@ def trim_to_limit(text: str, max_chars: int) -> str:
     if ends:
         return head[: ends[-1]].rstrip()
     return head[: max(max_chars - 1, 0)] + "…"
+
+
+def without_citation_markers(text: str) -> str:
+    """``text`` without its ``[1]`` markers: for a channel that cannot show the sources they point at (WeChat).
+
+    >>> without_citation_markers("寄回运费由买家承担[1]。质量问题由本商城承担[2]。")
+    '寄回运费由买家承担。质量问题由本商城承担。'
+    """
+    return _CITATION.sub("", text)
 
 
 _LEADING_PUNCTUATION = re.compile(r"^[\s。，、；：！？,.;:!?]+")

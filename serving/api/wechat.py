@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from kefu.settings import Settings
+from processors.responder import without_citation_markers
 from serving.api.metrics import REJECTED, WECHAT_ANSWERS, WECHAT_LATE, WECHAT_SENT_LATE
 from serving.api.replies import ReplyWaiter
 from serving.channels import (
@@ -28,7 +29,6 @@ from serving.channels import (
     verify_wechat_signature,
     wechat_text_reply,
     wechat_xml_to_event,
-    without_citation_markers,
 )
 from serving.channels.wechat_api import send_counted, wechat_messenger
 

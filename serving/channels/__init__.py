@@ -9,7 +9,6 @@ from serving.channels.wechat import (
     verify_wechat_signature,
     wechat_text_reply,
     wechat_xml_to_event,
-    without_citation_markers,
 )
 
 __all__ = [
@@ -22,5 +21,4 @@ __all__ = [
     "webchat_to_event",
     "wechat_text_reply",
     "wechat_xml_to_event",
-    "without_citation_markers",
 ]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from typing import Any
 from xml.etree import ElementTree
 
@@ -117,18 +116,6 @@ def _cdata(text: str) -> str:
 def truncate_utf8(text: str, max_bytes: int) -> str:
     encoded = text.encode("utf-8")
     return text if len(encoded) <= max_bytes else encoded[:max_bytes].decode("utf-8", errors="ignore")
-
-
-_CITATION_MARKER = re.compile(r"\[\d{1,2}\]")
-
-
-def without_citation_markers(text: str) -> str:
-    """A bot reply's text for WeChat: its ``[1]`` markers point at sources a WeChat chat cannot show.
-
-    >>> without_citation_markers("寄回运费由买家承担[1]。质量问题由本商城承担[2]。")
-    '寄回运费由买家承担。质量问题由本商城承担。'
-    """
-    return _CITATION_MARKER.sub("", text)
 
 
 def wechat_text_reply(event: dict[str, Any], content: str, now_s: int) -> str:

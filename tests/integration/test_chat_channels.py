@@ -19,9 +19,9 @@ import pytest
 
 from jobs.retrain.corrections import corrected_intents
 from kefu.settings import Settings
+from processors.responder import without_citation_markers
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
-from serving.channels import without_citation_markers
 from streams.store import StoreClient
 from tests.integration.conftest import KB_QUESTION, WECHAT_TOKEN, Platform, read_topic
 
