@@ -80,7 +80,8 @@ def calibrate(
     scope_target: float = 0.8,
     top: int = 3,
 ) -> dict[str, Any]:
-    """The calibration (``calibration``: a Calibrator JSON for ``KEFU_RETRIEVAL_CONFIDENCE_FILE``) and thresholds."""
+    """The calibration (``calibration``: a Calibrator JSON for ``KEFU_RETRIEVAL_CONFIDENCE_FILE``, with the embedder
+    it was fitted with and the thresholds read off it) and the thresholds' figures."""
     queries = read_queries(path)
     cosines: list[float] = []
     labels: list[tuple[bool, bool]] = []
@@ -97,6 +98,17 @@ def calibrate(
     scores = _scored(platt, x, labels)
     choice = choose_thresholds(scores, precision_target=precision_target, scope_target=scope_target)
     calibrator = Calibrator({"dense": platt}, model_id=None)
+    record = {
+        **calibrator.to_json(),
+        "fitted_on": str(path.relative_to(QUERIES_FILE.parents[3])) if path == QUERIES_FILE else str(path),
+        "embedder": kb.embedder.model_id,
+        "signal": "dense",
+        "thresholds": {
+            "answer": choice.answer_threshold,
+            "clarify": choice.clarify_threshold,
+            "precision_target": precision_target,
+        },
+    }
     return {
         "queries": str(path),
         "answerable": sum(s for s, _ in labels),
@@ -109,5 +121,5 @@ def calibrate(
         "scope_target": scope_target,
         **asdict(choice),
         "cross_validated_5_fold": _cross_validated(x, labels, precision_target, scope_target),
-        "calibration": calibrator.to_json(),
+        "calibration": record,
     }

