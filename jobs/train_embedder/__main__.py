@@ -121,6 +121,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--temperature", type=float, default=0.05)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--interpolation",
+        type=float,
+        default=1.0,
+        help="weight-space ensemble with e5 as shipped: 1 = the fine-tuned tensors, 0.5 = half-way (WiSE-FT)",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -139,8 +145,9 @@ def main(argv: list[str] | None = None) -> None:
     before = dense_metrics(encoder, held_out)
     pairs = positive_pairs(train_lines)
     train(encoder, pairs, epochs=args.epochs, batch=args.batch, lr=args.lr, temperature=args.temperature)
+    encoder.interpolate(args.interpolation)
     after = dense_metrics(encoder, held_out)
-    settings = {k: getattr(args, k) for k in ("epochs", "batch", "lr", "temperature")}
+    settings = {k: getattr(args, k) for k in ("epochs", "batch", "lr", "temperature", "interpolation")}
     manifest = write_patch(
         encoder,
         base,

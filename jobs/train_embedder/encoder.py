@@ -71,6 +71,7 @@ class E5Encoder(nn.Module):
             self.blocks.append(block)
         for name, parameter in self.named_parameters():
             parameter.requires_grad = name in self._trainable_names()
+        self._shipped = {n: p.detach().clone() for n, p in self.named_parameters() if p.requires_grad}
 
     def _trainable_names(self) -> set[str]:
         return {f"blocks.{layer}.{name}" for layer in range(len(self.blocks)) for name in _FLOAT_TENSORS}
@@ -90,6 +91,15 @@ class E5Encoder(nn.Module):
             x = block(x, attend)
         pooled = (x * valid[..., None]).sum(1) / valid.sum(1, keepdim=True)
         return functional.normalize(pooled, dim=-1)
+
+    def interpolate(self, alpha: float) -> None:
+        """Move the learned tensors back to ``alpha`` of the way from e5's own (a weight-space ensemble, WiSE-FT):
+        1 keeps them, 0 restores e5 as shipped."""
+        with torch.no_grad():
+            for name, parameter in self.named_parameters():
+                if name in self._shipped:
+                    shipped = self._shipped[name]
+                    parameter.copy_(shipped + alpha * (parameter - shipped))
 
     def trained_tensors(self) -> dict[str, np.ndarray]:
         """The learned tensors under the model file's names (``l3.q.b``, ``l3.aln.w``), as float32 arrays."""

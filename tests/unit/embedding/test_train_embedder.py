@@ -57,3 +57,17 @@ def test_a_short_run_writes_a_patch_the_engine_loads(tmp_path: Path, capsys: pyt
     path.write_bytes(data)
     vectors = E5Embedder(model_path=path, model_id="t").embed_queries(TEXTS)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_interpolation_moves_the_learned_tensors_back_towards_e5() -> None:
+    encoder = E5Encoder(E5ModelFile(base_model_path().read_bytes()))
+    shipped = {k: v.copy() for k, v in encoder.trained_tensors().items()}
+    with torch.no_grad():
+        for parameter in encoder.parameters():
+            if parameter.requires_grad:
+                parameter.add_(1.0)
+    encoder.interpolate(0.25)
+    moved = encoder.trained_tensors()
+    assert all(np.allclose(moved[k], shipped[k] + 0.25, atol=1e-5) for k in shipped)
+    encoder.interpolate(0.0)
+    assert all(np.allclose(encoder.trained_tensors()[k], shipped[k]) for k in shipped)
