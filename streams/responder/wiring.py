@@ -23,6 +23,7 @@ from processors.responder import PolicyConfig
 from processors.responder.policy import DEFAULT_POLICY
 from serving.deployments.apps import generator_profiles
 from serving.protocols import ChatMessage, ProfileChoice
+from serving.retrieval.factory import fitted_thresholds
 from streams.responder.answer_cache import QueryMemo, SemanticAnswerCache
 from streams.responder.respond import Responder, Retrieved
 from streams.responder.state_store import DialogueStore
@@ -126,17 +127,24 @@ def tenant_tiers(settings: Settings) -> Callable[[str], str]:
 
 
 def policy_from_settings(settings: Settings) -> PolicyConfig:
-    """The decision policy with the settings' thresholds and extra must-escalate topics."""
+    """The decision policy with the settings' extra must-escalate topics and thresholds: each one set, else the one
+    fitted with the retrieval confidence in use, else the policy's default."""
     escalate = {category: tuple(words) for category, words in DEFAULT_POLICY.must_escalate.items()}
     for category, words in parse_escalate_topics(settings.must_escalate_topics).items():
         escalate[category] = (*escalate.get(category, ()), *words)
+    fitted = fitted_thresholds(settings)
+    answer = _first(settings.answer_threshold, fitted.get("answer"), DEFAULT_POLICY.answer_threshold)
     return PolicyConfig(
-        answer_threshold=settings.answer_threshold,
-        clarify_threshold=settings.clarify_threshold,
-        extractive_threshold=settings.extractive_threshold,
+        answer_threshold=answer,
+        clarify_threshold=_first(settings.clarify_threshold, fitted.get("clarify"), DEFAULT_POLICY.clarify_threshold),
+        extractive_threshold=_first(settings.extractive_threshold, answer),
         angry_turns=settings.angry_turns,
         must_escalate=escalate,
     )
+
+
+def _first(*values: float | None) -> float:
+    return next(v for v in values if v is not None)
 
 
 def parse_escalate_topics(raw: str | None) -> dict[str, tuple[str, ...]]:

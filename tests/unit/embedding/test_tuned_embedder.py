@@ -143,3 +143,25 @@ def test_a_confidence_fitted_for_another_embedder_is_warned_about(caplog: pytest
     with caplog.at_level("WARNING", logger="serving.retrieval.factory"):
         warn_if_fitted_for_another_embedder(Settings(), Other())  # type: ignore[arg-type]
     assert "kefu eval thresholds --write" in caplog.text and "someone-else/embedder" in caplog.text
+
+
+def test_thresholds_follow_the_confidence_they_were_fitted_on(tmp_path: Path) -> None:
+    from streams.responder.wiring import policy_from_settings
+
+    default = policy_from_settings(Settings())
+    assert (default.answer_threshold, default.clarify_threshold, default.extractive_threshold) == (0.55, 0.08, 0.55)
+    tuned = policy_from_settings(Settings(e5_model=SHIPPED, model_cache_dir=tmp_path))
+    fitted = json.loads(shipped_confidence_path(SHIPPED).read_text(encoding="utf-8"))["thresholds"]
+    assert (tuned.answer_threshold, tuned.clarify_threshold) == (fitted["answer"], fitted["clarify"]) != (0.55, 0.08)
+    assert tuned.extractive_threshold == tuned.answer_threshold
+    chosen = policy_from_settings(Settings(e5_model=SHIPPED, answer_threshold=0.5, extractive_threshold=0.7))
+    assert (chosen.answer_threshold, chosen.clarify_threshold, chosen.extractive_threshold) == (
+        0.5,
+        fitted["clarify"],
+        0.7,
+    )
+    old_file = tmp_path / "confidence.json"  # written before the thresholds were recorded with the curve
+    old_file.write_text(json.dumps({"model_id": None, "curves": {}}), encoding="utf-8")
+    assert policy_from_settings(Settings(retrieval_confidence_file=old_file)).answer_threshold == 0.55
+    rerank_scale = Settings(e5_model=SHIPPED, retrieval_confidence_signal="rerank")
+    assert policy_from_settings(rerank_scale).answer_threshold == 0.55  # the fitted ones are on the dense scale
