@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from kefu.settings import Settings
 from serving.knowledge.location import kb_uri
@@ -65,11 +67,21 @@ def shipped_confidence_path(tuned_embedder: str | None = None) -> Path:
     return Path(__file__).resolve().parent / "confidence" / name
 
 
-def confidence_calibrator(settings: Settings) -> Calibrator:
-    """The calibration of ``KEFU_RETRIEVAL_CONFIDENCE_FILE``, else the shipped sample-KB fit."""
+def confidence_file(settings: Settings) -> Path:
+    """``KEFU_RETRIEVAL_CONFIDENCE_FILE``, else the shipped sample-KB fit for the embedder in use."""
     from serving.embedding.factory import tuned_e5
 
-    return Calibrator.load(settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings)))
+    return Path(settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings)))
+
+
+def _confidence_record(settings: Settings) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(confidence_file(settings).read_text(encoding="utf-8"))
+    return record
+
+
+def confidence_calibrator(settings: Settings) -> Calibrator:
+    """The calibration of ``KEFU_RETRIEVAL_CONFIDENCE_FILE``, else the shipped sample-KB fit."""
+    return Calibrator.load(confidence_file(settings))
 
 
 def fitted_thresholds(settings: Settings) -> dict[str, float]:
@@ -77,30 +89,20 @@ def fitted_thresholds(settings: Settings) -> dict[str, float]:
 
     Empty when the confidence is not the dense one (the thresholds are on its scale only) or the file holds none.
     """
-    import json
-
     if settings.retrieval_confidence_signal != "dense":
         return {}
-    from serving.embedding.factory import tuned_e5
-
-    path = settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings))
-    stored = json.loads(Path(path).read_text(encoding="utf-8")).get("thresholds") or {}
+    stored = _confidence_record(settings).get("thresholds") or {}
     return {name: float(stored[name]) for name in ("answer", "clarify") if name in stored}
 
 
 def warn_if_fitted_for_another_embedder(settings: Settings, embedder: Embedder) -> None:
     """Cosines from another embedder mean another scale: the confidence (and so every threshold) would be off."""
-    import json
-
-    from serving.embedding.factory import tuned_e5
-
-    path = settings.retrieval_confidence_file or shipped_confidence_path(tuned_e5(settings))
-    fitted_with = json.loads(Path(path).read_text(encoding="utf-8")).get("embedder")
+    fitted_with = _confidence_record(settings).get("embedder")
     if fitted_with and fitted_with != embedder.model_id:
         log.warning(
             "the retrieval confidence in %s was fitted with the embedder %s, and retrieval uses %s: refit it with "
             "`kefu eval thresholds --write FILE` and set KEFU_RETRIEVAL_CONFIDENCE_FILE",
-            path,
+            confidence_file(settings),
             fitted_with,
             embedder.model_id,
         )
@@ -108,8 +110,6 @@ def warn_if_fitted_for_another_embedder(settings: Settings, embedder: Embedder) 
 
 def default_calibrator() -> Calibrator:
     """The calibration shipped with the learned reranker (its ``dense`` curve holds for any reranker)."""
-    import json
-
     from serving.rerank.learned import default_model_path
 
     return Calibrator.from_json(json.loads(default_model_path().read_text(encoding="utf-8")).get("calibration", {}))
