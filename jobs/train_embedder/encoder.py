@@ -69,12 +69,10 @@ class E5Encoder(nn.Module):
             for name in NORMS:
                 _load_norm(getattr(block, name), model, f"l{layer}.{name}")
             self.blocks.append(block)
+        trainable = {f"blocks.{layer}.{name}" for layer in range(h.layers) for name in _FLOAT_TENSORS}
         for name, parameter in self.named_parameters():
-            parameter.requires_grad = name in self._trainable_names()
+            parameter.requires_grad = name in trainable
         self._shipped = {n: p.detach().clone() for n, p in self.named_parameters() if p.requires_grad}
-
-    def _trainable_names(self) -> set[str]:
-        return {f"blocks.{layer}.{name}" for layer in range(len(self.blocks)) for name in _FLOAT_TENSORS}
 
     def forward(self, texts: Sequence[str], is_query: bool = True) -> torch.Tensor:
         ids = [self.tokenizer.ids(text, is_query) for text in texts]

@@ -47,6 +47,6 @@ def build_embedder(settings: Settings) -> Embedder:
         return E5Embedder(batch_size=settings.embeddings_batch_size)
     from serving.embedding.tuned import TunedModel, ensure_tuned_model
 
-    path = ensure_tuned_model(tuned, settings.model_cache_dir)
-    model_id = TunedModel.load(tuned).versioned_id
-    return E5Embedder(batch_size=settings.embeddings_batch_size, model_path=path, model_id=model_id)
+    model = TunedModel.load(tuned)
+    path = ensure_tuned_model(model, settings.model_cache_dir)
+    return E5Embedder(batch_size=settings.embeddings_batch_size, model_path=path, model_id=model.versioned_id)

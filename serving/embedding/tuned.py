@@ -70,10 +70,9 @@ def patched_bytes(model: TunedModel, base: bytes) -> bytes:
     return data
 
 
-def ensure_tuned_model(model_id: str, cache_dir: Path) -> Path:
+def ensure_tuned_model(model: TunedModel, cache_dir: Path) -> Path:
     """The path of the verified fine-tuned model file, writing it into ``cache_dir`` first if needed."""
-    model = TunedModel.load(model_id)
-    target = cache_dir / f"{model_id}-{model.sha256[:12]}.bin"
+    target = cache_dir / f"{model.model_id}-{model.sha256[:12]}.bin"
     if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == model.sha256:
         return target
     data = patched_bytes(model, base_model_path().read_bytes())

@@ -84,9 +84,9 @@ def test_the_tokenizer_feeds_the_engine_its_own_token_counts(base: bytes) -> Non
 
 def test_the_shipped_patch_rebuilds_its_pinned_file_and_the_engine_loads_it(tmp_path: Path, base: bytes) -> None:
     manifest = json.loads((MODEL_DIR / f"{SHIPPED}.json").read_text(encoding="utf-8"))
-    path = ensure_tuned_model(SHIPPED, tmp_path)
+    path = ensure_tuned_model(TunedModel.load(SHIPPED), tmp_path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == manifest["sha256"]
-    assert ensure_tuned_model(SHIPPED, tmp_path) == path  # verified and reused
+    assert ensure_tuned_model(TunedModel.load(SHIPPED), tmp_path) == path  # verified and reused
     tuned = E5Embedder(model_path=path, model_id=SHIPPED)
     plain = E5Embedder()
     texts = ["花呗怎么还款", "花呗如何还钱", "借呗额度为什么降低了"]
@@ -100,9 +100,9 @@ def test_the_shipped_patch_rebuilds_its_pinned_file_and_the_engine_loads_it(tmp_
 
 
 def test_a_corrupt_cached_file_is_written_again(tmp_path: Path) -> None:
-    path = ensure_tuned_model(SHIPPED, tmp_path)
+    path = ensure_tuned_model(TunedModel.load(SHIPPED), tmp_path)
     path.write_bytes(b"E5S1 truncated")
-    assert ensure_tuned_model(SHIPPED, tmp_path) == path
+    assert ensure_tuned_model(TunedModel.load(SHIPPED), tmp_path) == path
     assert path.stat().st_size == base_model_path().stat().st_size
 
 
