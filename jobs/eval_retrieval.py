@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,11 +65,6 @@ def read_pairs(lines: Iterable[str]) -> PairsSet:
     return PairsSet(list(sentences), [(q, frozenset(r)) for q, r in relevant.items()])
 
 
-def load_pairs(path: Path) -> PairsSet:
-    with path.open(encoding="utf-8") as handle:
-        return read_pairs(handle)
-
-
 def ranking_metrics(rankings: Sequence[Sequence[str]], relevant: Sequence[frozenset[str]]) -> Metrics:
     """recall@1, recall@5 and MRR of ranked texts against each query's relevant texts.
 
@@ -116,8 +112,13 @@ def evaluate_pairs(
     candidates: int = 50,
     rerank_top: int = 50,
     work_dir: Path | None = None,
-) -> dict[str, dict[str, float | int]]:
-    """Build a fresh knowledge base from ``pairs`` (milvus-lite in a temporary directory) and measure it."""
+    judged_relevance: Sequence[frozenset[str]] | None = None,
+) -> dict[str, Any]:
+    """Build a fresh knowledge base from ``pairs`` (milvus-lite in a temporary directory) and measure it.
+
+    ``judged_relevance`` (one set per query, labelled texts included: see ``jobs.relevance_judgements``) adds
+    every stage measured against it under ``"judged"``.
+    """
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         kb = KnowledgeBase(str(Path(tmp) / "eval.db"), embedder, collection="eval")
         try:
@@ -127,10 +128,10 @@ def evaluate_pairs(
         finally:
             kb.close()
     relevant = [r for _, r in pairs.queries]
-    report: dict[str, dict[str, float | int]] = {
-        stage: asdict(ranking_metrics([[p.text for p in ranked] for ranked in lists], relevant))
-        for stage, lists in rankings.items()
-    }
+    texts = {stage: [[p.text for p in ranked] for ranked in lists] for stage, lists in rankings.items()}
+    report: dict[str, Any] = {stage: asdict(ranking_metrics(ranked, relevant)) for stage, ranked in texts.items()}
+    if judged_relevance is not None:
+        report["judged"] = {stage: asdict(ranking_metrics(ranked, judged_relevance)) for stage, ranked in texts.items()}
     calibrator = getattr(reranker, "calibrator", None)
     if isinstance(calibrator, Calibrator) and "reranked" in rankings:
         tops = [

@@ -58,14 +58,30 @@ def retrieval(
     candidates: Annotated[int | None, typer.Option(help="Candidates per search list; default from settings.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Reuse embeddings cached by content hash in this dir.")] = None,
     no_rerank: Annotated[bool, typer.Option(help="Measure dense and fusion only.")] = False,
+    judgements: Annotated[
+        Path | None,
+        typer.Option(help="Questions judged equivalent to queries (e.g. jobs/afqmc_dev_audit.json): adds 'judged'."),
+    ] = None,
 ) -> None:
     """KB = every sentence1, queries = positive sentence2: recall@1, recall@5 and MRR per stage, as JSON."""
-    from jobs.eval_retrieval import evaluate_pairs, load_pairs
+    from jobs.eval_retrieval import evaluate_pairs, read_pairs
+    from jobs.relevance_judgements import JudgementsError, judged_relevance, read_judgements
     from kefu.settings import get_settings
     from serving.embedding.factory import build_embedder
     from serving.protocols import Embedder
     from serving.rerank.factory import build_reranker
 
+    raw = pairs.read_bytes()
+    try:
+        pairs_set = read_pairs(raw.decode("utf-8").splitlines())
+    except ValueError as error:  # a malformed line or broken UTF-8
+        raise _fail(f"{pairs}: {error}") from None
+    judged = None
+    if judgements is not None:
+        try:
+            judged = judged_relevance(pairs_set, read_judgements(judgements, raw))
+        except JudgementsError as error:
+            raise _fail(str(error)) from None
     settings = get_settings()
     embedder: Embedder = build_embedder(settings)
     if cache_dir is not None:
@@ -74,11 +90,12 @@ def retrieval(
         embedder = CachedEmbedder(embedder, cache_dir)
     reranker = None if no_rerank else build_reranker(settings, embedder)
     result = evaluate_pairs(
-        load_pairs(pairs),
+        pairs_set,
         embedder,
         reranker,
         candidates=candidates or settings.retrieval_candidates,
         rerank_top=settings.retrieval_rerank_top,
+        judged_relevance=judged,
     )
     print(json.dumps({"pairs": str(pairs), "reranker": reranker.model_id if reranker else None, **result}))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,34 @@ def test_eval_retrieval_prints_each_stages_metrics(kefu: CliRunner, tmp_path: Pa
         assert report[stage]["queries"] == 4
         assert report[stage]["recall_at_5"] == 1.0  # five sentences: every relevant one is in the top 5
         assert 0 < report[stage]["mrr"] <= 1
+
+
+def test_eval_retrieval_also_reports_judged_equivalents_and_refuses_judgements_for_another_file(
+    kefu: CliRunner, tmp_path: Path
+) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [
+        ("花呗如何还钱", "借呗额度怎么提升", "0"),  # line 1: the same question as line 2's query, unlabelled
+        ("快递多久到", "花呗怎么还款", "1"),  # line 2: a labelled partner that is no paraphrase
+        ("借呗额度怎么提升", "怎样提高借呗的额度", "1"),
+        ("退货运费谁出", "退货邮费谁付", "1"),
+    ]
+    pairs.write_text(
+        "".join(json.dumps({"sentence1": a, "sentence2": b, "label": y}, ensure_ascii=False) + "\n" for a, b, y in rows)
+    )
+    judged = tmp_path / "judged.json"
+    digest = hashlib.sha256(pairs.read_bytes()).hexdigest()
+    judged.write_text(json.dumps({"pairs_sha256": digest, "queries": [{"query_line": 2, "equivalent_line": 1}]}))
+    result = kefu.invoke(app, ["eval", "retrieval", "--pairs", str(pairs), "--judgements", str(judged)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    for stage in ("dense", "fusion", "reranked"):
+        # "花呗怎么还款" finds "花呗如何还钱" first: a miss by the labels, a hit with the judgement
+        assert report[stage]["recall_at_1"] < report["judged"][stage]["recall_at_1"] == 1.0
+
+    judged.write_text(json.dumps({"pairs_sha256": "0" * 64, "queries": []}))
+    refused = kefu.invoke(app, ["eval", "retrieval", "--pairs", str(pairs), "--judgements", str(judged)])
+    assert refused.exit_code == 2 and "another pairs file" in refused.output
 
 
 SAMPLE = Path(__file__).parents[2] / "serving" / "knowledge" / "sample_kb"
