@@ -124,7 +124,21 @@ _TOPICS: tuple[Topic, ...] = (
         "returns",
         "退货",
         "returns",
-        ("退货", "退换", "换货", "无理由", "退回", "能退", "可以退", "return", "exchange"),
+        # "退货的运费" is a returns question (who pays for sending it back), though 运费 alone is shipping
+        (
+            "退货",
+            "退换",
+            "换货",
+            "无理由",
+            "退回",
+            "能退",
+            "可以退",
+            "退货运费",
+            "退货的运费",
+            "寄回运费",
+            "return",
+            "exchange",
+        ),
     ),
     Topic(
         "shipping",

@@ -21,6 +21,8 @@ def detect_topic(text: str, intent: str | None = None, *, lexicon: Lexicon = DEF
     --------
     >>> detect_topic("退货以后发票怎么办？")
     'invoices'
+    >>> detect_topic("退货的运费谁出"), detect_topic("运费怎么算？")
+    ('returns', 'shipping')
     >>> detect_topic("how long does a refund take")
     'refunds'
     >>> detect_topic("到哪了", intent="where_is_my_order")
