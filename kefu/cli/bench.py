@@ -16,11 +16,12 @@ def bench_enrich(
     rate: Annotated[int, typer.Option(help="Offered events/s in the latency phase.", min=1)] = 1000,
     seconds: Annotated[float, typer.Option(help="Length of the latency phase.", min=1)] = 10.0,
     partitions: Annotated[int, typer.Option(help="Partitions of the benchmark topics.", min=1)] = 4,
+    rounds: Annotated[int, typer.Option(help="Alternating rounds of each runner (medians are reported).", min=1)] = 3,
 ) -> None:
     """Dedupe -> PII -> intent -> sentiment through Faust and a plain confluent-kafka loop, same events."""
     from streams.bench.enrich import run_bench
 
-    print(json.dumps(run_bench(events, rate, seconds, partitions), indent=1))
+    print(json.dumps(run_bench(events, rate, seconds, partitions, rounds), indent=1))
 
 
 @bench_app.command("chain")

@@ -1,11 +1,13 @@
-"""The CPU-time figure of ``kefu bench enrich``: backlog outputs per CPU second of the runner process."""
+"""``kefu bench enrich``'s figures: outputs per CPU second of the runner process, and the rounds' summary."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from streams.bench.enrich import _events_per_cpu_second, cpu_seconds
+import numpy as np
+
+from streams.bench.enrich import RunnerRound, _events_per_cpu_second, _ratio, cpu_seconds, summarise
 
 
 def test_cpu_seconds_counts_this_process_s_work() -> None:
@@ -21,3 +23,16 @@ def test_outputs_per_cpu_second_between_the_first_and_the_last_arrival() -> None
     assert _events_per_cpu_second([(1_000, 10.0), (2_500, 10.3), (4_000, 10.6)]) == 5_000.0
     assert _events_per_cpu_second([(1_000, 10.0)]) is None
     assert _events_per_cpu_second([(1_000, 10.0), (1_200, 10.0)]) is None
+
+
+def test_each_runner_is_summarised_by_the_median_of_its_rounds_and_the_ratio_is_of_the_medians() -> None:
+    def round_of(rate: float | None, latencies: list[float], lost: int = 0) -> RunnerRound:
+        return RunnerRound(rate, rate, lost, 0, np.array(latencies))
+
+    faust = summarise([round_of(4_000.0, [60.0]), round_of(6_000.0, [80.0], lost=1), round_of(5_000.0, [70.0])], 1000)
+    plain = summarise([round_of(7_000.0, [50.0]), round_of(None, []), round_of(9_000.0, [55.0])], 1000)
+    assert (faust["events_per_s"], faust["lost"], faust["latency_ms"]["events"]) == (5_000.0, 1, 3)
+    assert plain["events_per_s"] == 8_000.0  # a round without a figure is left out, not counted as zero
+    assert [r["events_per_s"] for r in faust["rounds"]] == [4_000.0, 6_000.0, 5_000.0]
+    assert _ratio(faust["events_per_s"], plain["events_per_s"]) == 0.625
+    assert _ratio(None, 8_000.0) is None
