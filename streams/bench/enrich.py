@@ -216,7 +216,7 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
     inbound_topic, enriched_topic = f"{prefix}{topics.INBOUND}", f"{prefix}{topics.ENRICHED}"
     inbound = AvroCodec(client, schema("ConversationEvent"), f"{inbound_topic}-value")
     enriched = AvroCodec(client, schema("EnrichedEvent"), f"{enriched_topic}-value")
-    backlog = _produce_backlog(stack, inbound, inbound_topic, f"{runner}-bulk", events)
+    backlog = _produce_backlog(stack, inbound, inbound_topic, f"{runner}-{round_no}-bulk", events)
 
     run_dir = stack.work_dir / f"{runner}-{round_no}"
     ready = run_dir / "ready"
@@ -240,7 +240,7 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
         offered: set[str] = set()
         producer = threading.Thread(
             target=lambda: offered.update(
-                _offer_at_rate(stack, inbound, inbound_topic, f"{runner}-rate", rate, latency_s)
+                _offer_at_rate(stack, inbound, inbound_topic, f"{runner}-{round_no}-rate", rate, latency_s)
             )
         )
         producer.start()
