@@ -76,12 +76,20 @@ def retrieval(
         pairs_set = read_pairs(raw.decode("utf-8").splitlines())
     except ValueError as error:  # a malformed line or broken UTF-8
         raise _fail(f"{pairs}: {error}") from None
-    judged = None
+    judged, audited = None, {}
     if judgements is not None:
         try:
-            judged = judged_relevance(pairs_set, read_judgements(judgements, raw))
+            judged_texts = read_judgements(judgements, raw)
         except JudgementsError as error:
             raise _fail(str(error)) from None
+        judged = judged_relevance(pairs_set, judged_texts)
+        audited = {
+            "judgements": {
+                "file": str(judgements),
+                "audited_queries": len(judged_texts),
+                "with_an_equivalent": sum(1 for texts in judged_texts.values() if texts),
+            }
+        }
     settings = get_settings()
     embedder: Embedder = build_embedder(settings)
     if cache_dir is not None:
@@ -97,7 +105,7 @@ def retrieval(
         rerank_top=settings.retrieval_rerank_top,
         judged_relevance=judged,
     )
-    print(json.dumps({"pairs": str(pairs), "reranker": reranker.model_id if reranker else None, **result}))
+    print(json.dumps({"pairs": str(pairs), "reranker": reranker.model_id if reranker else None, **audited, **result}))
 
 
 @eval_app.command("dialogue")

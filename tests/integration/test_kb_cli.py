@@ -99,6 +99,7 @@ def test_eval_retrieval_also_reports_judged_equivalents_and_refuses_judgements_f
     result = kefu.invoke(app, ["eval", "retrieval", "--pairs", str(pairs), "--judgements", str(judged)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
+    assert report["judgements"] == {"file": str(judged), "audited_queries": 1, "with_an_equivalent": 1}
     for stage in ("dense", "fusion", "reranked"):
         # "花呗怎么还款" finds "花呗如何还钱" first: a miss by the labels, a hit with the judgement
         assert report[stage]["recall_at_1"] < report["judged"][stage]["recall_at_1"] == 1.0
