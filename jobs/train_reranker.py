@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
             "data": f"{args.pairs.name} (AFQMC format), {len(lines)} pairs, {args.groups} groups, seed {args.seed}",
             "embedder": embedder.model_id,
             "licence": "AFQMC (CLUE benchmark) states no licence and is published for research and evaluation",
-            "command": "python -m jobs.train_reranker --pairs PAIRS --out serving/rerank/model/reranker.json",
+            "command": f"python -m jobs.train_reranker --pairs PAIRS --out {args.out}",
             "hashed": hashed,
             "C": c,
             "stacked_trees": None
