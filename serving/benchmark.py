@@ -1,6 +1,6 @@
 """Serving benchmarks: generation latency in-process, and model calls through the running Serve apps.
 
-Figures: time to first token (TTFT) for a ~300-token prompt, cold and with a cached system prefix,
+Figures: time to first token (TTFT) for a prompt of a given length (300 tokens by default), cold and with a cached system prefix,
 generation tokens/s, and embed/rerank throughput in-process vs through Ray Serve handles and HTTP.
 """
 
@@ -22,6 +22,7 @@ from typing import Any, cast
 from kefu.settings import Settings
 from serving.deployments.factories import load_factory
 from serving.deployments.runtime import ServeInfo
+from serving.generation.chat_template import render_chatml
 from serving.models import Profile
 from serving.protocols import ChatMessage, Passage
 
@@ -35,20 +36,46 @@ FAQ = (
 QUESTIONS = ("我的快递三天了还没到，怎么查物流？", "商品拆封了还能退货吗？运费谁出？", "发票怎么开，多久能收到？")
 
 
-def prompt_messages(question: str, repeat: int, session: str = "") -> list[ChatMessage]:
+def reference_text(chars: int) -> str:
+    """The FAQ repeated and cut to ``chars`` characters: a RAG prompt's passages at any length.
+
+    >>> reference_text(5), len(reference_text(1000))
+    ('退货政策：', 1000)
+    """
+    return (FAQ * (chars // len(FAQ) + 1))[:chars]
+
+
+def prompt_messages(question: str, faq_chars: int, session: str = "") -> list[ChatMessage]:
     """A RAG-shaped prompt; a different ``session`` at its start defeats llama.cpp's prefix cache (cold)."""
     system = (
         f"{session}你是电商平台的客服助手。只根据下面的资料用中文简洁回答，资料里没有的就说转人工。\n资料：\n"
-        + FAQ * repeat
+        + reference_text(faq_chars)
     )
     return [ChatMessage("system", system), ChatMessage("user", question)]
 
 
+def prompt_tokens(count_tokens: Callable[[str], int], messages: list[ChatMessage]) -> int:
+    """Tokens the model evaluates for ``messages``: the whole ChatML prompt, template included."""
+    return count_tokens(render_chatml(messages))
+
+
 def sized_prompt(count_tokens: Callable[[str], int], target_tokens: int) -> int:
-    """How many FAQ repeats make the prompt about ``target_tokens`` long (the template adds ~20)."""
-    per_repeat = count_tokens(FAQ)
-    base = count_tokens(prompt_messages(QUESTIONS[0], 0)[0].content + QUESTIONS[0]) + 20
-    return max(1, round((target_tokens - base) / per_repeat))
+    """The reference length in characters that makes a cold prompt ``target_tokens`` long (the first length that
+    reaches it: the tokenizer may not give every count exactly)."""
+
+    def tokens(chars: int) -> int:
+        return prompt_tokens(count_tokens, prompt_messages(QUESTIONS[0], chars, "会话0。"))
+
+    low, high = 0, len(FAQ)
+    while tokens(high) < target_tokens:
+        high *= 2
+    while low < high:
+        middle = (low + high) // 2
+        if tokens(middle) < target_tokens:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _timed_stream(generator: Any, messages: list[ChatMessage], max_tokens: int) -> dict[str, float]:
@@ -72,22 +99,22 @@ def bench_generation(settings: Settings, profile: Profile, prompt_tokens: int, m
     generator = build_generator(settings.model_copy(update={"llm_base_url": None}), profile)
     load_s = time.perf_counter() - t0
     assert isinstance(generator, LlamaGenerator)
-    repeat = sized_prompt(generator.count_tokens, prompt_tokens)
-    first = prompt_messages(QUESTIONS[0], repeat, "预热。")
-    tokens = generator.count_tokens(first[0].content + first[1].content) + 20
-    first_call = _timed_stream(generator, first, max_tokens)  # pages the weights in, starts the threads
-    cold, cached = [], []
+    faq_chars = sized_prompt(generator.count_tokens, prompt_tokens)
+    first_call = _timed_stream(generator, prompt_messages(QUESTIONS[0], faq_chars, "预热。"), max_tokens)
+    cold, cached, cold_evaluated = [], [], []
     for n, question in enumerate(QUESTIONS):
         # cold: a prompt no earlier call shares beyond the first tokens; cached: same system prompt, new question
         session = f"会话{n}。"
-        cold.append(_timed_stream(generator, prompt_messages(question, repeat, session), max_tokens))
+        cold.append(_timed_stream(generator, prompt_messages(question, faq_chars, session), max_tokens))
+        cold_evaluated.append(generator.last_timings()["prompt_tokens_evaluated"])
         other = QUESTIONS[(n + 1) % len(QUESTIONS)]
-        cached.append(_timed_stream(generator, prompt_messages(other, repeat, session), max_tokens))
+        cached.append(_timed_stream(generator, prompt_messages(other, faq_chars, session), max_tokens))
     return {
         "model": generator.model_id,
-        "faq_repeats": repeat,
+        "faq_chars": faq_chars,
         "load_s": round(load_s, 2),
-        "prompt_tokens": tokens,
+        "prompt_tokens": prompt_tokens(generator.count_tokens, prompt_messages(QUESTIONS[0], faq_chars, "会话0。")),
+        "cold_prompt_tokens_evaluated": int(statistics.median(cold_evaluated)),
         "ttft_first_call_s": round(first_call["ttft_s"], 3),
         "ttft_cold_s": round(statistics.median(r["ttft_s"] for r in cold), 3),
         "ttft_cached_prefix_s": round(statistics.median(r["ttft_s"] for r in cached), 3),
@@ -144,7 +171,7 @@ async def bench_in_process(settings: Settings, requests: int) -> dict[str, Any]:
 
 
 async def bench_through_serving(
-    settings: Settings, transport: str, requests: int, max_tokens: int, repeat: int
+    settings: Settings, transport: str, requests: int, max_tokens: int, faq_chars: int
 ) -> dict[str, Any]:
     from serving.client import ModelClient
 
@@ -170,7 +197,7 @@ async def bench_through_serving(
             for asked, times in ((question, cold), (QUESTIONS[(n + 1) % len(QUESTIONS)], cached)):
                 started = time.perf_counter()
                 first, pieces = 0.0, 0
-                async for _ in client.stream(prompt_messages(asked, repeat, session), max_tokens=max_tokens):
+                async for _ in client.stream(prompt_messages(asked, faq_chars, session), max_tokens=max_tokens):
                     pieces += 1
                     first = first or time.perf_counter()
                 times.append(first - started)
@@ -216,11 +243,11 @@ def run_serving_bench(
 ) -> dict[str, Any]:
     """Everything ``kefu bench serving`` reports; each part is printed as a JSON line as it completes."""
     report: dict[str, Any] = {"generation_in_process": {}}
-    repeat = 1
+    faq_chars = 0
     for profile in profiles:
         figures = bench_generation(settings, profile, prompt_tokens, max_tokens)
         report["generation_in_process"][profile] = figures
-        repeat = cast(int, figures["faq_repeats"])
+        faq_chars = cast(int, figures["faq_chars"])
         print(json.dumps({profile: figures}, ensure_ascii=False), flush=True)
     report["embed_rerank_in_process"] = asyncio.run(bench_in_process(settings, requests))
     print(json.dumps(report["embed_rerank_in_process"]), flush=True)
@@ -235,7 +262,7 @@ def run_serving_bench(
             | {"llm_fallback": False}
         )
         for transport in ("handle", "http"):
-            figures = asyncio.run(bench_through_serving(remote, transport, requests, max_tokens, repeat))
+            figures = asyncio.run(bench_through_serving(remote, transport, requests, max_tokens, faq_chars))
             report[f"through_serve_{transport}"] = figures
             print(json.dumps({transport: figures}), flush=True)
     finally:
