@@ -20,6 +20,7 @@ from streams import metrics, topics
 from streams.batch_agents import register_batch_agent
 from streams.drift_agent import register_drift_agent
 from streams.enricher import build_enrichment_pipeline, build_inbound_stage, model_watchers
+from streams.faust_app import KefuApp
 from streams.faust_drain import hand_over_eagerly
 from streams.faust_fetch import cap_fetch_wait
 from streams.kpi_agent import register_kpi_agent
@@ -37,7 +38,7 @@ def create_app(settings: Settings, bootstrap: str, registry_url: str, worker_id:
     datadir.parent.mkdir(parents=True, exist_ok=True)
     cap_fetch_wait(settings.consumer_fetch_wait_ms)
     hand_over_eagerly()
-    app = faust.App(
+    app = KefuApp(
         "kefu",
         broker=f"kafka://{bootstrap}",
         key_serializer="raw",
