@@ -1,7 +1,7 @@
 """Serving benchmarks: generation latency in-process, and model calls through the running Serve apps.
 
-Figures: time to first token (TTFT) for a prompt of a given length (300 tokens by default), cold and with a cached system prefix,
-generation tokens/s, and embed/rerank throughput in-process vs through Ray Serve handles and HTTP.
+Figures: time to first token (TTFT) for a prompt of a given length (300 tokens by default), cold and with a
+cached system prefix, generation tokens/s, and embed/rerank throughput in-process vs through Ray Serve handles and HTTP.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def prompt_messages(question: str, faq_chars: int, session: str = "") -> list[Ch
     return [ChatMessage("system", system), ChatMessage("user", question)]
 
 
-def prompt_tokens(count_tokens: Callable[[str], int], messages: list[ChatMessage]) -> int:
+def count_prompt_tokens(count_tokens: Callable[[str], int], messages: list[ChatMessage]) -> int:
     """Tokens the model evaluates for ``messages``: the whole ChatML prompt, template included."""
     return count_tokens(render_chatml(messages))
 
@@ -64,7 +64,7 @@ def sized_prompt(count_tokens: Callable[[str], int], target_tokens: int) -> int:
     reaches it: the tokenizer may not give every count exactly)."""
 
     def tokens(chars: int) -> int:
-        return prompt_tokens(count_tokens, prompt_messages(QUESTIONS[0], chars, "会话0。"))
+        return count_prompt_tokens(count_tokens, prompt_messages(QUESTIONS[0], chars, "会话0。"))
 
     low, high = 0, len(FAQ)
     while tokens(high) < target_tokens:
@@ -109,11 +109,12 @@ def bench_generation(settings: Settings, profile: Profile, prompt_tokens: int, m
         cold_evaluated.append(generator.last_timings()["prompt_tokens_evaluated"])
         other = QUESTIONS[(n + 1) % len(QUESTIONS)]
         cached.append(_timed_stream(generator, prompt_messages(other, faq_chars, session), max_tokens))
+    sized = prompt_messages(QUESTIONS[0], faq_chars, "会话0。")
     return {
         "model": generator.model_id,
         "faq_chars": faq_chars,
         "load_s": round(load_s, 2),
-        "prompt_tokens": prompt_tokens(generator.count_tokens, prompt_messages(QUESTIONS[0], faq_chars, "会话0。")),
+        "prompt_tokens": count_prompt_tokens(generator.count_tokens, sized),
         "cold_prompt_tokens_evaluated": int(statistics.median(cold_evaluated)),
         "ttft_first_call_s": round(first_call["ttft_s"], 3),
         "ttft_cold_s": round(statistics.median(r["ttft_s"] for r in cold), 3),

@@ -7,17 +7,24 @@ buffer, flow control during a rebalance) can be given up when the flow is suspen
 blocks, and py-spy on the worker draining a backlog put that wrapper at a tenth of the event loop's time: about
 half as much as decoding, enriching and encoding the record itself (docs/benchmarks.md, 2026-11-22).
 
-:func:`hand_over_eagerly` installs Faust's own drain loop with one change: the hand-over coroutine is first run
-in place. If it finishes without waiting (the usual case) no task is made; if it has to wait, what is left of it
-goes through ``wait_first`` exactly as before, so a suspended flow still cuts it short. Other Faust versions keep
-their own loop (a warning says so), as this copies 0.15.3's.
+:func:`hand_over_eagerly` installs Faust's own drain loop with two changes:
+
+- the hand-over coroutine is first run in place. If it finishes without waiting (the usual case) no task is
+  made; if it has to wait, what is left of it goes through ``wait_first`` exactly as before, so a suspended flow
+  still cuts it short.
+- before a record is handed over, a full stream buffer is waited on once, until it has drained to 40 %
+  (:func:`wait_for_room`). Draining a backlog, the buffer is full all the time, and Faust would otherwise
+  hand every record over alone, as a slot frees, with a task and a wait each: ~10 % of the worker's events per
+  second (docs/benchmarks.md, "Faust's per-record extras").
+
+Other Faust versions keep their own loop (a warning says so), as this copies 0.15.3's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Coroutine, Generator
+from collections.abc import Awaitable, Coroutine, Generator, Iterable
 from typing import Any, cast
 
 import faust
@@ -70,6 +77,24 @@ async def hand_over(consumer: Consumer, callback: Any, message: Any) -> None:
     await consumer.wait_first(_finish(coro, waiting_on), consumer.suspend_flow.wait())
 
 
+async def wait_for_room(consumer: Consumer, channels: Iterable[Any]) -> None:
+    """If a stream buffer ``channels`` feed is full, wait once until it has drained to Faust's pressure-drop size
+    (40 %), or until the flow is suspended.
+
+    Faust hands a record that finds its buffer full over with a task of its own and a wait; with a backlog the
+    buffer is always full, so without this every record would wait alone for one free slot (and our race
+    against a suspended flow would add four tasks more). Waiting here for the buffer to drain lets the
+    records after it go in without waiting at all. The drain is signalled through the queue's own
+    pressure-drop callbacks, which Faust calls as the stream takes records.
+    """
+    for channel in channels:
+        queue = channel.queue
+        if queue.full():
+            drained = asyncio.Event()
+            queue._pending_pressure_drop_callbacks.add(drained.set)
+            await consumer.wait_first(drained.wait(), consumer.suspend_flow.wait())
+
+
 async def _drain_messages(self: Consumer, fetcher: ServiceT) -> None:  # noqa: PLR0915 - Faust's loop, kept whole
     # faust-streaming 0.15.3 Consumer._drain_messages (BSD licence), with the hand-over of each record
     # replaced by ``hand_over``; kept otherwise line for line so the two can be compared.
@@ -84,6 +109,7 @@ async def _drain_messages(self: Consumer, fetcher: ServiceT) -> None:  # noqa: P
     unset_flag = self.diag.unset_flag
     commit_every = self._commit_every
     acks_enabled_for = self.app.topics.acks_enabled_for
+    channels_of = self.app.topics._tp_index.get  # type: ignore[attr-defined]  # the conductor: tp -> its channels
 
     num_since_yield = 0
     sleep = asyncio.sleep
@@ -108,6 +134,7 @@ async def _drain_messages(self: Consumer, fetcher: ServiceT) -> None:  # noqa: P
                         if commit_every is not None and self._n_acked >= commit_every:
                             self._n_acked = 0
                             await self.commit()
+                        await wait_for_room(self, channels_of(tp, ()))
                         await hand_over(self, callback, message)
                         set_read_offset(tp, offset)
                     else:

@@ -103,11 +103,11 @@ def test_after_its_warm_up_the_first_responder_prompt_evaluates_only_its_own_par
 
 
 def test_serving_bench_prompt_has_the_requested_tokens_in_the_models_own_count(fast: Generator) -> None:
-    from serving.benchmark import QUESTIONS, prompt_messages, prompt_tokens, sized_prompt
+    from serving.benchmark import QUESTIONS, count_prompt_tokens, prompt_messages, sized_prompt
 
     assert isinstance(fast, LlamaGenerator)
     messages = prompt_messages(QUESTIONS[0], sized_prompt(fast.count_tokens, 300), "会话0。")
-    counted = prompt_tokens(fast.count_tokens, messages)
+    counted = count_prompt_tokens(fast.count_tokens, messages)
     assert 300 <= counted <= 302
     fast.generate(messages, max_tokens=1, temperature=0.0)
     # llama.cpp evaluated the same prompt, less the few template tokens an earlier call may have cached

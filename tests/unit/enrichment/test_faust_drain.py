@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from faust.transport.consumer import Consumer
 from mode import Service
+from mode.utils.queues import FlowControlEvent, ThrowableQueue
 
 from streams import faust_drain
-from streams.faust_drain import hand_over, hand_over_eagerly
+from streams.faust_drain import hand_over, hand_over_eagerly, wait_for_room
 
 
 class FlowService(Service):
@@ -111,6 +112,60 @@ def test_with_the_flow_suspended_the_record_goes_through_faust_s_race() -> None:
 
     _, races = asyncio.run(scenario())
     assert races == 1
+
+
+class Channel:
+    """What ``wait_for_room`` uses of a Faust channel: its queue, the one Faust's streams read."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.queue: ThrowableQueue[int] = ThrowableQueue(maxsize=maxsize, flow_control=FlowControlEvent())
+
+
+def test_a_buffer_with_room_is_not_waited_on() -> None:
+    async def scenario() -> int:
+        consumer, channel = FlowService(), Channel(10)
+        channel.queue.put_nowait(1)
+        await wait_for_room(consumer, [channel])  # type: ignore[arg-type]
+        return consumer.races
+
+    assert asyncio.run(scenario()) == 0
+
+
+def test_a_full_buffer_is_waited_on_until_the_stream_has_drained_it_to_the_pressure_drop_size() -> None:
+    async def scenario() -> tuple[list[int], int]:
+        consumer, channel = FlowService(), Channel(10)
+        for n in range(10):
+            channel.queue.put_nowait(n)
+        sizes: list[int] = []
+
+        async def stream() -> None:  # takes a record at a time, as Faust's stream does
+            while not channel.queue.empty():
+                await asyncio.sleep(0.001)
+                channel.queue.get_nowait()
+                sizes.append(channel.queue.qsize())
+
+        taking = asyncio.create_task(stream())
+        await wait_for_room(consumer, [channel])  # type: ignore[arg-type]
+        waited_until = channel.queue.qsize()
+        await taking
+        return [waited_until, *sizes[:1]], consumer.races
+
+    (waited_until, first), races = asyncio.run(scenario())
+    assert races == 1  # one wait for the whole refill, not one per record
+    assert first == 9
+    assert waited_until <= 4  # Faust's pressure-drop size: 40 % of 10
+
+
+def test_a_wait_for_room_ends_when_the_flow_is_suspended() -> None:
+    async def scenario() -> int:
+        consumer, channel = FlowService(), Channel(2)
+        channel.queue.put_nowait(1)
+        channel.queue.put_nowait(2)  # full, and nothing takes from it
+        asyncio.get_running_loop().call_later(0.01, consumer.suspend_flow.set)
+        await asyncio.wait_for(wait_for_room(consumer, [channel]), 5)  # type: ignore[arg-type]
+        return channel.queue.qsize()
+
+    assert asyncio.run(scenario()) == 2
 
 
 def test_installed_only_on_the_faust_version_it_copies(monkeypatch: pytest.MonkeyPatch) -> None:

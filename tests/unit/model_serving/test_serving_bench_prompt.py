@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serving.benchmark import QUESTIONS, prompt_messages, prompt_tokens, sized_prompt
+from serving.benchmark import QUESTIONS, count_prompt_tokens, prompt_messages, sized_prompt
 
 
 def characters(text: str) -> int:
@@ -15,8 +15,8 @@ def characters(text: str) -> int:
 @pytest.mark.parametrize("target", [200, 300, 2000])
 def test_the_sized_prompt_is_the_first_length_that_reaches_the_target(target: int) -> None:
     chars = sized_prompt(characters, target)
-    assert prompt_tokens(characters, prompt_messages(QUESTIONS[0], chars, "会话0。")) == target
-    assert prompt_tokens(characters, prompt_messages(QUESTIONS[0], chars - 1, "会话0。")) == target - 1
+    assert count_prompt_tokens(characters, prompt_messages(QUESTIONS[0], chars, "会话0。")) == target
+    assert count_prompt_tokens(characters, prompt_messages(QUESTIONS[0], chars - 1, "会话0。")) == target - 1
 
 
 def test_a_target_under_the_bare_template_gets_no_reference_text() -> None:
@@ -25,5 +25,5 @@ def test_a_target_under_the_bare_template_gets_no_reference_text() -> None:
 
 def test_the_token_count_covers_the_whole_chat_template() -> None:
     messages = prompt_messages(QUESTIONS[0], 10)
-    counted = prompt_tokens(characters, messages)
+    counted = count_prompt_tokens(characters, messages)
     assert counted > len(messages[0].content) + len(messages[1].content)
