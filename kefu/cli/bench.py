@@ -17,11 +17,14 @@ def bench_enrich(
     seconds: Annotated[float, typer.Option(help="Length of the latency phase.", min=1)] = 10.0,
     partitions: Annotated[int, typer.Option(help="Partitions of the benchmark topics.", min=1)] = 4,
     rounds: Annotated[int, typer.Option(help="Alternating rounds of each runner (medians are reported).", min=1)] = 3,
+    workers: Annotated[
+        int, typer.Option(help="Processes of each runner, in one consumer group (KEFU_WORKERS for Faust).", min=1)
+    ] = 1,
 ) -> None:
     """Dedupe -> PII -> intent -> sentiment through Faust and a plain confluent-kafka loop, same events."""
     from streams.bench.enrich import run_bench
 
-    print(json.dumps(run_bench(events, rate, seconds, partitions, rounds), indent=1))
+    print(json.dumps(run_bench(events, rate, seconds, partitions, rounds, workers), indent=1))
 
 
 @bench_app.command("chain")

@@ -40,9 +40,10 @@ from streams.probes import http_ok, port_open
 from streams.producer import BatchProducer, OutRecord, producer_config
 
 RUNNERS = {
-    "faust": lambda ready: [sys.executable, "-m", "kefu", "worker", "--ready-file", ready],
-    "plain": lambda ready: [sys.executable, "-m", "streams.bench.plain_loop", ready],
+    "faust": lambda ready, n: [sys.executable, "-m", "kefu", "worker", "--id", str(n), "--ready-file", ready],
+    "plain": lambda ready, n: [sys.executable, "-m", "streams.bench.plain_loop", ready],
 }
+"""Each runner's command line for its ``n``-th process, given the file it touches once it has joined its group."""
 
 
 @dataclass
@@ -86,17 +87,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 class OutputReader:
-    """Reads a runner's enriched topic from the beginning, noting when each event id arrives.
+    """Reads a runner's enriched topic from the beginning, noting for each event id when it arrives and when the
+    runner produced it (the record's CreateTime, stamped by the runner's producer).
 
-    With ``runner_pid`` it also notes the runner's CPU time whenever outputs arrive (``cpu_marks``), so the
-    backlog's events per CPU second of the runner can be told apart from what a busy machine does to wall time.
+    Throughput is measured on the produce times: with every core busy this reader may fall behind and read
+    outputs in bursts, which would shorten the window if arrivals were used. Latency uses arrivals.
     """
 
-    def __init__(self, stack: Stack, topic: str, codec: AvroCodec, runner_pid: int | None = None) -> None:
+    def __init__(self, stack: Stack, topic: str, codec: AvroCodec) -> None:
         self.codec = codec
-        self.runner_pid = runner_pid
-        self.cpu_marks: list[tuple[int, float]] = []  # (outputs seen, runner CPU seconds) when outputs arrived
-        self.arrivals: dict[str, tuple[float, int]] = {}  # event_id -> (arrival wall ms, event ts ms)
+        self.arrivals: dict[str, tuple[float, int, int]] = {}  # event_id -> (arrival wall ms, event ts, produced)
         self.duplicates = 0
         self.consumer = Consumer(
             {
@@ -115,7 +115,6 @@ class OutputReader:
             # A short timeout: consume() returns when 1,000 records are there or the timeout expires, and an
             # arrival is stamped only when it returns (a 100 ms timeout added up to 100 ms to measured latency).
             messages = self.consumer.consume(1000, 0.005)
-            cpu = cpu_seconds(self.runner_pid) if messages and self.runner_pid is not None else None
             for message in messages:
                 if message.error() is not None:
                     continue
@@ -125,13 +124,37 @@ class OutputReader:
                 if event_id in self.arrivals:
                     self.duplicates += 1
                     continue
-                self.arrivals[event_id] = (arrived, int(datum["ts"]))
+                self.arrivals[event_id] = (arrived, int(datum["ts"]), message.timestamp()[1])
                 missing.discard(event_id)
-            if cpu is not None:
-                self.cpu_marks.append((len(self.arrivals), cpu))
 
     def close(self) -> None:
         self.consumer.close()
+
+
+class CpuSampler:
+    """Samples the runner processes' summed CPU seconds every ``interval_s``, with the wall clock, from a thread."""
+
+    def __init__(self, pids: list[int], interval_s: float = 0.02) -> None:
+        self.pids, self.interval_s = pids, interval_s
+        self.samples: list[tuple[float, float]] = []  # (wall ms, CPU seconds)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.samples.append((time.time() * 1000, sum(map(cpu_seconds, self.pids))))
+            except OSError:  # a runner exited
+                return
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _produce_backlog(stack: Stack, codec: AvroCodec, topic: str, run: str, n: int) -> set[str]:
@@ -207,8 +230,17 @@ class RunnerRound:
         return {"events_per_s": self.events_per_s, "events_per_runner_cpu_s": self.events_per_runner_cpu_s}
 
 
-def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: float, round_no: int = 0) -> RunnerRound:
-    """Throughput and latency of one runner on topics of its own (``<runner>-<round>.`` prefixed)."""
+def bench_runner(
+    stack: Stack, runner: str, events: int, rate: int, latency_s: float, round_no: int = 0, workers: int = 1
+) -> RunnerRound:
+    """Throughput and latency of one runner (``workers`` processes in one consumer group) on topics of its own
+    (``<runner>-<round>.`` prefixed).
+
+    One process is started after the backlog is produced. Several are started first and wait until each has
+    joined the group: started after the backlog, the first would drain it alone until the others join, and the
+    group would rebalance mid-drain. The backlog's production then overlaps the start of the measured window,
+    which can only lower the rate.
+    """
     prefix = f"{runner}-{round_no}."
     ensure_topics(stack.bootstrap, stack.partitions, 1, prefix)
     register_schemas(stack.registry, prefix)
@@ -216,27 +248,39 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
     inbound_topic, enriched_topic = f"{prefix}{topics.INBOUND}", f"{prefix}{topics.ENRICHED}"
     inbound = AvroCodec(client, schema("ConversationEvent"), f"{inbound_topic}-value")
     enriched = AvroCodec(client, schema("EnrichedEvent"), f"{enriched_topic}-value")
-    backlog = _produce_backlog(stack, inbound, inbound_topic, f"{runner}-{round_no}-bulk", events)
 
+    def produce_backlog() -> set[str]:
+        return _produce_backlog(stack, inbound, inbound_topic, f"{runner}-{round_no}-bulk", events)
+
+    backlog = produce_backlog() if workers == 1 else set()
     run_dir = stack.work_dir / f"{runner}-{round_no}"
-    ready = run_dir / "ready"
-    env = enrichment_only_env(stack.bootstrap, stack.registry, prefix, stack.partitions, run_dir)
-    child = Child(runner, RUNNERS[runner](str(ready)), env, run_dir / "runner.log", True)
     run_dir.mkdir(parents=True, exist_ok=True)
-    child.start()
-    assert child.process is not None
+    env = enrichment_only_env(stack.bootstrap, stack.registry, prefix, stack.partitions, run_dir)
+    readies = [run_dir / f"ready-{n}" for n in range(workers)]
+    children = [
+        Child(f"{runner}-{n}", RUNNERS[runner](str(ready), n), env, run_dir / f"runner-{n}.log", True)
+        for n, ready in enumerate(readies)
+    ]
+    for child in children:
+        child.start()
     try:
-        reader = OutputReader(stack, enriched_topic, enriched, child.process.pid)
+        if workers > 1:
+            for ready, child in zip(readies, children, strict=True):
+                wait_until(ready.exists, f"{child.name}", 60, child)
+            backlog = produce_backlog()
+        reader = OutputReader(stack, enriched_topic, enriched)
     except Exception:
-        child.stop()
+        for child in children:
+            child.stop()
         raise
     try:
-        reader.read_until(backlog, timeout_s=max(120.0, events / 500))
-        bulk = [reader.arrivals[i][0] for i in backlog if i in reader.arrivals]
+        with CpuSampler([c.process.pid for c in children if c.process]) as cpu:
+            reader.read_until(backlog, timeout_s=max(120.0, events / 500))
+        bulk = [reader.arrivals[i][2] for i in backlog if i in reader.arrivals]
         span_s = (max(bulk) - min(bulk)) / 1000 if len(bulk) > 1 else float("nan")
-        per_cpu_s = _events_per_cpu_second(reader.cpu_marks)
-        reader.runner_pid = None
-        wait_until(ready.exists, f"{runner} runner", 60, child)
+        per_cpu_s = events_per_cpu_second(len(bulk), min(bulk, default=0), max(bulk, default=0), cpu.samples)
+        for ready, child in zip(readies, children, strict=True):
+            wait_until(ready.exists, f"{child.name} runner", 60, child)
         offered: set[str] = set()
         producer = threading.Thread(
             target=lambda: offered.update(
@@ -252,7 +296,8 @@ def bench_runner(stack: Stack, runner: str, events: int, rate: int, latency_s: f
         latencies = np.array([reader.arrivals[i][0] - reader.arrivals[i][1] for i in offered if i in reader.arrivals])
     finally:
         reader.close()
-        child.stop()
+        for child in children:
+            child.stop()
     return RunnerRound(
         events_per_s=round((len(bulk) - 1) / span_s, 1) if len(bulk) > 1 else None,
         events_per_runner_cpu_s=per_cpu_s,
@@ -296,14 +341,25 @@ def _ratio(faust: float | None, plain: float | None) -> float | None:
     return round(faust / plain, 3) if faust and plain else None
 
 
-def _events_per_cpu_second(marks: list[tuple[int, float]]) -> float | None:
-    """Backlog outputs per CPU second of the runner between the first and the last arrival of outputs."""
-    if len(marks) < 2 or marks[-1][1] <= marks[0][1]:
+def events_per_cpu_second(
+    outputs: int, first_ms: float, last_ms: float, samples: list[tuple[float, float]]
+) -> float | None:
+    """Outputs per CPU second of the runners between the first and the last output's produce time, their CPU
+    time then read off ``samples`` ((wall ms, CPU seconds), linearly interpolated).
+
+    >>> events_per_cpu_second(3_001, 1_000.0, 1_600.0, [(900.0, 9.9), (1_300.0, 10.3), (1_700.0, 10.7)])
+    5000.0
+    """
+    if outputs < 2 or len(samples) < 2 or last_ms <= first_ms:
         return None
-    return round((marks[-1][0] - marks[0][0]) / (marks[-1][1] - marks[0][1]), 1)
+    walls, cpus = zip(*samples, strict=True)
+    used = float(np.interp(last_ms, walls, cpus) - np.interp(first_ms, walls, cpus))
+    return round((outputs - 1) / used, 1) if used > 0 else None
 
 
-def run_bench(events: int, rate: int, latency_s: float, partitions: int, rounds: int = 3) -> dict[str, Any]:
+def run_bench(
+    events: int, rate: int, latency_s: float, partitions: int, rounds: int = 3, workers: int = 1
+) -> dict[str, Any]:
     """The figures printed by ``kefu bench enrich``: ``rounds`` alternating rounds of each runner."""
     faust_rounds: list[RunnerRound] = []
     plain_rounds: list[RunnerRound] = []
@@ -311,8 +367,8 @@ def run_bench(events: int, rate: int, latency_s: float, partitions: int, rounds:
         stack = start_stack(Path(work), partitions)
         try:
             for round_no in range(rounds):
-                faust_rounds.append(bench_runner(stack, "faust", events, rate, latency_s, round_no))
-                plain_rounds.append(bench_runner(stack, "plain", events, rate, latency_s, round_no))
+                faust_rounds.append(bench_runner(stack, "faust", events, rate, latency_s, round_no, workers))
+                plain_rounds.append(bench_runner(stack, "plain", events, rate, latency_s, round_no, workers))
         finally:
             stack.stop()
     faust, plain = summarise(faust_rounds, rate), summarise(plain_rounds, rate)
@@ -320,6 +376,7 @@ def run_bench(events: int, rate: int, latency_s: float, partitions: int, rounds:
         "events": events,
         "rounds": rounds,
         "partitions": partitions,
+        "workers": workers,
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "faust": faust,

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from streams.bench.enrich import RunnerRound, _events_per_cpu_second, _ratio, cpu_seconds, summarise
+from streams.bench.enrich import CpuSampler, RunnerRound, _ratio, cpu_seconds, events_per_cpu_second, summarise
 
 
 def test_cpu_seconds_counts_this_process_s_work() -> None:
@@ -18,11 +18,24 @@ def test_cpu_seconds_counts_this_process_s_work() -> None:
     assert cpu_seconds(os.getpid()) - before >= 0.15
 
 
-def test_outputs_per_cpu_second_between_the_first_and_the_last_arrival() -> None:
-    # (outputs seen so far, runner CPU seconds) at each arrival: 3,000 outputs more over 0.6 CPU seconds
-    assert _events_per_cpu_second([(1_000, 10.0), (2_500, 10.3), (4_000, 10.6)]) == 5_000.0
-    assert _events_per_cpu_second([(1_000, 10.0)]) is None
-    assert _events_per_cpu_second([(1_000, 10.0), (1_200, 10.0)]) is None
+def test_outputs_per_cpu_second_between_the_first_and_the_last_output_s_produce_time() -> None:
+    # CPU seconds sampled at wall ms 0, 1,000 and 2,000; outputs produced from 500 to 1,500 ms
+    samples = [(0.0, 10.0), (1_000.0, 10.4), (2_000.0, 10.6)]
+    assert events_per_cpu_second(3_001, 500.0, 1_500.0, samples) == 3_000 / 0.3  # 10.2 -> 10.5 CPU seconds
+    assert events_per_cpu_second(1, 500.0, 1_500.0, samples) is None
+    assert events_per_cpu_second(3_001, 500.0, 1_500.0, samples[:1]) is None
+    assert events_per_cpu_second(3_001, 500.0, 1_500.0, [(0.0, 10.0), (2_000.0, 10.0)]) is None  # no CPU used
+
+
+def test_the_sampler_sums_the_cpu_of_every_runner_process() -> None:
+    with CpuSampler([os.getpid(), os.getpid()], interval_s=0.01) as cpu:
+        deadline = time.process_time() + 0.1
+        while time.process_time() < deadline:
+            pass
+    assert len(cpu.samples) >= 2
+    walls = [wall for wall, _ in cpu.samples]
+    assert walls == sorted(walls)
+    assert cpu.samples[-1][1] - cpu.samples[0][1] >= 0.1  # this process's work, counted twice
 
 
 def test_each_runner_is_summarised_by_the_median_of_its_rounds_and_the_ratio_is_of_the_medians() -> None:
