@@ -18,13 +18,16 @@ def bench_enrich(
     partitions: Annotated[int, typer.Option(help="Partitions of the benchmark topics.", min=1)] = 4,
     rounds: Annotated[int, typer.Option(help="Alternating rounds of each runner (medians are reported).", min=1)] = 3,
     workers: Annotated[
-        int, typer.Option(help="Processes of each runner, in one consumer group (KEFU_WORKERS for Faust).", min=1)
-    ] = 1,
+        int | None,
+        typer.Option(
+            help="Processes of each runner in one consumer group (Faust: KEFU_WORKERS); default one per core.", min=1
+        ),
+    ] = None,
 ) -> None:
     """Dedupe -> PII -> intent -> sentiment through Faust and a plain confluent-kafka loop, same events."""
-    from streams.bench.enrich import run_bench
+    from streams.bench.enrich import available_cores, run_bench
 
-    print(json.dumps(run_bench(events, rate, seconds, partitions, rounds, workers), indent=1))
+    print(json.dumps(run_bench(events, rate, seconds, partitions, rounds, workers or available_cores()), indent=1))
 
 
 @bench_app.command("chain")

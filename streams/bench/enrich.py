@@ -2,10 +2,15 @@
 
 Both runners consume the same events from their own topics on one embedded broker, one after the other
 (never at the same time: this machine has two cores), in alternating rounds (Faust, plain, Faust, plain, ...)
-on fresh topics each, so that a slow stretch of a shared machine lands on both. Two phases each:
+on fresh topics each, so that a slow stretch of a shared machine lands on both. Each runner is ``--workers``
+processes in one consumer group (default one per core: the Faust side is ``KEFU_WORKERS`` workers). Two phases
+each:
 
-* **throughput**: N events are produced first, then the runner starts; the rate is measured between the
-  first and the last enriched output seen by a reader (so start-up and group join are not counted);
+* **throughput**: N events are produced, and the rate is measured between the first and the last enriched
+  output's produce time (so start-up and group join are not counted). One process starts after the backlog is
+  produced; several start first and join their group (else the first would drain the backlog alone, then
+  rebalance), so the backlog's production overlaps the window's start, which can only lower the rate. CPU per
+  event is the runners' processes' CPU time over the same window.
 * **latency**: events are offered at a fixed rate with ``ts`` = the wall clock at produce time; latency is
   the time until the enriched event is read back (includes producer linger and the broker).
 
@@ -79,6 +84,11 @@ def start_stack(work_dir: Path, partitions: int) -> Stack:
     return stack
 
 
+def available_cores() -> int:
+    """Cores this process may run on: the default number of processes per runner (one per core)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of process ``pid`` so far (all its threads), from ``/proc/PID/stat``."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -141,12 +151,15 @@ class CpuSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.samples.append((time.time() * 1000, sum(map(cpu_seconds, self.pids))))
-            except OSError:  # a runner exited
-                return
+        while not self._stop.is_set() and self._sample():
             self._stop.wait(self.interval_s)
+
+    def _sample(self) -> bool:
+        try:
+            self.samples.append((time.time() * 1000, sum(map(cpu_seconds, self.pids))))
+        except OSError:  # a runner exited
+            return False
+        return True
 
     def __enter__(self) -> CpuSampler:
         self._thread.start()
@@ -155,6 +168,7 @@ class CpuSampler:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample()  # the state at the end, whenever the thread last ran
 
 
 def _produce_backlog(stack: Stack, codec: AvroCodec, topic: str, run: str, n: int) -> set[str]:
