@@ -193,3 +193,33 @@ def test_a_second_instance_with_its_own_data_dir_does_not_collide(platform: Plat
     )
     assert alive.stdout.strip() == "", f"processes left behind: {alive.stdout}"
     assert not (tmp_path / "other" / "state.json").exists()
+
+
+def test_two_workers_share_the_partitions_and_lose_and_duplicate_nothing(tmp_path: Any) -> None:
+    two = start_platform(tmp_path / "two", KEFU_WORKERS="2")  # one per core: the throughput set-up
+    try:
+        assert {"worker-0", "worker-1"} <= set(two.status["processes"]), two.status["processes"]
+        run = uuid.uuid4().hex[:8]
+        codec = AvroCodec(registry_client(two.status["schema_registry"]), schema("ConversationEvent"))
+        records = [
+            OutRecord("conversations.inbound", e["conversation_id"].encode(), codec.encode(e))
+            for e in (event(i, run) for i in range(3_000))
+        ]
+        BatchProducer(producer_config(two.status["kafka"], 5)).deliver(records)
+        ids = enriched_ids(two, 3_000, run)
+        worker_metrics = [url for url in two.status["metrics"] if "/metrics" in url][1:3]  # after the API's
+        consumed = [_inbound_consumed(httpx.get(url, timeout=10).text) for url in worker_metrics]
+    finally:
+        assert stop_platform(two) == 0
+    assert len(set(ids)) == 3_000, f"{3_000 - len(set(ids))} events lost"
+    assert len(ids) == 3_000, f"{len(ids) - len(set(ids))} events duplicated"
+    assert all(n > 0 for n in consumed) and sum(consumed) >= 3_000, consumed  # both workers took a share
+
+
+def _inbound_consumed(exposition: str) -> float:
+    """``kefu_worker_events_consumed_total`` of the inbound topic, from a worker's Prometheus exposition."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in exposition.splitlines()
+        if line.startswith("kefu_worker_events_consumed_total{") and 'topic="conversations.inbound"' in line
+    )
