@@ -97,7 +97,7 @@ async def wait_for_room(consumer: Consumer, channels: Iterable[Any]) -> None:
 
 async def _drain_messages(self: Consumer, fetcher: ServiceT) -> None:  # noqa: PLR0915 - Faust's loop, kept whole
     # faust-streaming 0.15.3 Consumer._drain_messages (BSD licence), with the hand-over of each record
-    # replaced by ``hand_over``; kept otherwise line for line so the two can be compared.
+    # replaced by ``wait_for_room`` + ``hand_over``; kept otherwise line for line so the two can be compared.
     callback = self.callback
     getmany = self.getmany
     consumer_should_stop = cast(Service, self)._stopped.is_set
