@@ -63,19 +63,25 @@ def test_status_reports_the_endpoints_producers_need(platform: Platform) -> None
     assert status["api_key"].startswith("kefu-dev-")
 
 
-def test_ten_thousand_events_round_trip_with_none_lost_and_none_duplicated(platform: Platform) -> None:
-    run = uuid.uuid4().hex[:8]
+def send_events(platform: Platform, run: str, n: int) -> None:
+    """``n`` events of ``run`` into conversations.inbound, delivered."""
     codec = AvroCodec(registry_client(platform.status["schema_registry"]), schema("ConversationEvent"))
     records = [
         OutRecord("conversations.inbound", e["conversation_id"].encode(), codec.encode(e))
-        for e in (event(i, run) for i in range(10_000))
+        for e in (event(i, run) for i in range(n))
     ]
     BatchProducer(producer_config(platform.status["kafka"], 5)).deliver(records)
 
-    ids = enriched_ids(platform, 10_000, run)
 
-    assert len(ids) == 10_000, f"{10_000 - len(set(ids))} events lost"
-    assert len(set(ids)) == len(ids), f"{len(ids) - len(set(ids))} events duplicated"
+def assert_each_once(ids: list[str], n: int) -> None:
+    assert len(set(ids)) == n, f"{n - len(set(ids))} events lost"
+    assert len(ids) == n, f"{len(ids) - len(set(ids))} events duplicated"
+
+
+def test_ten_thousand_events_round_trip_with_none_lost_and_none_duplicated(platform: Platform) -> None:
+    run = uuid.uuid4().hex[:8]
+    send_events(platform, run, 10_000)
+    assert_each_once(enriched_ids(platform, 10_000, run), 10_000)
 
 
 def test_garbage_and_wrong_schema_go_to_deadletter_while_the_agent_carries_on(platform: Platform) -> None:
@@ -200,19 +206,13 @@ def test_two_workers_share_the_partitions_and_lose_and_duplicate_nothing(tmp_pat
     try:
         assert {"worker-0", "worker-1"} <= set(two.status["processes"]), two.status["processes"]
         run = uuid.uuid4().hex[:8]
-        codec = AvroCodec(registry_client(two.status["schema_registry"]), schema("ConversationEvent"))
-        records = [
-            OutRecord("conversations.inbound", e["conversation_id"].encode(), codec.encode(e))
-            for e in (event(i, run) for i in range(3_000))
-        ]
-        BatchProducer(producer_config(two.status["kafka"], 5)).deliver(records)
+        send_events(two, run, 3_000)
         ids = enriched_ids(two, 3_000, run)
         worker_metrics = [url for url in two.status["metrics"] if "/metrics" in url][1:3]  # after the API's
         consumed = [_inbound_consumed(httpx.get(url, timeout=10).text) for url in worker_metrics]
     finally:
         assert stop_platform(two) == 0
-    assert len(set(ids)) == 3_000, f"{3_000 - len(set(ids))} events lost"
-    assert len(ids) == 3_000, f"{len(ids) - len(set(ids))} events duplicated"
+    assert_each_once(ids, 3_000)
     assert all(n > 0 for n in consumed) and sum(consumed) >= 3_000, consumed  # both workers took a share
 
 
