@@ -50,6 +50,9 @@ _NEGATION_WINDOW = 3
 _A_NOT_A = re.compile(r"(.)[不没]\1")
 """能不能, 是不是, 有没有: a yes-no question, not a negation of what follows."""
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|\bbut\b|\bhowever\b")
+_CHINESE_CONTRAST = re.compile(r"但是|但|不过|可是|然而")
+_HAS_LATIN = re.compile(r"[a-z]")
+"""Most messages have no Latin letter (after normalising): their English scans are skipped, same result."""
 _CLAUSE_BREAK = re.compile(r"[,.!?;:，。！？；：、~\n]")
 
 
@@ -117,7 +120,9 @@ def _clause_prefix(text: str, start: int, width: int) -> str:
 
 
 def _chinese_negated(text: str, start: int) -> bool:
-    prefix = _A_NOT_A.sub("", _clause_prefix(text, start, _NEGATION_WINDOW + 2))[-_NEGATION_WINDOW:]
+    # Negation does not cross a contrast word either: the 不 of "不过" ("but") negates nothing.
+    prefix = _CHINESE_CONTRAST.split(_clause_prefix(text, start, _NEGATION_WINDOW + 2))[-1]
+    prefix = _A_NOT_A.sub("", prefix)[-_NEGATION_WINDOW:]
     return any(char in CHINESE_NEGATORS for char in prefix)
 
 
@@ -165,15 +170,15 @@ def find_cues(text: str, normalized: str | None = None) -> MessageCues:
     totals: dict[CueCategory, float] = dict.fromkeys(POLARITY_SIGN, 0.0)
     shift = 0.0
     count = 0
+    latin = _HAS_LATIN.search(normalized) is not None
     # Blank with as many spaces as characters, so positions (negation windows, contrast) stay aligned.
-    english_text = _ENGLISH_GREETING.sub(_blank, normalized)
     chinese_text = _CHINESE_NOT_CUES.sub(_blank, normalized)
-    contrasts = list(_CONTRAST.finditer(normalized))
+    contrasts = list((_CONTRAST if latin else _CHINESE_CONTRAST).finditer(normalized))
     turn = contrasts[-1].end() if contrasts else -1
-    scans = (
-        (_CHINESE_PATTERN, chinese_text, CHINESE_CUES, _chinese_negated),
-        (_ENGLISH_PATTERN, english_text, ENGLISH_CUES, _english_negated),
-    )
+    scans = [(_CHINESE_PATTERN, chinese_text, CHINESE_CUES, _chinese_negated)]
+    if latin:
+        english_text = _ENGLISH_GREETING.sub(_blank, normalized)
+        scans.append((_ENGLISH_PATTERN, english_text, ENGLISH_CUES, _english_negated))
     for pattern, haystack, table, negated in scans:
         for match in pattern.finditer(haystack):
             category, weight = table[match.group()]

@@ -25,6 +25,18 @@ def test_negation_does_not_cross_a_clause_break() -> None:
     assert find_cues("没问题，谢谢").satisfied > 0
 
 
+@pytest.mark.parametrize("turn", ["但是", "不过", "but", "however"])
+def test_the_clause_after_a_contrast_carries_more_weight_in_chinese_and_english_text(turn: str) -> None:
+    # Chinese-only text skips the English scans; a Latin letter anywhere brings them back (same result).
+    after, before = find_cues(f"谢谢 {turn} 气死我了"), find_cues(f"气死我了 {turn} 谢谢")
+    assert after.angry > before.angry > 0
+
+
+def test_english_cues_are_found_beside_chinese_text() -> None:
+    cues = find_cues("收到了，terrible quality")
+    assert cues.polar_cue_count >= 1 and cues.polarity_shift < 0
+
+
 def test_longest_cue_wins() -> None:
     assert find_cues("气死我了").polar_cue_count == 1
 
