@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from streams.embedded import EmbeddedPlatform
 from streams.probes import http_ok, port_open
 from streams.producer import BatchProducer, OutRecord, producer_config
 
-RUNNERS = {
+RUNNERS: dict[str, Callable[[str, int], list[str]]] = {
     "faust": lambda ready, n: [sys.executable, "-m", "kefu", "worker", "--id", str(n), "--ready-file", ready],
     "plain": lambda ready, n: [sys.executable, "-m", "streams.bench.plain_loop", ready],
 }

@@ -24,10 +24,10 @@ EVENTS = 100_000  # one worker needs ~20 s for this; the second joins ~10-15 s a
 PARTITIONS = 4
 
 
-def worker(stack_bootstrap: str, registry: str, run_dir: Path, prefix: str, name: str) -> Child:
+def worker(stack_bootstrap: str, registry: str, run_dir: Path, prefix: str, n: int) -> Child:
     run_dir.mkdir(parents=True)
     env = enrichment_only_env(stack_bootstrap, registry, prefix, PARTITIONS, run_dir)
-    return Child(name, RUNNERS["faust"](str(run_dir / "ready")), env, run_dir / "worker.log", True)
+    return Child(f"worker-{n}", RUNNERS["faust"](str(run_dir / "ready"), n), env, run_dir / "worker.log", True)
 
 
 def test_a_worker_joining_mid_backlog_loses_no_event(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_a_worker_joining_mid_backlog_loses_no_event(tmp_path: Path) -> None:
         inbound = AvroCodec(client, schema("ConversationEvent"), f"{inbound_topic}-value")
         enriched = AvroCodec(client, schema("EnrichedEvent"), f"{enriched_topic}-value")
         backlog = _produce_backlog(stack, inbound, inbound_topic, "rebalance", EVENTS)
-        workers = [worker(stack.bootstrap, stack.registry, tmp_path / f"w{i}", prefix, f"worker-{i}") for i in range(2)]
+        workers = [worker(stack.bootstrap, stack.registry, tmp_path / f"w{i}", prefix, i) for i in range(2)]
         reader = OutputReader(stack, enriched_topic, enriched)
         workers[0].start()
         while not reader.arrivals:
