@@ -163,6 +163,7 @@ class CpuSampler:
         return True
 
     def __enter__(self) -> CpuSampler:
+        self._sample()  # the state at the start, before the thread is first scheduled
         self._thread.start()
         return self
 
