@@ -25,7 +25,8 @@ def bench_enrich(
     ] = None,
 ) -> None:
     """Dedupe -> PII -> intent -> sentiment through Faust and a plain confluent-kafka loop, same events."""
-    from streams.bench.enrich import available_cores, run_bench
+    from kefu.cores import available_cores
+    from streams.bench.enrich import run_bench
 
     print(json.dumps(run_bench(events, rate, seconds, partitions, rounds, workers or available_cores()), indent=1))
 

@@ -12,15 +12,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from kefu.cores import available_cores
 from serving.generation.chat_template import STOP, render_chatml
 from serving.protocols import ChatMessage
 
 # OpenMP threads that spin while idle steal the cores other replicas need (STACK.md); must precede the import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-def available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class LlamaGenerator:

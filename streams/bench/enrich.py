@@ -85,11 +85,6 @@ def start_stack(work_dir: Path, partitions: int) -> Stack:
     return stack
 
 
-def available_cores() -> int:
-    """Cores this process may run on: the default number of processes per runner (one per core)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of process ``pid`` so far (all its threads), from ``/proc/PID/stat``."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -277,12 +272,16 @@ def bench_runner(
         Child(f"{runner}-{n}", RUNNERS[runner](str(ready), n), env, run_dir / f"runner-{n}.log", True)
         for n, ready in enumerate(readies)
     ]
+
+    def all_joined() -> None:
+        for ready, child in zip(readies, children, strict=True):
+            wait_until(ready.exists, f"{child.name} runner", 60, child)
+
     for child in children:
         child.start()
     try:
         if workers > 1:
-            for ready, child in zip(readies, children, strict=True):
-                wait_until(ready.exists, f"{child.name}", 60, child)
+            all_joined()
             backlog = produce_backlog()
         reader = OutputReader(stack, enriched_topic, enriched)
     except Exception:
@@ -295,8 +294,7 @@ def bench_runner(
         bulk = [reader.arrivals[i][2] for i in backlog if i in reader.arrivals]
         span_s = (max(bulk) - min(bulk)) / 1000 if len(bulk) > 1 else float("nan")
         per_cpu_s = events_per_cpu_second(len(bulk), min(bulk, default=0), max(bulk, default=0), cpu.samples)
-        for ready, child in zip(readies, children, strict=True):
-            wait_until(ready.exists, f"{child.name} runner", 60, child)
+        all_joined()
         offered: set[str] = set()
         producer = threading.Thread(
             target=lambda: offered.update(
