@@ -49,8 +49,8 @@ capture most turns) 0.5/1.5 cost 0.2 points of accuracy and 0.75/1.25 cost 0.1."
 _NEGATION_WINDOW = 3
 _A_NOT_A = re.compile(r"(.)[不没]\1")
 """能不能, 是不是, 有没有: a yes-no question, not a negation of what follows."""
-_CONTRAST = re.compile(r"但是|但|不过|可是|然而|\bbut\b|\bhowever\b")
 _CHINESE_CONTRAST = re.compile(r"但是|但|不过|可是|然而")
+_CONTRAST = re.compile(_CHINESE_CONTRAST.pattern + r"|\bbut\b|\bhowever\b")
 _HAS_LATIN = re.compile(r"[a-z]")
 """Most messages have no Latin letter (after normalising): their English scans are skipped, same result."""
 _CLAUSE_BREAK = re.compile(r"[,.!?;:，。！？；：、~\n]")
