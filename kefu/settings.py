@@ -248,6 +248,11 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=256, description="llama.cpp context window (tokens).")
     llm_batch: int = Field(512, ge=8, description="llama.cpp prompt batch size (n_batch).")
     llm_flash_attn: bool = Field(True, description="llama.cpp flash attention (faster prompt evaluation on CPU).")
+    llm_prefill: Literal["auto", "bf16", "off"] = Field(
+        "auto",
+        description="Evaluate long prompts with a BF16 copy of the local model (derived once, ~3x its size on "
+        "disk and in memory): auto = where the CPU has BF16 dot products.",
+    )
     llm_max_tokens: int = Field(256, ge=1, description="Default answer length limit (tokens).")
     llm_first_token_timeout_s: float = Field(20.0, gt=0, description="Deadline for the first generated token.")
     llm_timeout_s: float = Field(120.0, gt=0, description="Deadline of one whole generation.")

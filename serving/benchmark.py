@@ -116,6 +116,7 @@ def bench_generation(settings: Settings, profile: Profile, prompt_tokens: int, m
         "load_s": round(load_s, 2),
         "prompt_tokens": count_prompt_tokens(generator.count_tokens, sized),
         "cold_prompt_tokens_evaluated": int(statistics.median(cold_evaluated)),
+        "prefill": "bf16" if generator.prefills_in_bf16 else "4-bit",
         "ttft_first_call_s": round(first_call["ttft_s"], 3),
         "ttft_cold_s": round(statistics.median(r["ttft_s"] for r in cold), 3),
         "ttft_cached_prefix_s": round(statistics.median(r["ttft_s"] for r in cached), 3),

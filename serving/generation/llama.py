@@ -1,11 +1,14 @@
 """LlamaGenerator: a GGUF model run in-process by llama-cpp-python (the embedded default).
 
 llama.cpp's context is not thread-safe, so one lock serialises calls; a stream holds it until it is exhausted
-or closed. Consecutive prompts sharing a prefix (the system prompt) reuse llama.cpp's KV cache for it.
+or closed. Consecutive prompts sharing a prefix (the system prompt) reuse llama.cpp's KV cache for it. Given a
+BF16 copy of the model, long prompts are evaluated by that copy and generation continues in the 4-bit model
+(``serving.generation.prefill``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -14,10 +17,12 @@ from typing import Any, cast
 
 from kefu.cores import available_cores
 from serving.generation.chat_template import STOP, render_chatml
+from serving.generation.prefill import Bf16Prefill
 from serving.protocols import ChatMessage
 
 # OpenMP threads that spin while idle steal the cores other replicas need (STACK.md); must precede the import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+log = logging.getLogger(__name__)
 
 
 class LlamaGenerator:
@@ -33,24 +38,32 @@ class LlamaGenerator:
         n_batch: int = 512,
         flash_attn: bool = True,
         seed: int = 0,
+        prefill_path: Path | None = None,
     ) -> None:
+        """``prefill_path``: a BF16 copy of the same model (``serving.models.ensure_bf16_gguf``) that evaluates
+        long prompts; without it the GGUF at ``model_path`` does everything."""
         from llama_cpp import Llama
 
         threads = min(n_threads or available_cores(), available_cores())
         self.model_id = model_id
         self.n_ctx = n_ctx
         self._lock = threading.Lock()
-        self._llama = Llama(
-            model_path=str(model_path),
-            n_ctx=n_ctx,
-            n_threads=threads,
-            n_threads_batch=threads,
-            n_batch=n_batch,
-            n_ubatch=n_batch,  # one physical batch per prompt chunk: prompt evaluation is the TTFT
-            flash_attn=flash_attn,  # measured: 300-token prompt of the 1.5B 4.6 s -> 2.5 s on 2 cores
-            seed=seed,
-            verbose=False,
-        )
+        options: dict[str, Any] = {
+            "n_ctx": n_ctx,
+            "n_threads": threads,
+            "n_threads_batch": threads,
+            "n_batch": n_batch,
+            "n_ubatch": n_batch,  # one physical batch per prompt chunk: prompt evaluation is the TTFT
+            "flash_attn": flash_attn,  # measured: 300-token prompt of the 1.5B 4.6 s -> 2.5 s on 2 cores
+            "seed": seed,
+            "verbose": False,
+        }
+        self._llama = Llama(model_path=str(model_path), **options)
+        self._prefill = Bf16Prefill(prefill_path, **options) if prefill_path is not None else None
+
+    @property
+    def prefills_in_bf16(self) -> bool:
+        return self._prefill is not None
 
     def count_tokens(self, text: str) -> int:
         with self._lock:
@@ -68,11 +81,20 @@ class LlamaGenerator:
     def _stream_locked(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[str]:
         from llama_cpp import llama_perf_context_reset
 
-        llama_perf_context_reset(self._llama._ctx.ctx)
+        llama_perf_context_reset(self._llama.ctx)
+        # tokenised as create_completion would tokenise the text, so a handed-over cache matches its prefix
+        tokens = self._llama.tokenize(render_chatml(messages).encode("utf-8"), special=True)
+        if self._prefill is not None:
+            self._prefill.reset_counters()
+            if self._prefill.worth_it(self._llama, tokens):
+                try:
+                    self._prefill.hand_over(self._llama, tokens)
+                except RuntimeError as error:  # the 4-bit model evaluates the whole prompt instead
+                    log.warning("BF16 prompt evaluation not used for this prompt: %s", error)
         chunks = cast(
             Iterator[Any],
             self._llama.create_completion(
-                render_chatml(messages), max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
+                tokens, max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
             ),
         )
         for chunk in chunks:
@@ -90,16 +112,21 @@ class LlamaGenerator:
 
     def last_timings(self) -> dict[str, float]:
         """llama.cpp's counters for the last call: prompt tokens evaluated (the part not reused from the KV
-        cache) and their milliseconds, tokens generated and theirs.
+        cache) and their milliseconds, tokens generated and theirs; of the prompt's, those the BF16 copy
+        evaluated (``prefill_*``, hand-over included).
 
         Reset at each :meth:`stream`, so they describe that call once its stream is exhausted.
         """
         from llama_cpp import llama_perf_context
 
-        data = llama_perf_context(self._llama._ctx.ctx)
+        data = llama_perf_context(self._llama.ctx)
+        prefill_tokens = self._prefill.tokens_evaluated if self._prefill is not None else 0
+        prefill_ms = self._prefill.eval_ms if self._prefill is not None else 0.0
         return {
-            "prompt_tokens_evaluated": int(data.n_p_eval),
-            "prompt_eval_ms": round(float(data.t_p_eval_ms), 1),
+            "prompt_tokens_evaluated": int(data.n_p_eval) + prefill_tokens,
+            "prompt_eval_ms": round(float(data.t_p_eval_ms) + prefill_ms, 1),
+            "prefill_tokens_evaluated": prefill_tokens,
+            "prefill_ms": round(prefill_ms, 1),
             "generated_tokens": int(data.n_eval),
             "generation_ms": round(float(data.t_eval_ms), 1),
         }

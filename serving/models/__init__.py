@@ -2,6 +2,7 @@
 
 from serving.models.catalog import MODELS, QWEN_CODER_0_5B, QWEN_CODER_1_5B, GGUFModel, Profile
 from serving.models.gguf import ChecksumMismatch, ModelPartMissing, ensure_gguf, part_paths
+from serving.models.widen import WideningFailed, ensure_bf16_gguf
 
 __all__ = [
     "MODELS",
@@ -11,6 +12,8 @@ __all__ = [
     "GGUFModel",
     "ModelPartMissing",
     "Profile",
+    "WideningFailed",
+    "ensure_bf16_gguf",
     "ensure_gguf",
     "part_paths",
 ]

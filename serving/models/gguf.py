@@ -84,7 +84,8 @@ def _hash_file(path: Path, bar: ProgressBar | None) -> str:
 
 
 @contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
+def exclusive(lock_path: Path) -> Iterator[None]:
+    """One process at a time writes a model's files (assembly, derived copies)."""
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # waits while another process assembles the same model
         try:
@@ -102,7 +103,7 @@ def ensure_gguf(model: GGUFModel, cache_dir: Path, *, progress: TextIO | None = 
     target = cache_dir / model.filename
     if _recorded_ok(model, target):
         return target
-    with _exclusive(cache_dir / f".{model.name}.lock"):
+    with exclusive(cache_dir / f".{model.name}.lock"):
         if _recorded_ok(model, target):  # another process finished it while we waited
             return target
         if target.exists() and _adopt(model, target, progress):

@@ -22,13 +22,21 @@ QUESTION = [
 
 @pytest.fixture(scope="module")
 def fast() -> Iterator[Generator]:
-    generator = build_generator(Settings(llm_base_url=None), "fast")
+    # prompts evaluated by the BF16 copy on any CPU ("auto" would only on those with BF16 dot products)
+    generator = build_generator(Settings(llm_base_url=None, llm_prefill="bf16"), "fast")
     yield generator
 
 
 def test_fast_profile_is_the_local_half_billion_model(fast: Generator) -> None:
     assert isinstance(fast, LlamaGenerator)
     assert "0.5b" in fast.model_id
+    assert fast.prefills_in_bf16
+
+
+def test_prefill_off_means_one_model_only() -> None:
+    generator = build_generator(Settings(llm_base_url=None, llm_prefill="off"), "fast")
+    assert isinstance(generator, LlamaGenerator)
+    assert not generator.prefills_in_bf16
 
 
 def test_generate_answers_in_chinese(fast: Generator) -> None:
@@ -87,11 +95,13 @@ def test_the_responder_system_prompt_is_evaluated_once_and_reused_across_questio
 
 def test_after_its_warm_up_the_first_responder_prompt_evaluates_only_its_own_part(fast: Generator) -> None:
     from processors.responder import build_messages, warm_up_messages
+    from serving.benchmark import QUESTIONS, prompt_messages
     from serving.generation.chat_template import render_chatml
     from serving.protocols import Passage
 
     assert isinstance(fast, LlamaGenerator)
-    fast.generate(QUESTION, max_tokens=1, temperature=0.0)  # another prompt in the KV cache: a fresh replica
+    # another long prompt in both KV caches (the 4-bit model's and its BF16 copy's): a fresh replica
+    fast.generate(prompt_messages(QUESTIONS[0], 300, "另一个会话。"), max_tokens=1, temperature=0.0)
     warmed = fast.warm_up(warm_up_messages())
     first = build_messages("退货运费谁出？", [Passage("c1", "returns.md", "寄回运费由买家承担。")])
     system_tokens = fast.count_tokens(render_chatml(first[:1]).removesuffix("<|im_start|>assistant\n"))
@@ -112,3 +122,63 @@ def test_serving_bench_prompt_has_the_requested_tokens_in_the_models_own_count(f
     fast.generate(messages, max_tokens=1, temperature=0.0)
     # llama.cpp evaluated the same prompt, less the few template tokens an earlier call may have cached
     assert counted - 8 <= fast.last_timings()["prompt_tokens_evaluated"] <= counted
+
+
+def test_a_long_prompt_is_evaluated_in_bf16_and_the_answer_generated_in_4_bits(fast: Generator) -> None:
+    from serving.benchmark import QUESTIONS, count_prompt_tokens, prompt_messages, sized_prompt
+
+    assert isinstance(fast, LlamaGenerator)
+    messages = prompt_messages(QUESTIONS[1], sized_prompt(fast.count_tokens, 300), "会话BF16。")
+    counted = count_prompt_tokens(fast.count_tokens, messages)
+    answer = fast.generate(messages, max_tokens=24, temperature=0.0)
+    timings = fast.last_timings()
+    assert counted - 8 <= timings["prefill_tokens_evaluated"] < counted  # all but the last token, in BF16
+    assert timings["generated_tokens"] >= 1
+    assert len(CJK.findall(answer)) >= 5, answer
+    # the same question again: the 4-bit model has it cached, so nothing is handed over
+    assert fast.generate(messages, max_tokens=24, temperature=0.0) == answer
+    assert fast.last_timings()["prefill_tokens_evaluated"] == 0
+
+
+def test_a_few_new_tokens_stay_with_the_4_bit_model(fast: Generator) -> None:
+    from serving.benchmark import QUESTIONS, prompt_messages, sized_prompt
+
+    assert isinstance(fast, LlamaGenerator)
+    chars = sized_prompt(fast.count_tokens, 300)
+    fast.generate(prompt_messages(QUESTIONS[0], chars, "会话短。"), max_tokens=1, temperature=0.0)
+    fast.generate(prompt_messages(QUESTIONS[2], chars, "会话短。"), max_tokens=1, temperature=0.0)  # new question
+    timings = fast.last_timings()
+    assert timings["prefill_tokens_evaluated"] == 0
+    assert 0 < timings["prompt_tokens_evaluated"] < 32
+
+
+def test_the_handed_over_cache_predicts_what_the_4_bit_model_predicts_alone() -> None:
+    """The KV cache computed in BF16 stands in for the 4-bit model's own: the next-token logits agree."""
+    import numpy as np
+    from llama_cpp import Llama, llama_get_logits_ith
+
+    from serving.benchmark import QUESTIONS, prompt_messages
+    from serving.generation.chat_template import render_chatml
+    from serving.generation.prefill import Bf16Prefill
+    from serving.models import QWEN_CODER_0_5B, ensure_bf16_gguf, ensure_gguf
+
+    settings = Settings()
+    options = {"n_ctx": 1024, "n_threads": 2, "n_batch": 512, "n_ubatch": 512, "flash_attn": True, "verbose": False}
+    four_bit = ensure_gguf(QWEN_CODER_0_5B, settings.model_cache_dir)
+    handed, alone = Llama(str(four_bit), **options), Llama(str(four_bit), **options)  # type: ignore[arg-type]
+    prefill = Bf16Prefill(ensure_bf16_gguf(QWEN_CODER_0_5B, settings.model_cache_dir), **options)
+    vocabulary = alone.n_vocab()
+    for n, question in enumerate(QUESTIONS):
+        prompt = render_chatml(prompt_messages(question, 200 + 40 * n, f"会话{n}。"))
+        tokens = alone.tokenize(prompt.encode("utf-8"), special=True)
+        prefill.hand_over(handed, tokens)
+        assert handed.n_tokens == len(tokens) - 1
+        handed.eval(tokens[-1:])
+        alone.reset()
+        alone.eval(tokens)
+        mine = np.ctypeslib.as_array(llama_get_logits_ith(handed.ctx, -1), shape=(vocabulary,)).copy()
+        theirs = np.ctypeslib.as_array(llama_get_logits_ith(alone.ctx, -1), shape=(vocabulary,)).copy()
+        cosine = float(mine @ theirs / (np.linalg.norm(mine) * np.linalg.norm(theirs)))
+        assert cosine > 0.98, (question, cosine)
+        assert int(mine.argmax()) in np.argsort(theirs)[-3:], question
+    assert prefill.tokens_evaluated > 3 * 150
