@@ -80,6 +80,28 @@ class Settings(BaseSettings):
     wechat_late_reply_s: float = Field(
         300.0, gt=0, description="How long a reply that missed the WeChat callback is still sent when it comes."
     )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for answers to e-mail customers (bot and agents); unset = none are sent."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 TLS, 25 plain).")
+    smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", description="How the SMTP link is secured.")
+    smtp_username: str | None = Field(None, description="SMTP login; unset = no login.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_timeout_s: float = Field(30.0, gt=0, description="Deadline of one SMTP conversation.")
+    email_from: str = Field("Kefu 客服 <kefu@localhost>", description="From of the answers to e-mail customers.")
+    email_contacts_file: Path | None = Field(
+        None,
+        description="SQLite file of e-mail customers' encrypted contacts, shared by the API and the workers; "
+        "unset = <data_dir>/email_contacts.sqlite.",
+    )
+    email_contact_key: SecretStr | None = Field(
+        None,
+        description="Fernet key that encrypts e-mail customers' contacts at rest; unset = a key file beside the "
+        "contacts file (<file>.key, mode 0600).",
+    )
+    email_contact_retention_days: float = Field(
+        30.0, gt=0, description="How long an e-mail conversation's contact is kept after its last e-mail."
+    )
     agent_feed_wait_s: float = Field(
         25.0, gt=0, le=60, description="Longest GET /v1/conversations/{id}/messages holds a request open."
     )
@@ -355,6 +377,10 @@ class Settings(BaseSettings):
     @property
     def state_file(self) -> Path:
         return self.data_dir / "state.json"
+
+    @property
+    def email_contacts_path(self) -> Path:
+        return self.email_contacts_file or self.data_dir / "email_contacts.sqlite"
 
     @property
     def model_registry_dir(self) -> Path:

@@ -12,8 +12,13 @@ PRODUCED = Counter("kefu_worker_events_produced_total", "Records produced", ["to
 DEAD_LETTERS = Counter("kefu_worker_dead_letters_total", "Records sent to the dead-letter topic", ["error_class"])
 AGENT_PUSHES = Counter(
     "kefu_worker_agent_messages_pushed_total",
-    "Human agents' messages pushed to channels customers cannot poll (WeChat), by outcome",
+    "Human agents' messages pushed to channels customers cannot poll (WeChat, e-mail), by outcome",
     ["channel", "outcome"],
+)
+BOT_REPLIES_MAILED = Counter(
+    "kefu_worker_bot_replies_mailed_total",
+    "The bot's replies to e-mail customers, by outcome (sent, failed, not_configured, no_recipient, duplicate)",
+    ["outcome"],
 )
 DUPLICATES = Counter("kefu_worker_duplicates_dropped_total", "Inbound events dropped as duplicates")
 BATCH_SECONDS = Histogram(

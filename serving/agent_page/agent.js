@@ -10,7 +10,7 @@
   const LANG_STORE = "kefu-agent-lang";
   const REFRESH_MS = 10000;
   const TRANSCRIPT_MS = 3000;  // the open conversation's transcript: new customer messages show within seconds
-  const UNDELIVERED_CHANNELS = new Set(["email"]);  // agents' replies are stored but not sent there (README)
+  const MAILED_CHANNELS = new Set(["email"]);  // agents' replies go out by e-mail there (README, KEFU_SMTP_HOST)
   const TEXT = {
     zh: {
       title: "坐席工作台", agentId: "坐席工号", refresh: "刷新", key: "API 密钥", save: "保存", queue: "等待人工",
@@ -18,7 +18,7 @@
       replyHint: "回复客户…", release: "发送后交还机器人", send: "发送", correct: "更正", corrected: "已更正为 ",
       customer: "客户", bot: "机器人", agent: "坐席", handoff: "转人工", reason: "原因", intent: "意图", emotion: "情绪",
       priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图",
-      noDelivery: "邮件渠道：回复会存档并计入统计，但平台暂不外发邮件，请通过邮件系统回复客户。",
+      byEmail: "邮件渠道：回复将以邮件发给客户（在原邮件线程中，由平台的 SMTP 服务器发出）。",
       newMessages: "客户有新消息", answered: "已回复，等待客户的新消息（有新消息时会回到队列）",
       sent: "已发送", released: "已发送，会话已交还机器人", needKey: "请输入 API 密钥", needAgent: "请先填写坐席工号",
       error: "出错了：", updated: "更新于 ", lang: "English",
@@ -37,7 +37,7 @@
       customer: "Customer", bot: "Bot", agent: "Agent", handoff: "Hand-off", reason: "Reason", intent: "Intent", emotion: "Emotion",
       priority: "Priority", channel: "Channel", waiting: "Waiting", minutes: " min", text: "Message",
       predicted: "Predicted intent",
-      noDelivery: "E-mail channel: the reply is stored and counted, but the platform sends no e-mail yet; answer the customer from your mail system.",
+      byEmail: "E-mail channel: the reply is mailed to the customer, in their thread (through the platform's SMTP server).",
       newMessages: "customer wrote again",
       answered: "Answered; waiting for the customer (it comes back to the queue when they write)",
       sent: "Sent", released: "Sent; the bot has the conversation again",
@@ -143,8 +143,8 @@
       ["emotion", emotionText(handoff.emotion)],
     ].forEach(([name, value]) => facts.append(element("dt", t(name)), element("dd", value)));
     $("d-summary").textContent = handoff.summary || "";
-    $("d-channel-note").textContent = UNDELIVERED_CHANNELS.has(handoff.channel) ? t("noDelivery") : "";
-    $("d-channel-note").hidden = !UNDELIVERED_CHANNELS.has(handoff.channel);
+    $("d-channel-note").textContent = MAILED_CHANNELS.has(handoff.channel) ? t("byEmail") : "";
+    $("d-channel-note").hidden = !MAILED_CHANNELS.has(handoff.channel);
     const slots = $("d-slots");
     slots.replaceChildren();
     Object.entries(handoff.slots || {}).forEach(([name, value]) => {

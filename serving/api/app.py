@@ -37,6 +37,7 @@ from serving.api.replies import ReplyWaiter
 from serving.api.webchat import webchat_router
 from serving.api.wechat import wechat_router
 from serving.auth import ApiKeys
+from serving.channels.email_contacts import open_email_contacts
 from serving.ingest import Ingestor
 from serving.ratelimit import RateLimiter
 from streams.producer import BatchProducer, producer_config
@@ -83,7 +84,7 @@ def create_api(
     app.include_router(webchat_router(caller_of, settings, feed, feedback))
     app.include_router(_operations_router(bootstrap, registry_url))
     app.include_router(api_docs_router(app.title))
-    app.include_router(events_router(tenant_of, settings, ingest))
+    app.include_router(events_router(tenant_of, settings, ingest, open_email_contacts(settings)))
     app.include_router(wechat_router(settings, waiter, ingest, read_body))
     app.include_router(agents_router(tenant_of, settings, ingest))
 

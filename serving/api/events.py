@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 from kefu.settings import Settings
 from serving.api.deps import TenantDependency
 from serving.api.metrics import EVENTS_IN, REJECTED
-from serving.channels import ChannelError, email_to_event, webchat_to_event
+from serving.channels import ChannelError, read_email, webchat_to_event
+from serving.channels.email_contacts import EmailContacts
 from serving.ingest import Ingestor
 
 Ingest = Callable[[list[Any], str], Awaitable[JSONResponse]]
@@ -54,7 +55,10 @@ def ingest_handler(inbound: Ingestor) -> Ingest:
     return ingest
 
 
-def events_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest) -> APIRouter:
+def events_router(
+    tenant_of: TenantDependency, settings: Settings, ingest: Ingest, email_contacts: EmailContacts
+) -> APIRouter:
+    """``email_contacts``: where an accepted e-mail's sender is kept (encrypted) for the answers."""
     router = APIRouter()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
 
@@ -86,9 +90,12 @@ def events_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
     @router.post("/v1/channels/email/{tenant_id}", status_code=202)
     async def email(tenant_id: str, request: Request, tenant: Tenant) -> JSONResponse:
         try:
-            event = email_to_event(await read_body(request), tenant_id)
+            event, contact = read_email(await read_body(request), tenant_id)
         except ChannelError as error:
             return error_response(422, str(error))
-        return await ingest([event], tenant)
+        response = await ingest([event], tenant)
+        if response.status_code == 202:  # kept only for an accepted e-mail: the bot answers after seconds, not ms
+            email_contacts.remember(tenant_id, event["conversation_id"], contact)
+        return response
 
     return router

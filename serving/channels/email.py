@@ -1,7 +1,9 @@
 """E-mail (RFC 822 / MIME) -> ConversationEvent: the plain-text body, quoted history removed.
 
 The conversation is the thread: the first Message-ID of ``References`` (or ``In-Reply-To``, or the message's own
-id), so replies land in the same conversation.
+id), so replies land in the same conversation. The event names the sender by a pseudonym; :func:`read_email` also
+returns where a reply goes (:class:`EmailContact`), which only the channel's encrypted contact book keeps
+(``serving.channels.email_outbound``).
 
 Examples
 --------
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
@@ -73,7 +76,24 @@ def _message_ids(value: str | None) -> list[str]:
     return re.findall(r"<[^<>]+>", value or "")
 
 
+@dataclass(frozen=True)
+class EmailContact:
+    """Where and how to answer an e-mail: raw PII, never put on an event."""
+
+    address: str
+    """``Reply-To``, else ``From``."""
+    subject: str
+    message_ids: tuple[str, ...]
+    """The thread so far (``References``, then this message's id): the answer's ``References``; the last one is
+    its ``In-Reply-To``."""
+
+
 def email_to_event(raw: bytes, tenant_id: str) -> dict[str, Any]:
+    return read_email(raw, tenant_id)[0]
+
+
+def read_email(raw: bytes, tenant_id: str) -> tuple[dict[str, Any], EmailContact]:
+    """The ConversationEvent of an e-mail and the contact to answer it; raises ChannelError."""
     if len(raw) > MAX_EMAIL_BYTES:
         raise ChannelError(f"e-mail larger than {MAX_EMAIL_BYTES} bytes")
     message = message_from_bytes(raw, policy=policy.default)
@@ -93,7 +113,13 @@ def email_to_event(raw: bytes, tenant_id: str) -> dict[str, Any]:
         {"url": f"email-part:{i}", "mime_type": part.get_content_type(), "name": part.get_filename()}
         for i, part in enumerate(message.iter_attachments())
     ]
-    return {
+    history = _message_ids(message.get("References")) or _message_ids(message.get("In-Reply-To"))
+    contact = EmailContact(
+        address=parseaddr(str(message.get("Reply-To") or ""))[1] or sender,
+        subject=str(message.get("Subject", "")).strip(),
+        message_ids=(*[i for i in history if i != own_id], own_id)[-20:],  # clients cut long chains too
+    )
+    event = {
         "event_id": "email:" + hashlib.sha256(own_id.encode()).hexdigest()[:32],
         "conversation_id": "email:" + hashlib.sha256(thread.encode()).hexdigest()[:32],
         "tenant_id": tenant_id,
@@ -107,3 +133,4 @@ def email_to_event(raw: bytes, tenant_id: str) -> dict[str, Any]:
         "metadata": {"subject": str(message.get("Subject", ""))[:500]},
         "attachments": attachments or None,
     }
+    return event, contact

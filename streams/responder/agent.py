@@ -6,10 +6,10 @@ channels can stream it; the BotReply that follows is authoritative.
 Customer messages of one batch are answered concurrently across conversations and in order within a
 conversation (the dialogue state of a conversation is read and written by one task at a time). A human agent's
 messages get no reply: they hold the conversation for the agent, or give it back (see
-:mod:`processors.dialogue.agent_hold`), and those to WeChat customers are pushed to WeChat
-(:mod:`.agent_outbox`). Outputs are delivered before the batch's offsets are acknowledged; reply and hand-off ids
-are derived from the customer message's id, so a redelivered message yields the same ids and the idempotent sinks
-count it once.
+:mod:`processors.dialogue.agent_hold`). Answers to customers who cannot fetch them (e-mail, and agents' messages
+to WeChat) are pushed by :mod:`.outbox`. Outputs are delivered before the batch's offsets are acknowledged; reply
+and hand-off ids are derived from the customer message's id, so a redelivered message yields the same ids and
+the idempotent sinks count it once.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from faust.types import EventT
 from kefu.settings import Settings
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, DecodeError
+from serving.channels.email_contacts import open_email_contacts
+from serving.channels.email_outbound import smtp_sender
 from serving.channels.wechat_api import wechat_messenger
 from streams import metrics, topics
 from streams.producer import BatchProducer, OutRecord
-from streams.responder.agent_outbox import AgentOutbox
 from streams.responder.deltas import DeltaPublisher
+from streams.responder.outbox import ChannelOutbox
 from streams.responder.respond import Outcome, Responder
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ class ResponderStage:
         self.handoffs = AvroCodec(client, schema("Handoff"), f"{settings.topic(topics.HANDOFFS)}-value")
         self.reply_topic, self.handoff_topic = settings.topic(topics.REPLIES), settings.topic(topics.HANDOFFS)
         self._slots = asyncio.Semaphore(concurrency)
-        self.outbox = AgentOutbox(wechat_messenger(settings))
+        self.outbox = ChannelOutbox(wechat_messenger(settings), smtp_sender(settings), open_email_contacts(settings))
 
     async def process(self, values: list[bytes | None]) -> list[OutRecord]:
         by_conversation: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -80,20 +82,22 @@ class ResponderStage:
             for event in sorted(events, key=lambda e: e["ts"]):
                 if event["role"] == "agent":  # a human answers: it holds (or releases) the conversation
                     self.responder.note_agent_message(event)
-                    await self.outbox.deliver(event)
+                    await self.outbox.deliver_agent_message(event)
                     continue
                 if self.producer is None:
-                    pending += self._records(await self.responder.respond(event))
-                    continue
-                publisher = DeltaPublisher(event, self.deltas, self.delta_topic, self.producer)
-                outcome = await self.responder.respond(event, deltas=publisher)
-                publisher.finish(str(outcome.reply["text"]))
-                # a customer is watching this stream end: deliver the reply now, not when the slowest conversation
-                # of the batch is answered (still before the batch's offsets are acknowledged: at-least-once holds)
-                delivered = self._records(outcome)
-                await self.producer.deliver_async(delivered)
-                for record in delivered:
-                    metrics.PRODUCED.labels(record.topic).inc()
+                    outcome = await self.responder.respond(event)
+                    pending += self._records(outcome)
+                else:
+                    publisher = DeltaPublisher(event, self.deltas, self.delta_topic, self.producer)
+                    outcome = await self.responder.respond(event, deltas=publisher)
+                    publisher.finish(str(outcome.reply["text"]))
+                    # a customer is watching this stream end: deliver the reply now, not when the slowest
+                    # conversation of the batch is answered (still before the batch's offsets are acknowledged)
+                    delivered = self._records(outcome)
+                    await self.producer.deliver_async(delivered)
+                    for record in delivered:
+                        metrics.PRODUCED.labels(record.topic).inc()
+                await self.outbox.deliver_reply(event, outcome.reply)
         return pending
 
     def _records(self, outcome: Outcome) -> list[OutRecord]:

@@ -18,6 +18,8 @@ import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from tests.integration.smtp_inbox import Inbox, start_smtp_server
+
 # `kefu up` is ready in ~10 s on a quiet machine; a shared, loaded one (CI, several engineers) needs longer.
 STARTUP_TIMEOUT_S = float(os.environ.get("KEFU_TEST_STARTUP_TIMEOUT_S", "300"))
 
@@ -128,10 +130,19 @@ def start_responder_platform(data_dir: Path, **env: str) -> Platform:
 
 
 @pytest.fixture(scope="session")
-def responder_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def smtp_inbox() -> Iterator[Inbox]:
+    """The SMTP server the responder platform mails its answers to e-mail customers to."""
+    controller, inbox = start_smtp_server()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def responder_platform(tmp_path_factory: pytest.TempPathFactory, smtp_inbox: Inbox) -> Iterator[Platform]:
     """ONE responder platform (models off, sample KB) for the modules that only talk to it: the conversation
-    loop, chat channels, the chat page, the OpenAI client and the PII scan. Each test uses its own conversation
-    ids (and tenants where it counts rows), none stops or breaks a part of it; fault tests start their own."""
+    loop, chat channels, the chat page, the OpenAI client, e-mail answers and the PII scan. Each test uses its own
+    conversation ids (and tenants where it counts rows), none stops or breaks a part of it; fault tests start
+    their own."""
     data_dir = tmp_path_factory.mktemp("kefu-responder")
     experiments = data_dir / "experiments.json"
     experiments.write_text(json.dumps(EXPERIMENTS))
@@ -140,6 +151,9 @@ def responder_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pla
         KEFU_EXPERIMENTS_FILE=str(experiments),
         KEFU_WECHAT_TOKEN=WECHAT_TOKEN,
         KEFU_CHAT_REPLY_TIMEOUT_S="240",  # the first answer loads the models on a busy machine
+        KEFU_SMTP_HOST="127.0.0.1",
+        KEFU_SMTP_PORT=str(smtp_inbox.port),
+        KEFU_SMTP_SECURITY="none",
     )
     print(f"\nresponder platform healthy after {running.startup_s:.1f}s")
     try:
