@@ -86,7 +86,25 @@ class SmtpSender:
                     client.login(self.username, self.password or "")
                 client.send_message(mail)
         except (OSError, smtplib.SMTPException) as error:
-            raise EmailSendError(f"SMTP {self.host}:{self.port}: {error}") from error
+            raise EmailSendError(f"SMTP {self.host}:{self.port}: {describe(error)}") from error
+
+
+def describe(error: BaseException) -> str:
+    """What went wrong, without the addresses smtplib puts in some of its errors (logs carry no PII).
+
+    >>> describe(smtplib.SMTPRecipientsRefused({"li@example.com": (550, b"no such user")}))
+    'SMTPRecipientsRefused: recipient refused (550)'
+    >>> describe(ConnectionRefusedError(111, "Connection refused"))
+    'ConnectionRefusedError: [Errno 111] Connection refused'
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = ", ".join(str(code) for code, _ in error.recipients.values())
+        return f"{type(error).__name__}: recipient refused ({codes})"
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return f"{type(error).__name__}: sender refused ({error.smtp_code})"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{type(error).__name__}: {error.smtp_code}"
+    return f"{type(error).__name__}: {error}"
 
 
 def smtp_sender(settings: Settings) -> SmtpSender | None:
