@@ -1,7 +1,8 @@
 // The agents' console: the hand-off queue from GET /v1/handoffs (most urgent first), a conversation's summary,
 // slots, and its masked transcript and customer messages, kept live from GET /v1/conversations/{id}/transcript
 // while it is open; corrected intents go to POST /v1/feedback (source "agent"), replies to
-// POST /v1/conversations/{id}/agent-replies (optionally giving the conversation back to the bot).
+// POST /v1/conversations/{id}/agent-replies (optionally giving the conversation back to the bot). The queue leaves
+// out conversations other agents hold; answering one anyway asks first, then takes it over.
 // No library and no network beyond this API. Text is always inserted as text, never as HTML.
 (function () {
   "use strict";
@@ -19,6 +20,7 @@
       customer: "客户", bot: "机器人", agent: "坐席", handoff: "转人工", reason: "原因", intent: "意图", emotion: "情绪",
       priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图",
       byEmail: "邮件渠道：回复将以邮件发给客户（在原邮件线程中，由平台的 SMTP 服务器发出）。",
+      assignedTo: "处理中：", takeOver: "坐席 {agent} 正在处理这个会话。仍要由你回复吗？",
       newMessages: "客户有新消息", answered: "已回复，等待客户的新消息（有新消息时会回到队列）",
       sent: "已发送", released: "已发送，会话已交还机器人", needKey: "请输入 API 密钥", needAgent: "请先填写坐席工号",
       error: "出错了：", updated: "更新于 ", lang: "English",
@@ -38,6 +40,7 @@
       priority: "Priority", channel: "Channel", waiting: "Waiting", minutes: " min", text: "Message",
       predicted: "Predicted intent",
       byEmail: "E-mail channel: the reply is mailed to the customer, in their thread (through the platform's SMTP server).",
+      assignedTo: "With ", takeOver: "Agent {agent} is answering this conversation. Answer it yourself anyway?",
       newMessages: "customer wrote again",
       answered: "Answered; waiting for the customer (it comes back to the queue when they write)",
       sent: "Sent", released: "Sent; the bot has the conversation again",
@@ -93,7 +96,12 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const answer = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(response.status + " " + (answer.detail || answer.error || response.statusText));
+    if (!response.ok) {
+      const error = new Error(response.status + " " + (answer.detail || answer.error || response.statusText));
+      error.status = response.status;
+      error.answer = answer;
+      throw error;
+    }
     return answer;
   }
 
@@ -114,6 +122,7 @@
         element("span", t("waiting") + " " + minutesWaiting(handoff.waiting_since || handoff.ts) + t("minutes")),
       );
       if (handoff.waiting_for === "customer_reply") top.append(element("span", t("newMessages"), "badge new"));
+      if (handoff.assigned_to) top.append(element("span", t("assignedTo") + handoff.assigned_to, "badge assigned"));
       item.append(
         top,
         element("div", (scope === "*" ? handoff.tenant_id + " · " : "") + handoff.conversation_id + " · " +
@@ -251,7 +260,8 @@
       return;
     }
     try {
-      const queue = await call("GET", "/v1/handoffs");
+      const agentId = $("agent-id").value.trim();  // conversations other agents hold are left out
+      const queue = await call("GET", "/v1/handoffs" + (agentId ? "?agent_id=" + encodeURIComponent(agentId) : ""));
       handoffs = queue.handoffs || [];
       scope = queue.tenant || "";
     } catch (error) {
@@ -303,9 +313,14 @@
     $("send").disabled = true;
     try {
       const path = "/v1/conversations/" + encodeURIComponent(handoff.conversation_id) + "/agent-replies";
-      const answer = await call("POST", path, {
-        text, agent_id: agentId, message_id: messageId, release,  // message_id: a retry is stored once
-      });
+      const body = { text, agent_id: agentId, message_id: messageId, release };  // message_id: a retry is stored once
+      let answer;
+      try {
+        answer = await call("POST", path, body);
+      } catch (error) {  // 409: another agent holds the conversation; answering anyway takes it over
+        if (error.status !== 409 || !window.confirm(t("takeOver").replace("{agent}", error.answer.held_by))) throw error;
+        answer = await call("POST", path, { ...body, take_over: true });
+      }
       const eventId = ((answer.results || [])[0] || {}).event_id;
       pendingReplies.push({ event_id: eventId, text, user_id: agentId });  // until the stored one is seen
       renderTranscript(storedTurns || handoff.transcript || []);

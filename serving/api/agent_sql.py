@@ -2,8 +2,9 @@
 transcript.
 
 A conversation waits for an agent when its hand-off has no agent message stored after it (``waiting_for:
-handoff``), or when, while an agent holds it (not released, within ``KEFU_AGENT_HOLD_S`` of the agent's last
-message), the customer wrote after the agent's last message (``customer_reply``). The queue is rebuilt from
+handoff``, not assigned to anyone), or when, while an agent holds it (not released, within ``KEFU_AGENT_HOLD_S`` of
+the agent's last message), the customer wrote after the agent's last message (``customer_reply``, assigned to the
+agent who holds it). The queue is rebuilt from
 ClickHouse on every call, so it survives any restart and several API processes agree. A conversation's transcript
 is what the store holds of it: its messages (masked, as stored), the bot's replies and its hand-offs (``role:
 handoff``, the summary as text), so an agent sees the customer's words after the hand-off too. Parameters are bound
@@ -20,13 +21,15 @@ SELECT h.event_id AS event_id, h.conversation_id AS conversation_id, h.tenant_id
        h.intent AS intent, h.emotion AS emotion, h.priority AS priority,
        h.`transcript.role` AS transcript_role, h.`transcript.text` AS transcript_text,
        h.`transcript.ts` AS transcript_ts, h.ts AS ts,
-       if(a.answered_at < h.ts, 'handoff', 'customer_reply') AS waiting_for, a.answered_at AS answered_at
+       if(a.answered_at < h.ts, 'handoff', 'customer_reply') AS waiting_for, a.answered_at AS answered_at,
+       if(a.answered_at < h.ts, '', a.last_agent) AS assigned_to
 FROM (
     SELECT * FROM kefu.handoffs FINAL
     WHERE __TENANT__ AND ts >= now64(3) - toIntervalHour({hours:UInt32})
 ) AS h
 LEFT JOIN (
-    SELECT conversation_id, max(ts) AS answered_at, argMax(metadata['action'], ts) = 'release' AS released
+    SELECT conversation_id, max(ts) AS answered_at, argMax(metadata['action'], ts) = 'release' AS released,
+           argMax(user_id, ts) AS last_agent
     FROM kefu.events FINAL WHERE role = 'agent' AND __TENANT__ GROUP BY conversation_id
 ) AS a ON a.conversation_id = h.conversation_id
 LEFT JOIN (
@@ -72,3 +75,11 @@ SELECT event_id, role, text, ts, user_id, intent, intent_confidence, reason FROM
 ORDER BY ts DESC, multiIf(role = 'handoff', 2, role = 'bot', 1, 0) DESC, event_id DESC
 LIMIT {limit:UInt32}
 """.replace("__TENANT__", TENANT_FILTER).replace("__RECENT__", "ts >= now64(3) - toIntervalHour({hours:UInt32})")
+
+HOLDER_SQL = """
+SELECT argMax(user_id, ts) AS agent_id, max(ts) AS at, argMax(metadata['action'], ts) = 'release' AS released
+FROM kefu.events FINAL
+WHERE conversation_id = {conversation:String} AND role = 'agent' AND __TENANT__
+HAVING count() > 0
+""".replace("__TENANT__", TENANT_FILTER)
+"""The agent who wrote the conversation's last agent message, when, and whether it gave the conversation back."""

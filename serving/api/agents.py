@@ -4,21 +4,24 @@
   it reads a full API key from the URL fragment (``#key=...``) or asks for it.
 - ``GET /v1/handoffs``: the tenant's conversations waiting for an agent (from ClickHouse, see ``agent_sql``): a
   hand-off no agent has answered yet, or a customer who wrote again while an agent holds the conversation
-  (``waiting_for``, ``waiting_since``); each with summary, slots, intent, emotion, masked transcript and the
-  customer messages' ids and predicted intents, so an agent can correct an intent with ``POST /v1/feedback``
-  (``source: agent``).
+  (``waiting_for``, ``waiting_since``, ``assigned_to``: the agent holding it); each with summary, slots, intent,
+  emotion, masked transcript and the customer messages' ids and predicted intents, so an agent can correct an
+  intent with ``POST /v1/feedback`` (``source: agent``). ``?agent_id=`` leaves out those another agent holds.
 - ``GET /v1/conversations/{conversation_id}/transcript``: the conversation as stored now (messages, bot replies,
   hand-offs; masked), oldest first; the console polls it while a conversation is open.
 - ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with
   role ``agent`` on ``conversations.inbound``: masked and stored like every message, delivered to the customer's
   web chat from the stream, never answered by the bot. While an agent holds a conversation (after a hand-off,
-  renewed by each agent message, ``KEFU_AGENT_HOLD_S``) the bot stays silent; ``"release": true`` on the agent's
-  last message gives the conversation back to the bot.
+  renewed by each agent message, ``KEFU_AGENT_HOLD_S``) the bot stays silent and other agents' replies are refused
+  (409 naming the holder) unless they say ``"take_over": true``; ``"release": true`` on the agent's last message
+  gives the conversation back to the bot. The hold is read from the store, about a second behind the stream, so two
+  agents answering within that second both get through.
 
 All need a full API key (a web-chat key is refused: it sits in customers' browsers).
 """
 
 import time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -26,7 +29,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kefu.settings import Settings
-from serving.api.agent_sql import CONVERSATION_SQL, CUSTOMER_MESSAGES_SQL, TRANSCRIPT_SQL, WAITING_HANDOFFS_SQL
+from serving.api.agent_sql import (
+    CONVERSATION_SQL,
+    CUSTOMER_MESSAGES_SQL,
+    HOLDER_SQL,
+    TRANSCRIPT_SQL,
+    WAITING_HANDOFFS_SQL,
+)
 from serving.api.deps import TenantDependency
 from serving.api.events import Ingest
 from serving.api.kpi import query_of, run_query, scoped_tenant
@@ -60,6 +69,24 @@ def _handoff(row: dict[str, Any], messages: list[dict[str, Any]], waiting_since:
     }
 
 
+def held_by(rows: list[dict[str, Any]], now_s: float, hold_s: float) -> str | None:
+    """The agent holding the conversation (its last agent message, not a release, within ``hold_s``), or None.
+
+    >>> at = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> held_by([{"agent_id": "a7", "at": at, "released": False}], at.timestamp() + 60, 1800)
+    'a7'
+    >>> held_by([{"agent_id": "a7", "at": at, "released": True}], at.timestamp() + 60, 1800) is None
+    True
+    >>> held_by([{"agent_id": "a7", "at": at, "released": False}], at.timestamp() + 3600, 1800) is None
+    True
+    """
+    if not rows or rows[0]["released"]:
+        return None
+    at: datetime = rows[0]["at"]
+    at_s = (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+    return str(rows[0]["agent_id"]) if now_s - at_s < hold_s else None
+
+
 def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest) -> APIRouter:
     router = APIRouter()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
@@ -75,6 +102,7 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
         key_tenant: Tenant,
         tenant: str | None = None,
         hours: Annotated[int, Query(ge=1, le=24 * 31, description="How far back to look")] = 72,
+        agent_id: Annotated[str | None, Query(description="Leave out conversations other agents hold")] = None,
     ) -> JSONResponse:
         """Conversations waiting for an agent (each with its latest hand-off), most urgent first, then longest
         waiting first."""
@@ -91,6 +119,8 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
             for message in await run_query(query, CUSTOMER_MESSAGES_SQL, wanted):
                 messages[str(message.pop("conversation_id"))].append(message)
         since = {conversation: _waiting_since(row, messages[conversation]) for conversation, row in latest.items()}
+        if agent_id is not None:
+            latest = {c: row for c, row in latest.items() if row["assigned_to"] in ("", agent_id)}
         waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))[:limit]
         items = [_handoff(latest[c], messages[c], since[c]) for c in waiting]
         return JSONResponse({"tenant": scope, "handoffs": items})
@@ -130,6 +160,16 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
             )
         except ChannelError as error:
             return JSONResponse({"error": str(error)}, status_code=422)
+        take_over = payload.get("take_over", False)
+        if not isinstance(take_over, bool):
+            return JSONResponse({"error": "take_over: expected true or false"}, status_code=422)
+        holders = await run_query(
+            query_of(request), HOLDER_SQL, {"conversation": conversation_id, "tenant": key_tenant}
+        )
+        holder = held_by(holders, time.time(), settings.agent_hold_s)
+        if holder not in (None, event["user_id"]) and not take_over:
+            message = f"agent {holder} is answering this conversation; send take_over: true to answer anyway"
+            return JSONResponse({"error": message, "held_by": holder}, status_code=409)
         return await ingest([event], key_tenant)
 
     return router

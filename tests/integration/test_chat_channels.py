@@ -158,6 +158,9 @@ def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent(channels: Platf
     assert [(e["role"], e["user_id"]) for e in enriched] == [("agent", "agent-7")]
     assert read_topic(kafka, "conversations.replies", agent_event_id.encode(), 1, timeout_s=5) == []  # no bot reply
     assert eventually(lambda: not waiting()), "an answered hand-off still waits for an agent"
+    other = {"text": "我来接手", "agent_id": "agent-8", "message_id": "m-other"}
+    refused = httpx.post(f"{http}/v1/conversations/{conversation}/agent-replies", headers=headers(key), json=other)
+    assert (refused.status_code, refused.json().get("held_by")) == (409, "agent-7")  # agent-7 holds it now
     stored = httpx.get(f"{http}/v1/conversations/{conversation}/transcript", headers=headers(key), timeout=30)
     assert stored.status_code == 200, stored.text
     turns = stored.json()["messages"]  # what the console shows: the whole conversation as stored, masked

@@ -29,10 +29,12 @@ def customer(event_id: str, conversation: str, minutes_ago: float) -> dict[str, 
     return enriched(event_id, conversation, text=f"客户消息 {event_id}", ts=NOW - int(minutes_ago * MINUTE))
 
 
-def agent(event_id: str, conversation: str, minutes_ago: float, *, release: bool = False) -> dict[str, Any]:
+def agent(
+    event_id: str, conversation: str, minutes_ago: float, *, release: bool = False, agent_id: str = "agent-7"
+) -> dict[str, Any]:
     metadata = {"source": "agent_api", **({"action": "release"} if release else {})}
     ts = NOW - int(minutes_ago * MINUTE)
-    return enriched(event_id, conversation, role="agent", text="坐席回复", metadata=metadata, ts=ts)
+    return enriched(event_id, conversation, role="agent", text="坐席回复", metadata=metadata, ts=ts, user_id=agent_id)
 
 
 #: conversation -> (its events, minutes since its hand-off)
@@ -103,3 +105,39 @@ def test_a_conversation_waits_for_a_first_answer_and_again_when_the_customer_wri
     assert again["waiting_since"] == first_unanswered["ts"]  # not the hand-off, not the latest message
     # longest waiting first at the same priority: wrote-again (6 min) before new (4 min) before handed-off-again (2)
     assert [h["conversation_id"] for h in listed.json()["handoffs"]] == ["wrote-again", "new", "handed-off-again"]
+
+
+def test_a_conversation_an_agent_holds_is_assigned_to_them_and_hidden_from_the_others(http: TestClient) -> None:
+    listed = http.get("/v1/handoffs", headers={"X-API-Key": TENANT_KEY}).json()["handoffs"]
+    assigned = {h["conversation_id"]: h["assigned_to"] for h in listed}
+    assert assigned == {"wrote-again": "agent-7", "new": "", "handed-off-again": ""}
+    mine = http.get("/v1/handoffs", params={"agent_id": "agent-7"}, headers={"X-API-Key": TENANT_KEY})
+    others = http.get("/v1/handoffs", params={"agent_id": "agent-8"}, headers={"X-API-Key": TENANT_KEY})
+    assert [h["conversation_id"] for h in mine.json()["handoffs"]] == ["wrote-again", "new", "handed-off-again"]
+    assert [h["conversation_id"] for h in others.json()["handoffs"]] == ["new", "handed-off-again"]
+
+
+def test_another_agents_reply_to_a_held_conversation_is_refused_naming_the_holder(http: TestClient) -> None:
+    refused = http.post(
+        "/v1/conversations/wrote-again/agent-replies",
+        headers={"X-API-Key": TENANT_KEY},
+        json={"text": "我来处理", "agent_id": "agent-8"},
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["held_by"] == "agent-7"
+    wrong = http.post(
+        "/v1/conversations/wrote-again/agent-replies",
+        headers={"X-API-Key": TENANT_KEY},
+        json={"text": "我来处理", "agent_id": "agent-8", "take_over": "yes"},
+    )
+    assert wrong.status_code == 422
+
+
+def test_held_by_reads_the_last_agent_message_within_the_hold() -> None:
+    from datetime import UTC, datetime
+
+    from serving.api.agents import held_by
+
+    at = datetime.fromtimestamp(NOW / 1000, tz=UTC).replace(tzinfo=None)  # as the store may give it: naive UTC
+    assert held_by([{"agent_id": "agent-7", "at": at, "released": False}], NOW / 1000 + 60, HOLD_MIN * 60) == "agent-7"
+    assert held_by([], NOW / 1000, HOLD_MIN * 60) is None
