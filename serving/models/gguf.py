@@ -56,21 +56,30 @@ def _record_path(target: Path) -> Path:
     return target.with_name(target.name + ".sha256.json")
 
 
-def _recorded_ok(model: GGUFModel, target: Path) -> bool:
-    """True if the file exists and its recorded digest is the pinned one, with the recorded size."""
+def record_matches(record: Path, target: Path, **expected: object) -> bool:
+    """True if ``target`` exists with the size its ``record`` (JSON) names, and the record holds ``expected``."""
     try:
-        record = json.loads(_record_path(target).read_text())
+        fields = json.loads(record.read_text())
         size = target.stat().st_size
     except (FileNotFoundError, json.JSONDecodeError):
         return False
-    return bool(record.get("sha256") == model.sha256 and record.get("size") == size)
+    return bool(fields.get("size") == size and all(fields.get(k) == v for k, v in expected.items()))
+
+
+def write_record(record: Path, **fields: object) -> None:
+    """Write ``record`` (JSON) atomically: a reader sees the old one or the new one."""
+    tmp = record.with_name(record.name + ".tmp")
+    tmp.write_text(json.dumps(fields))
+    os.replace(tmp, record)
+
+
+def _recorded_ok(model: GGUFModel, target: Path) -> bool:
+    """True if the file exists and its recorded digest is the pinned one, with the recorded size."""
+    return record_matches(_record_path(target), target, sha256=model.sha256)
 
 
 def _write_record(target: Path, digest: str, size: int) -> None:
-    record = _record_path(target)
-    tmp = record.with_name(record.name + ".tmp")
-    tmp.write_text(json.dumps({"sha256": digest, "size": size}))
-    os.replace(tmp, record)
+    write_record(_record_path(target), sha256=digest, size=size)
 
 
 def _hash_file(path: Path, bar: ProgressBar | None) -> str:

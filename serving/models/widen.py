@@ -10,7 +10,6 @@ file renamed into place, under the same lock as the assembly.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from serving.models.catalog import GGUFModel
-from serving.models.gguf import ensure_gguf, exclusive
+from serving.models.gguf import ensure_gguf, exclusive, record_matches, write_record
 
 log = logging.getLogger(__name__)
 LLAMA_FTYPE_MOSTLY_BF16 = 32
@@ -39,12 +38,7 @@ def _record_path(target: Path) -> Path:
 
 
 def _recorded_ok(model: GGUFModel, target: Path) -> bool:
-    try:
-        record = json.loads(_record_path(target).read_text())
-        size = target.stat().st_size
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
-    return bool(record.get("source_sha256") == model.sha256 and record.get("size") == size)
+    return record_matches(_record_path(target), target, source_sha256=model.sha256)
 
 
 def ensure_bf16_gguf(model: GGUFModel, cache_dir: Path, *, progress: TextIO | None = None) -> Path:
@@ -84,8 +78,7 @@ def _widen(model: GGUFModel, source: Path, target: Path, progress: TextIO) -> No
     finally:
         llama_log.setLevel(level)
         tmp.unlink(missing_ok=True)
-    record = _record_path(target)
-    record.write_text(json.dumps({"source_sha256": model.sha256, "size": size}))
+    write_record(_record_path(target), source_sha256=model.sha256, size=size)
     seconds = time.perf_counter() - started
     print(f"derived {target.name} ({size / 2**30:.2f} GiB) in {seconds:.0f} s", file=progress, flush=True)
     log.info("derived %s from %s in %.1f s", target, source, seconds)
