@@ -94,7 +94,7 @@ def events_router(
         except ChannelError as error:
             return error_response(422, str(error))
         response = await ingest([event], tenant)
-        if response.status_code == 202:  # kept only for an accepted e-mail: the bot answers after seconds, not ms
+        if response.status_code == 202:  # only an accepted e-mail's; enrichment alone outlasts this one write
             email_contacts.remember(tenant_id, event["conversation_id"], contact)
         return response
 
