@@ -3,7 +3,7 @@
 The conversation is the thread: the first Message-ID of ``References`` (or ``In-Reply-To``, or the message's own
 id), so replies land in the same conversation. The event names the sender by a pseudonym; :func:`read_email` also
 returns where a reply goes (:class:`EmailContact`), which only the channel's encrypted contact book keeps
-(``serving.channels.email_outbound``).
+(``serving.channels.email_contacts``).
 
 Examples
 --------
