@@ -10,15 +10,18 @@ file renamed into place, under the same lock as the assembly.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
 
 from serving.models.catalog import GGUFModel
 from serving.models.gguf import ensure_gguf, exclusive, record_matches, write_record
+from serving.models.progress import ProgressBar
 
 log = logging.getLogger(__name__)
 LLAMA_FTYPE_MOSTLY_BF16 = 32
@@ -69,16 +72,37 @@ def _widen(model: GGUFModel, source: Path, target: Path, progress: TextIO) -> No
     llama_log = logging.getLogger("llama-cpp-python")  # llama.cpp's own log: a line per tensor converted
     level = llama_log.level
     llama_log.setLevel(logging.ERROR)
+    done = threading.Event()
+    watcher = threading.Thread(target=_show_growth, args=(tmp, model, progress, done), daemon=True)
+    watcher.start()
     try:
         status = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), params)
+        done.set()
+        watcher.join()  # its last look at the file sees it whole
         if status != 0 or not tmp.is_file():
             raise WideningFailed(f"llama.cpp could not write a BF16 copy of {source} (status {status})")
         size = tmp.stat().st_size
         os.replace(tmp, target)
     finally:
+        done.set()
+        watcher.join()
         llama_log.setLevel(level)
         tmp.unlink(missing_ok=True)
     write_record(_record_path(target), source_sha256=model.sha256, size=size)
     seconds = time.perf_counter() - started
     print(f"derived {target.name} ({size / 2**30:.2f} GiB) in {seconds:.0f} s", file=progress, flush=True)
     log.info("derived %s from %s in %.1f s", target, source, seconds)
+
+
+def _show_growth(path: Path, model: GGUFModel, progress: TextIO, done: threading.Event) -> None:
+    """A progress bar of the copy being written, by its size on disk against the size it will have."""
+    if model.bf16_size is None:
+        return
+    bar = ProgressBar(f"deriving {model.name} BF16", model.bf16_size, progress)
+    while True:
+        finished = done.wait(0.5)
+        with contextlib.suppress(FileNotFoundError):  # not created yet
+            bar.update(path.stat().st_size - bar.done)
+        if finished:
+            break
+    bar.close()

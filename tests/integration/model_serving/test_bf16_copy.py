@@ -33,6 +33,8 @@ def test_the_bf16_copy_is_derived_once_and_again_when_its_source_changes(tmp_pat
     progress = io.StringIO()
     copy = ensure_bf16_gguf(QWEN_CODER_0_5B, cache, progress=progress)
     assert "derived" in progress.getvalue()
+    assert f"deriving {QWEN_CODER_0_5B.name} BF16: 100%" in progress.getvalue()  # the bar, against the catalog size
+    assert copy.stat().st_size == QWEN_CODER_0_5B.bf16_size
     with copy.open("rb") as gguf:
         assert gguf.read(4) == b"GGUF"
     assert copy.stat().st_size > 2 * source.stat().st_size  # 16-bit weights, not 4-bit ones
