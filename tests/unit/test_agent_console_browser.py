@@ -48,7 +48,7 @@ def _store_with_handoffs() -> Any:
         enriched("m4", "c-done", text="转人工", intent="ask_human", ts=NOW - 30 * MINUTE),
         enriched("a1", "c-done", role="agent", text="您好，我来处理。", ts=NOW - 20 * MINUTE),
         enriched("m5", "c-again", text="发票怎么开？", intent="invoice", ts=NOW - 40 * MINUTE),
-        enriched("a2", "c-again", role="agent", text="请提供抬头。", ts=NOW - 10 * MINUTE),
+        enriched("a2", "c-again", role="agent", user_id="agent-3", text="请提供抬头。", ts=NOW - 10 * MINUTE),
         enriched("m6", "c-again", text="抬头是某某公司", intent="invoice", ts=NOW - 5 * MINUTE),
         enriched("m7", "c-refund", text="我等了好久了", intent="complaint", ts=NOW - 1 * MINUTE),
     ]:
@@ -123,7 +123,10 @@ def drive_the_console(
             page.goto(f"{server}/agent#key={TENANT_KEY}")
             page.wait_for_selector('body[data-state="ready"]', timeout=20_000)
             seen["queue"] = page.eval_on_selector_all("#queue li", "items => items.map(i => i.dataset.conversation)")
-            seen["wrote_again"] = page.inner_text('#queue li[data-conversation="c-again"] .badge.new')
+            seen["wrote_again"], seen["assigned"] = (
+                page.inner_text(f'#queue li[data-conversation="c-again"] .badge.{badge}')
+                for badge in ("new", "assigned")
+            )
             seen["url"] = page.url
 
             page.click('#queue li[data-conversation="c-refund"]')
@@ -170,6 +173,7 @@ def test_an_agent_sees_the_queue_follows_the_conversation_corrects_an_intent_and
     assert "#key=" not in seen["url"], "the key must not stay in the address bar"
     assert seen["queue"] == ["c-fire", "c-refund", "c-again"]  # most urgent, then longest waiting; c-done answered
     assert seen["wrote_again"] == "客户有新消息"  # answered once, then the customer wrote while the agent held it
+    assert seen["assigned"] == "处理中：agent-3"  # and it is that agent's
     assert seen["summary"] == "客户要为坏耳机退款" and "KF2025" in seen["slots"] and "[PHONE_1]" in seen["slots"]
     assert seen["turns"] == ["msg customer", "msg bot", "msg customer", "msg handoff", "msg customer"]
     assert seen["messages"] == ["m1", "m2", "m7"]  # m7 came after the hand-off: only the stored transcript has it
