@@ -59,7 +59,7 @@ class LlamaGenerator:
             "verbose": False,
         }
         self._llama = Llama(model_path=str(model_path), **options)
-        self._prefill = Bf16Prefill(prefill_path, **options) if prefill_path is not None else None
+        self._prefill = _bf16_prefill(prefill_path, options) if prefill_path is not None else None
 
     @property
     def prefills_in_bf16(self) -> bool:
@@ -134,3 +134,12 @@ class LlamaGenerator:
     def healthy(self) -> bool:
         """Cheap liveness: the model answers a tokenisation (the lock is not taken while generating)."""
         return len(self._llama.tokenize(b"ok", add_bos=False)) > 0
+
+
+def _bf16_prefill(path: Path, options: dict[str, Any]) -> Bf16Prefill | None:
+    """The BF16 copy, or None (the 4-bit model evaluates prompts itself) if llama.cpp cannot load it."""
+    try:
+        return Bf16Prefill(path, **options)
+    except (ValueError, OSError) as error:  # llama-cpp-python raises ValueError for a file it cannot load
+        log.warning("BF16 copy %s not loaded, prompts are evaluated in 4 bits: %s", path, error)
+        return None

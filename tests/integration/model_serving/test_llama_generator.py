@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,14 @@ def test_the_handed_over_cache_predicts_what_the_4_bit_model_predicts_alone() ->
         assert cosine > 0.98, (question, cosine)
         assert int(mine.argmax()) in np.argsort(theirs)[-3:], question
     assert prefill.tokens_evaluated > 3 * 150
+
+
+def test_a_bf16_copy_llama_cpp_cannot_load_leaves_the_4_bit_model_alone(tmp_path: Path) -> None:
+    from serving.models import QWEN_CODER_0_5B, ensure_gguf
+
+    broken = tmp_path / "broken.bf16.gguf"
+    broken.write_bytes(b"GGUF" + bytes(100))  # a truncated copy: the disk filled up, say
+    four_bit = ensure_gguf(QWEN_CODER_0_5B, Settings().model_cache_dir)
+    generator = LlamaGenerator(four_bit, QWEN_CODER_0_5B.name, n_ctx=1024, prefill_path=broken)
+    assert not generator.prefills_in_bf16
+    assert len(CJK.findall(generator.generate(QUESTION, max_tokens=16, temperature=0.0))) >= 3
