@@ -11,7 +11,7 @@
   const LANG_STORE = "kefu-agent-lang";
   const REFRESH_MS = 10000;
   const TRANSCRIPT_MS = 3000;  // the open conversation's transcript: new customer messages show within seconds
-  const MAILED_CHANNELS = new Set(["email"]);  // agents' replies go out by e-mail there (README, KEFU_SMTP_HOST)
+  const MAILED_CHANNELS = new Set(["email"]);  // agents' replies go out by e-mail there, given KEFU_SMTP_HOST
   const TEXT = {
     zh: {
       title: "坐席工作台", agentId: "坐席工号", refresh: "刷新", key: "API 密钥", save: "保存", queue: "等待人工",
@@ -20,6 +20,7 @@
       customer: "客户", bot: "机器人", agent: "坐席", handoff: "转人工", reason: "原因", intent: "意图", emotion: "情绪",
       priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图",
       byEmail: "邮件渠道：回复将以邮件发给客户（在原邮件线程中，由平台的 SMTP 服务器发出）。",
+      noSmtp: "邮件渠道：平台没有配置 SMTP 服务器（KEFU_SMTP_HOST），回复会存档但不外发邮件，请通过邮件系统回复客户。",
       assignedTo: "处理中：", takeOver: "坐席 {agent} 正在处理这个会话。仍要由你回复吗？",
       newMessages: "客户有新消息", answered: "已回复，等待客户的新消息（有新消息时会回到队列）",
       sent: "已发送", released: "已发送，会话已交还机器人", needKey: "请输入 API 密钥", needAgent: "请先填写坐席工号",
@@ -40,6 +41,7 @@
       priority: "Priority", channel: "Channel", waiting: "Waiting", minutes: " min", text: "Message",
       predicted: "Predicted intent",
       byEmail: "E-mail channel: the reply is mailed to the customer, in their thread (through the platform's SMTP server).",
+      noSmtp: "E-mail channel: the platform has no SMTP server (KEFU_SMTP_HOST), so the reply is stored but not mailed; answer the customer from your mail system.",
       assignedTo: "With ", takeOver: "Agent {agent} is answering this conversation. Answer it yourself anyway?",
       newMessages: "customer wrote again",
       answered: "Answered; waiting for the customer (it comes back to the queue when they write)",
@@ -59,6 +61,7 @@
   let lang = localStorage.getItem(LANG_STORE) || "zh";  // Chinese first
   let handoffs = [];
   let scope = "";  // the tenant the key reads, "*" for an operator key (then each item names its tenant)
+  let mails = false;  // whether the platform mails answers to e-mail customers (an SMTP server is configured)
   let selected = null;  // conversation_id
   let current = null;  // the hand-off the detail pane shows; kept after it leaves the queue (answered)
   let shownEvent = null;  // its event id and waiting state: re-rendered only when they change
@@ -152,7 +155,7 @@
       ["emotion", emotionText(handoff.emotion)],
     ].forEach(([name, value]) => facts.append(element("dt", t(name)), element("dd", value)));
     $("d-summary").textContent = handoff.summary || "";
-    $("d-channel-note").textContent = MAILED_CHANNELS.has(handoff.channel) ? t("byEmail") : "";
+    $("d-channel-note").textContent = MAILED_CHANNELS.has(handoff.channel) ? t(mails ? "byEmail" : "noSmtp") : "";
     $("d-channel-note").hidden = !MAILED_CHANNELS.has(handoff.channel);
     const slots = $("d-slots");
     slots.replaceChildren();
@@ -264,6 +267,7 @@
       const queue = await call("GET", "/v1/handoffs" + (agentId ? "?agent_id=" + encodeURIComponent(agentId) : ""));
       handoffs = queue.handoffs || [];
       scope = queue.tenant || "";
+      mails = Boolean(queue.mails_email_answers);
     } catch (error) {
       status(t("error") + error.message, true);
       document.body.dataset.state = "error";

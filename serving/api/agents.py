@@ -123,7 +123,8 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
             latest = {c: row for c, row in latest.items() if row["assigned_to"] in ("", agent_id)}
         waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))[:limit]
         items = [_handoff(latest[c], messages[c], since[c]) for c in waiting]
-        return JSONResponse({"tenant": scope, "handoffs": items})
+        # the console tells an agent answering an e-mail customer whether the answer is mailed at all
+        return JSONResponse({"tenant": scope, "handoffs": items, "mails_email_answers": bool(settings.smtp_host)})
 
     @router.get("/v1/conversations/{conversation_id}/transcript")
     async def transcript(

@@ -118,3 +118,5 @@ def test_an_email_to_the_platform_is_answered_by_email(responder_platform: Platf
     assert isinstance(mail, EmailMessage) and "买家" in mail.get_content()  # the sample FAQ's answer: the buyer pays
     stored = b"".join(p.read_bytes() for p in responder_platform.data_dir.glob("email_contacts*"))
     assert sender.encode() not in stored  # the address is kept, encrypted
+    queue = httpx.get(f"{status['http']}/v1/handoffs", headers={"Authorization": f"Bearer {status['api_key']}"})
+    assert queue.json()["mails_email_answers"] is True  # the agents' console says their answers are mailed

@@ -156,7 +156,7 @@ def drive_the_console(
             page.wait_for_selector('body[data-sent="1"]')
             seen["transcript"] = page.inner_text("#transcript")
             page.screenshot(path=str(profile.parent / "agent-console.png"), full_page=True)
-            page.click('#queue li[data-conversation="c-fire"]')  # an e-mail customer: replies are mailed
+            page.click('#queue li[data-conversation="c-fire"]')  # an e-mail customer, and no SMTP server
             seen["email_note"] = page.inner_text("#d-channel-note")
         finally:
             context.close()
@@ -186,7 +186,7 @@ def test_an_agent_sees_the_queue_follows_the_conversation_corrects_an_intent_and
     assert (sent["text"], sent["agent_id"], sent["release"]) == (REPLY, "agent-7", True)
     assert str(sent["message_id"]).startswith("console-")  # a retry of the same message is stored once
     assert REPLY in seen["transcript"]
-    assert seen["web_note_hidden"] and "以邮件发给客户" in seen["email_note"]  # the agent knows how it reaches them
+    assert seen["web_note_hidden"] and "不外发邮件" in seen["email_note"]  # no SMTP server here: the agent is told
     if os.environ.get("KEFU_UPDATE_SCREENSHOTS"):  # refresh the README picture on demand, not on every run
         shutil.copyfile(tmp_path / "agent-console.png", REPO / "docs" / "img" / "agent-console.png")
 

@@ -97,6 +97,7 @@ def test_a_conversation_waits_for_a_first_answer_and_again_when_the_customer_wri
     assert listed.status_code == 200, listed.text
     waiting = {h["conversation_id"]: h for h in listed.json()["handoffs"]}
     assert sorted(waiting) == ["handed-off-again", "new", "wrote-again"]
+    assert listed.json()["mails_email_answers"] is False  # no KEFU_SMTP_HOST here
     assert waiting["new"]["waiting_for"] == "handoff" and waiting["new"]["waiting_since"] == waiting["new"]["ts"]
     assert waiting["handed-off-again"]["event_id"] == "h-handed-off-again"  # the latest hand-off of the conversation
     again = waiting["wrote-again"]
