@@ -5,9 +5,9 @@ An e-mail customer can only be answered at their address, which is PII: events c
 Fernet (AES-128-CBC + HMAC-SHA256) under a key kept apart from the data (``KEFU_EMAIL_CONTACT_KEY``, or a key
 file of its own beside the contacts file, mode 0600). The API writes a row when an e-mail arrives; the workers read
 it to send the bot's and agents' answers, and record each answer sent so a redelivered reply is not mailed twice.
-Rows are
-forgotten after ``KEFU_EMAIL_CONTACT_RETENTION_DAYS``. SQLite in WAL mode, as the dialogue states: the API and
-the workers of one machine share the file (``KEFU_EMAIL_CONTACTS_FILE`` on a volume they all mount).
+Rows are forgotten after ``KEFU_EMAIL_CONTACT_RETENTION_DAYS``. SQLite in WAL mode, as the dialogue states: the API
+and the workers of one machine share the file (``KEFU_EMAIL_CONTACTS_FILE`` on a volume they all mount). Its calls
+take well under a millisecond and are made only for e-mail conversations, so they run on the caller's event loop.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ PURGE_EVERY_S = 3600.0
 
 
 def contact_key(configured: str | None, key_file: Path) -> bytes:
-    """The Fernet key: the configured one, else the data dir's own key file, created on first use."""
+    """The Fernet key: the configured one, else the one in ``key_file``, created (mode 0600) on first use."""
     if configured:
         return configured.encode()
     try:
