@@ -77,9 +77,13 @@ LIMIT {limit:UInt32}
 """.replace("__TENANT__", TENANT_FILTER).replace("__RECENT__", "ts >= now64(3) - toIntervalHour({hours:UInt32})")
 
 HOLDER_SQL = """
-SELECT argMax(user_id, ts) AS agent_id, max(ts) AS at, argMax(metadata['action'], ts) = 'release' AS released
-FROM kefu.events FINAL
-WHERE conversation_id = {conversation:String} AND role = 'agent' AND __TENANT__
-HAVING count() > 0
+SELECT agent_id FROM (
+    SELECT argMax(user_id, ts) AS agent_id, max(ts) AS at, argMax(metadata['action'], ts) = 'release' AS released
+    FROM kefu.events FINAL
+    WHERE conversation_id = {conversation:String} AND role = 'agent' AND __TENANT__
+    HAVING count() > 0
+)
+WHERE NOT released AND at > now64(3) - toIntervalMillisecond({hold_ms:UInt64})
 """.replace("__TENANT__", TENANT_FILTER)
-"""The agent who wrote the conversation's last agent message, when, and whether it gave the conversation back."""
+"""The agent holding the conversation now (the author of its last agent message, not a release, within the hold
+that ``WAITING_HANDOFFS_SQL`` applies too); no row when nobody does."""

@@ -21,7 +21,6 @@ All need a full API key (a web-chat key is refused: it sits in customers' browse
 """
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -67,24 +66,6 @@ def _handoff(row: dict[str, Any], messages: list[dict[str, Any]], waiting_since:
         "transcript": transcript,
         "customer_messages": [{k: json_value(v) for k, v in m.items()} for m in messages],
     }
-
-
-def held_by(rows: list[dict[str, Any]], now_s: float, hold_s: float) -> str | None:
-    """The agent holding the conversation (its last agent message, not a release, within ``hold_s``), or None.
-
-    >>> at = datetime(2026, 1, 1, tzinfo=UTC)
-    >>> held_by([{"agent_id": "a7", "at": at, "released": False}], at.timestamp() + 60, 1800)
-    'a7'
-    >>> held_by([{"agent_id": "a7", "at": at, "released": True}], at.timestamp() + 60, 1800) is None
-    True
-    >>> held_by([{"agent_id": "a7", "at": at, "released": False}], at.timestamp() + 3600, 1800) is None
-    True
-    """
-    if not rows or rows[0]["released"]:
-        return None
-    at: datetime = rows[0]["at"]
-    at_s = (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
-    return str(rows[0]["agent_id"]) if now_s - at_s < hold_s else None
 
 
 def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest) -> APIRouter:
@@ -164,10 +145,9 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
         take_over = payload.get("take_over", False)
         if not isinstance(take_over, bool):
             return JSONResponse({"error": "take_over: expected true or false"}, status_code=422)
-        holders = await run_query(
-            query_of(request), HOLDER_SQL, {"conversation": conversation_id, "tenant": key_tenant}
-        )
-        holder = held_by(holders, time.time(), settings.agent_hold_s)
+        hold = {"conversation": conversation_id, "tenant": key_tenant, "hold_ms": int(settings.agent_hold_s * 1000)}
+        holders = await run_query(query_of(request), HOLDER_SQL, hold)
+        holder = str(holders[0]["agent_id"]) if holders else None
         if holder not in (None, event["user_id"]) and not take_over:
             message = f"agent {holder} is answering this conversation; send take_over: true to answer anyway"
             return JSONResponse({"error": message, "held_by": holder}, status_code=409)

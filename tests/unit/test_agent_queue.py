@@ -134,11 +134,14 @@ def test_another_agents_reply_to_a_held_conversation_is_refused_naming_the_holde
     assert wrong.status_code == 422
 
 
-def test_held_by_reads_the_last_agent_message_within_the_hold() -> None:
-    from datetime import UTC, datetime
+def test_the_holder_is_the_last_agent_within_the_hold_unless_they_released(http: TestClient) -> None:
+    from serving.api.agent_sql import HOLDER_SQL
 
-    from serving.api.agents import held_by
+    def holder(conversation: str) -> list[str]:
+        params = {"conversation": conversation, "tenant": "acme", "hold_ms": HOLD_MIN * MINUTE}
+        return [row["agent_id"] for row in http.app.state.kpi_query(HOLDER_SQL, params)]
 
-    at = datetime.fromtimestamp(NOW / 1000, tz=UTC).replace(tzinfo=None)  # as the store may give it: naive UTC
-    assert held_by([{"agent_id": "agent-7", "at": at, "released": False}], NOW / 1000 + 60, HOLD_MIN * 60) == "agent-7"
-    assert held_by([], NOW / 1000, HOLD_MIN * 60) is None
+    assert holder("wrote-again") == ["agent-7"]  # answered 10 minutes ago, within the 30-minute hold
+    assert holder("released") == []  # gave the conversation back
+    assert holder("hold-lapsed") == []  # answered 90 minutes ago
+    assert holder("new") == []  # no agent yet
