@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -69,24 +70,14 @@ def _widen(model: GGUFModel, source: Path, target: Path, progress: TextIO) -> No
     params.nthread = os.cpu_count() or 1
     print(f"deriving the BF16 prompt-evaluation copy of {model.name} (once) ...", file=progress, flush=True)
     started = time.perf_counter()
-    llama_log = logging.getLogger("llama-cpp-python")  # llama.cpp's own log: a line per tensor converted
-    level = llama_log.level
-    llama_log.setLevel(logging.ERROR)
-    done = threading.Event()
-    watcher = threading.Thread(target=_show_growth, args=(tmp, model, progress, done), daemon=True)
-    watcher.start()
     try:
-        status = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), params)
-        done.set()
-        watcher.join()  # its last look at the file sees it whole
+        with _llama_log_quiet(), _growth_shown(tmp, model, progress):
+            status = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), params)
         if status != 0 or not tmp.is_file():
             raise WideningFailed(f"llama.cpp could not write a BF16 copy of {source} (status {status})")
         size = tmp.stat().st_size
         os.replace(tmp, target)
     finally:
-        done.set()
-        watcher.join()
-        llama_log.setLevel(level)
         tmp.unlink(missing_ok=True)
     write_record(_record_path(target), source_sha256=model.sha256, size=size)
     seconds = time.perf_counter() - started
@@ -94,8 +85,33 @@ def _widen(model: GGUFModel, source: Path, target: Path, progress: TextIO) -> No
     log.info("derived %s from %s in %.1f s", target, source, seconds)
 
 
+@contextlib.contextmanager
+def _llama_log_quiet() -> Iterator[None]:
+    """llama.cpp's own log (a line per tensor converted) held to errors meanwhile."""
+    llama_log = logging.getLogger("llama-cpp-python")
+    level = llama_log.level
+    llama_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        llama_log.setLevel(level)
+
+
+@contextlib.contextmanager
+def _growth_shown(path: Path, model: GGUFModel, progress: TextIO) -> Iterator[None]:
+    """A progress bar of the copy being written meanwhile, by its size on disk against the size it will have; its
+    last look, on leaving, sees the file whole."""
+    done = threading.Event()
+    watcher = threading.Thread(target=_show_growth, args=(path, model, progress, done), daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _show_growth(path: Path, model: GGUFModel, progress: TextIO, done: threading.Event) -> None:
-    """A progress bar of the copy being written, by its size on disk against the size it will have."""
     if model.bf16_size is None:
         return
     bar = ProgressBar(f"deriving {model.name} BF16", model.bf16_size, progress)
