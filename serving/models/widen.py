@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from kefu.cores import available_cores
 from serving.models.catalog import GGUFModel
 from serving.models.gguf import ensure_gguf, exclusive, record_matches, write_record
 from serving.models.progress import ProgressBar
@@ -67,7 +68,7 @@ def _widen(model: GGUFModel, source: Path, target: Path, progress: TextIO) -> No
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = LLAMA_FTYPE_MOSTLY_BF16
     params.allow_requantize = True  # the source is quantised: its values are widened, not re-rounded to 4 bits
-    params.nthread = os.cpu_count() or 1
+    params.nthread = available_cores()
     print(f"deriving the BF16 prompt-evaluation copy of {model.name} (once) ...", file=progress, flush=True)
     started = time.perf_counter()
     try:
