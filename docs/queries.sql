@@ -85,3 +85,18 @@ SELECT ts, model, version, previous_version, action, metrics['macro_f1'] AS macr
 FROM model_events FINAL
 ORDER BY ts DESC
 LIMIT 20;
+
+-- Where agents disagreed with the models: predicted against corrected intent and polarity, last 30 days.
+SELECT e.intent AS predicted_intent, f.intent AS corrected_intent, e.polarity AS predicted_polarity,
+       f.polarity AS corrected_polarity, count() AS corrections
+FROM (SELECT message_id, tenant_id, argMax(corrected_intent, ts) AS intent, argMax(corrected_polarity, ts) AS polarity
+      FROM feedback FINAL
+      WHERE message_id IS NOT NULL AND (corrected_intent IS NOT NULL OR corrected_polarity IS NOT NULL)
+        AND ts >= now() - INTERVAL 30 DAY
+      GROUP BY message_id, tenant_id) AS f
+INNER JOIN (SELECT event_id, tenant_id, any(intent) AS intent, any(sentiment_polarity) AS polarity
+            FROM events FINAL WHERE role = 'customer' GROUP BY event_id, tenant_id) AS e
+    ON e.event_id = f.message_id AND e.tenant_id = f.tenant_id
+GROUP BY predicted_intent, corrected_intent, predicted_polarity, corrected_polarity
+ORDER BY corrections DESC
+LIMIT 20;

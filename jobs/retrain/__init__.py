@@ -3,7 +3,8 @@
 Public surface: :func:`retrain_intent`, :func:`retrain_sentiment`, :class:`RetrainOutcome`, the training-table
 schema and builders (:data:`TRAINING_SCHEMA`, :func:`training_table`, :func:`read_training_table`), and the job
 (:class:`RetrainJob`, :class:`RetrainParams`, :class:`TrainingData`, :class:`FileTrainingData`, :class:`JobResult`),
-the store's labels (:class:`StoreTrainingData`) and the trigger runner the retrain agent uses (:class:`TriggerRunner`).
+the store's labels (:class:`StoreTrainingData`, :func:`corrections`) and the trigger runner the retrain agent uses
+(:class:`TriggerRunner`).
 """
 
 from jobs.retrain.data import (
@@ -18,10 +19,10 @@ from jobs.retrain.decision import ClassDelta, PromotionRule, decide
 from jobs.retrain.job import FileTrainingData, JobResult, RetrainJob, RetrainParams, TrainingData
 from jobs.retrain.retrainers import RetrainOutcome, retrain_intent, retrain_sentiment
 from jobs.retrain.runner import TriggerRunner
-from jobs.retrain.store_data import CORRECTED_INTENTS_SQL, StoreTrainingData
+from jobs.retrain.store_data import CORRECTIONS_SQL, StoreTrainingData, corrections
 
 __all__ = [
-    "CORRECTED_INTENTS_SQL",
+    "CORRECTIONS_SQL",
     "TRAINING_SCHEMA",
     "ClassDelta",
     "FileTrainingData",
@@ -33,6 +34,7 @@ __all__ = [
     "StoreTrainingData",
     "TrainingData",
     "TriggerRunner",
+    "corrections",
     "decide",
     "examples_of",
     "read_training_table",

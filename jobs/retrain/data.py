@@ -13,15 +13,9 @@ column         type                  meaning
 ``ts``         timestamp[ms, UTC]    when the label was given, nullable
 =============  ====================  ==========================================================================
 
-Corrected intents come from ClickHouse with a query of this shape (``feedback.message_id`` joined to the event
-text)::
-
-    SELECT f.message_id AS example_id, e.text AS text, f.corrected_intent AS label,
-           concat(toString(f.source), '_correction') AS source, f.tenant_id AS tenant_id, f.ts AS ts
-    FROM feedback AS f INNER JOIN events AS e ON e.event_id = f.message_id
-    WHERE f.corrected_intent IS NOT NULL AND f.ts >= {since:DateTime64(3)}
-
-and go through :func:`training_table`, which drops empty rows and keeps the latest label of each ``example_id``.
+Corrections come from ClickHouse (``jobs.retrain.store_data.CORRECTIONS_SQL``: ``feedback.message_id`` joined to the
+masked event text) and go through :func:`training_table`, which drops empty rows and keeps the latest label of each
+``example_id``.
 """
 
 from __future__ import annotations

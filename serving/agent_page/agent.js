@@ -1,6 +1,6 @@
 // The agents' console: the hand-off queue from GET /v1/handoffs (most urgent first), a conversation's summary,
 // slots, and its masked transcript and customer messages, kept live from GET /v1/conversations/{id}/transcript
-// while it is open; corrected intents go to POST /v1/feedback (source "agent"), replies to
+// while it is open; corrected intents and polarities go to POST /v1/feedback (source "agent"), replies to
 // POST /v1/conversations/{id}/agent-replies (optionally giving the conversation back to the bot). The queue leaves
 // out conversations other agents hold; answering one anyway asks first, then takes it over.
 // No library and no network beyond this API. Text is always inserted as text, never as HTML.
@@ -15,10 +15,11 @@
   const TEXT = {
     zh: {
       title: "坐席工作台", agentId: "坐席工号", refresh: "刷新", key: "API 密钥", save: "保存", queue: "等待人工",
-      empty: "暂无等待人工的会话", transcript: "对话记录（已脱敏）", messages: "客户消息与意图",
+      empty: "暂无等待人工的会话", transcript: "对话记录（已脱敏）", messages: "客户消息、意图与情感",
       replyHint: "回复客户…", release: "发送后交还机器人", send: "发送", correct: "更正", corrected: "已更正为 ",
       customer: "客户", bot: "机器人", agent: "坐席", handoff: "转人工", reason: "原因", intent: "意图", emotion: "情绪",
-      priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图",
+      priority: "优先级", channel: "渠道", waiting: "已等待", minutes: " 分钟", text: "消息", predicted: "识别意图与情感",
+      polarityUnchanged: "情感不变", polarities: { negative: "负面", neutral: "中性", positive: "正面" },
       byEmail: "邮件渠道：回复将以邮件发给客户（在原邮件线程中，由平台的 SMTP 服务器发出）。",
       noSmtp: "邮件渠道：平台没有配置 SMTP 服务器（KEFU_SMTP_HOST），回复会存档但不外发邮件，请通过邮件系统回复客户。",
       assignedTo: "处理中：", takeOver: "坐席 {agent} 正在处理这个会话。仍要由你回复吗？",
@@ -35,11 +36,12 @@
     en: {
       title: "Agent console", agentId: "Agent ID", refresh: "Refresh", key: "API key", save: "Save", queue: "Waiting",
       empty: "No conversation is waiting for an agent", transcript: "Transcript (masked)",
-      messages: "Customer messages and intents", replyHint: "Reply to the customer…",
+      messages: "Customer messages, intents and polarities", replyHint: "Reply to the customer…",
       release: "Give back to the bot after sending", send: "Send", correct: "Correct", corrected: "Corrected to ",
       customer: "Customer", bot: "Bot", agent: "Agent", handoff: "Hand-off", reason: "Reason", intent: "Intent", emotion: "Emotion",
       priority: "Priority", channel: "Channel", waiting: "Waiting", minutes: " min", text: "Message",
-      predicted: "Predicted intent",
+      predicted: "Predicted intent and polarity", polarityUnchanged: "Polarity as is",
+      polarities: { negative: "negative", neutral: "neutral", positive: "positive" },
       byEmail: "E-mail channel: the reply is mailed to the customer, in their thread (through the platform's SMTP server).",
       noSmtp: "E-mail channel: the platform has no SMTP server (KEFU_SMTP_HOST), so the reply is stored but not mailed; answer the customer from your mail system.",
       assignedTo: "With ", takeOver: "Agent {agent} is answering this conversation. Answer it yourself anyway?",
@@ -71,6 +73,7 @@
   const t = (name) => TEXT[lang][name] || TEXT.zh[name];
   const reasonText = (reason) => t("reasons")[reason] || reason;
   const emotionText = (emotion) => (emotion && t("emotions")[emotion]) || emotion || "-";
+  const polarityText = (polarity) => t("polarities")[polarity] || polarity;
 
   function applyLanguage() {
     KefuPage.applyLanguage(lang, t);
@@ -225,16 +228,25 @@
       const row = element("tr");
       row.dataset.message = message.event_id;
       const confidence = typeof message.intent_confidence === "number" ? " " + message.intent_confidence.toFixed(2) : "";
+      const polarity = message.polarity ? " · " + polarityText(message.polarity) : "";
       const input = element("input");
       input.setAttribute("list", "intents");
       input.size = 14;
       input.value = message.intent || "";
+      const select = element("select");
+      select.append(element("option", t("polarityUnchanged")));
+      select.firstChild.value = "";
+      Object.entries(t("polarities")).forEach(([value, name]) => {
+        const option = element("option", name);
+        option.value = value;
+        select.append(option);
+      });
       const button = element("button", t("correct"));
       button.type = "button";
-      button.addEventListener("click", () => correctIntent(handoff, message, input.value.trim(), row));
+      button.addEventListener("click", () => correct(handoff, message, input.value.trim(), select.value, row));
       const cell = element("td");
-      cell.append(input, button);
-      row.append(element("td", message.text), element("td", (message.intent || "-") + confidence), cell);
+      cell.append(input, select, button);
+      row.append(element("td", message.text), element("td", (message.intent || "-") + confidence + polarity), cell);
       table.append(row);
     });
   }
@@ -285,16 +297,20 @@
     document.body.dataset.state = "ready";
   }
 
-  async function correctIntent(handoff, message, label, row) {
-    if (!label) return;
+  // An intent is sent only when it differs from the prediction, a polarity only when one is chosen: a click that
+  // fixes one of them does not also label the other.
+  async function correct(handoff, message, label, polarity, row) {
+    const body = { conversation_id: handoff.conversation_id, source: "agent", message_id: message.event_id };
+    if (label && label !== (message.intent || "")) body.corrected_intent = label;
+    if (polarity) body.corrected_polarity = polarity;
+    if (!body.corrected_intent && !body.corrected_polarity) return;
     try {
-      await call("POST", "/v1/feedback", {
-        conversation_id: handoff.conversation_id, source: "agent", message_id: message.event_id,
-        corrected_intent: label,
-      });
+      await call("POST", "/v1/feedback", body);
+      const shown = [body.corrected_intent, polarity && polarityText(polarity)].filter(Boolean);
       row.querySelectorAll(".corrected").forEach((node) => node.remove());
-      row.lastChild.append(element("span", " " + t("corrected") + label, "corrected"));
-      row.dataset.corrected = label;
+      row.lastChild.append(element("span", " " + t("corrected") + shown.join(" · "), "corrected"));
+      if (body.corrected_intent) row.dataset.corrected = body.corrected_intent;
+      if (body.corrected_polarity) row.dataset.correctedPolarity = body.corrected_polarity;
     } catch (error) {
       status(t("error") + error.message, true);
     }

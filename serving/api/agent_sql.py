@@ -44,7 +44,8 @@ LIMIT {limit:UInt32}
 """.replace("__TENANT__", TENANT_FILTER)
 
 CUSTOMER_MESSAGES_SQL = """
-SELECT conversation_id, event_id, text, intent, intent_confidence, ts FROM kefu.events FINAL
+SELECT conversation_id, event_id, text, intent, intent_confidence, sentiment_polarity AS polarity, ts
+FROM kefu.events FINAL
 WHERE role = 'customer' AND __TENANT__ AND has({conversations:Array(String)}, conversation_id)
 ORDER BY ts
 """.replace("__TENANT__", TENANT_FILTER)
@@ -56,19 +57,20 @@ ORDER BY ts DESC LIMIT 1
 """.replace("__TENANT__", TENANT_FILTER)
 
 TRANSCRIPT_SQL = """
-SELECT event_id, role, text, ts, user_id, intent, intent_confidence, reason FROM (
+SELECT event_id, role, text, ts, user_id, intent, intent_confidence, polarity, reason FROM (
     SELECT event_id, toString(role) AS role, text, ts, user_id, CAST(intent AS Nullable(String)) AS intent,
-           intent_confidence, CAST(NULL AS Nullable(String)) AS reason
+           intent_confidence, CAST(sentiment_polarity AS Nullable(String)) AS polarity,
+           CAST(NULL AS Nullable(String)) AS reason
     FROM kefu.events FINAL
     WHERE conversation_id = {conversation:String} AND __TENANT__ AND __RECENT__ AND role != 'system'
     UNION ALL
     SELECT event_id, 'bot', text, ts, '', CAST(NULL AS Nullable(String)), CAST(NULL AS Nullable(Float32)),
-           CAST(handoff_reason AS Nullable(String))
+           CAST(NULL AS Nullable(String)), CAST(handoff_reason AS Nullable(String))
     FROM kefu.bot_replies FINAL
     WHERE conversation_id = {conversation:String} AND __TENANT__ AND __RECENT__
     UNION ALL
     SELECT event_id, 'handoff', summary, ts, '', CAST(intent AS Nullable(String)), CAST(NULL AS Nullable(Float32)),
-           CAST(reason AS Nullable(String))
+           CAST(NULL AS Nullable(String)), CAST(reason AS Nullable(String))
     FROM kefu.handoffs FINAL
     WHERE conversation_id = {conversation:String} AND __TENANT__ AND __RECENT__
 )

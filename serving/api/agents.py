@@ -5,8 +5,8 @@
 - ``GET /v1/handoffs``: the tenant's conversations waiting for an agent (from ClickHouse, see ``agent_sql``): a
   hand-off no agent has answered yet, or a customer who wrote again while an agent holds the conversation
   (``waiting_for``, ``waiting_since``, ``assigned_to``: the agent holding it); each with summary, slots, intent,
-  emotion, masked transcript and the customer messages' ids and predicted intents, so an agent can correct an
-  intent with ``POST /v1/feedback`` (``source: agent``). ``?agent_id=`` leaves out those another agent holds.
+  emotion, masked transcript and the customer messages' ids, predicted intents and polarities, so an agent can
+  correct either with ``POST /v1/feedback`` (``source: agent``). ``?agent_id=`` leaves out those another agent holds.
 - ``GET /v1/conversations/{conversation_id}/transcript``: the conversation as stored now (messages, bot replies,
   hand-offs; masked), oldest first; the console polls it while a conversation is open.
 - ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with

@@ -51,7 +51,8 @@ def webchat_router(
 
     @router.post("/v1/feedback", status_code=202)
     async def post_feedback(request: Request, caller: Who) -> JSONResponse:
-        """Thumbs, CSAT 1-5, resolved, comment (customers) or ``corrected_intent`` of a message (agents)."""
+        """Thumbs, CSAT 1-5, resolved, comment (customers); a message's ``corrected_intent`` / ``corrected_polarity``
+        (agents)."""
         try:
             payload = orjson.loads(await request.body())
             record = feedback_to_record(

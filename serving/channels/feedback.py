@@ -1,4 +1,5 @@
-"""``POST /v1/feedback`` bodies -> Feedback records: ratings from customers, corrected intents from agents.
+"""``POST /v1/feedback`` bodies -> Feedback records: ratings from customers, corrected intents and polarities from
+agents.
 
 A web-chat key (public, in a customer's browser) may send customer feedback only; ``source: agent`` or
 ``analyst`` needs a full API key. The free-text comment is PII-masked here, because Feedback records go straight
@@ -14,6 +15,9 @@ Examples
 ...                     "source": "agent", "user_id": "agent-7"}, tenant="acme", agent_allowed=True,
 ...                    now_ms=1700000000000)["corrected_intent"]
 'refund'
+>>> polarity = {"conversation_id": "c1", "message_id": "web:m1", "corrected_polarity": "negative", "source": "agent"}
+>>> feedback_to_record(polarity, tenant="acme", agent_allowed=True, now_ms=1700000000000)["corrected_polarity"]
+'negative'
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ MAX_ID_CHARS = 200
 MAX_COMMENT_CHARS = 2000
 MAX_INTENT_CHARS = 100
 SOURCES = ("customer", "agent", "analyst")
-SIGNALS = ("csat", "thumbs", "resolved", "corrected_intent", "comment")
+POLARITIES = ("negative", "neutral", "positive")
+SIGNALS = ("csat", "thumbs", "resolved", "corrected_intent", "corrected_polarity", "comment")
+CORRECTIONS = ("corrected_intent", "corrected_polarity")
 
 
 class FeedbackForbidden(ChannelError):
@@ -56,6 +62,9 @@ def _signals(payload: dict[str, Any]) -> dict[str, Any]:
     intent = payload.get("corrected_intent")
     if intent is not None and (not isinstance(intent, str) or not intent.strip() or len(intent) > MAX_INTENT_CHARS):
         raise ChannelError(f"corrected_intent: expected a label of at most {MAX_INTENT_CHARS} characters")
+    polarity = payload.get("corrected_polarity")
+    if polarity is not None and polarity not in POLARITIES:
+        raise ChannelError(f"corrected_polarity: expected one of {', '.join(POLARITIES)}")
     comment = payload.get("comment")
     if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS):
         raise ChannelError(f"comment: expected a string of at most {MAX_COMMENT_CHARS} characters")
@@ -64,6 +73,7 @@ def _signals(payload: dict[str, Any]) -> dict[str, Any]:
         "thumbs": thumbs,
         "resolved": resolved,
         "corrected_intent": intent.strip() if intent else None,
+        "corrected_polarity": polarity,
         "comment": mask_pii(comment).masked if comment else None,
     }
 
@@ -88,11 +98,11 @@ def feedback_to_record(payload: Any, *, tenant: str, agent_allowed: bool, now_ms
     if all(signals[name] is None for name in SIGNALS):
         raise ChannelError(f"no feedback given: send at least one of {', '.join(SIGNALS)}")
     message_id, reply_id = _optional_id(payload, "message_id"), _optional_id(payload, "reply_id")
-    if signals["corrected_intent"] is not None:
+    for correction in (name for name in CORRECTIONS if signals[name] is not None):
         if source == "customer":
-            raise ChannelError("corrected_intent: only agents and analysts correct intents (source agent|analyst)")
+            raise ChannelError(f"{correction}: only agents and analysts correct a message (source agent|analyst)")
         if message_id is None:
-            raise ChannelError("message_id: required with corrected_intent (the customer message corrected)")
+            raise ChannelError(f"message_id: required with {correction} (the customer message corrected)")
     user_id = _optional_id(payload, "user_id") or f"{source}:{conversation_id}"
     # A client-side feedback id makes a retried click idempotent; it is scoped to the tenant.
     client_id = _optional_id(payload, "feedback_id")

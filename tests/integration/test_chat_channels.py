@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from jobs.retrain.corrections import corrected_intents
+from jobs.retrain import corrections
 from kefu.settings import Settings
 from processors.responder import without_citation_markers
 from schemas.catalog import schema
@@ -109,7 +109,7 @@ def test_web_chat_feedback_reaches_the_topic_and_clickhouse_and_the_key_is_limit
     )
 
 
-def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent(channels: Platform) -> None:
+def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent_and_a_polarity(channels: Platform) -> None:
     http, key, kafka = channels.status["http"], channels.status["api_key"], channels.status["kafka"]
     assert (channels.status["agents"], channels.status["kpi"]) == (f"{http}/agent#key={key}", f"{http}/kpi#key={key}")
     conversation = f"ho-{uuid.uuid4().hex[:8]}"
@@ -180,14 +180,17 @@ def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent(channels: Platf
                   "message_id": customer_message["event_id"], "corrected_intent": "transfer_to_human"}  # fmt: skip
     assert httpx.post(f"{http}/v1/feedback", headers=headers(key), json=correction).status_code == 202
     store = StoreClient.connect(Settings(data_dir=channels.data_dir))
-    table = eventually(
-        lambda: corrected_intents(
-            lambda sql, p: store.query(sql, p).to_pylist(), since_ms=0, tenant="default"
-        ).to_pylist()
-    )
+    table = eventually(lambda: corrections(store.query, "intent", tenant="default").to_pylist())
     rows = [r for r in table if r["example_id"] == customer_message["event_id"]]
     assert [(r["label"], r["source"], r["text"]) for r in rows] == [
         ("transfer_to_human", "agent_correction", customer_message["text"])
+    ]
+    polarity = {**correction, "corrected_intent": None, "corrected_polarity": "negative", "source": "analyst"}
+    assert httpx.post(f"{http}/v1/feedback", headers=headers(key), json=polarity).status_code == 202
+    polarities = eventually(lambda: corrections(store.query, "sentiment", tenant="default").to_pylist())
+    rows = [r for r in polarities if r["example_id"] == customer_message["event_id"]]
+    assert [(r["label"], r["source"], r["text"]) for r in rows] == [
+        ("negative", "analyst_correction", customer_message["text"])
     ]
 
 

@@ -108,6 +108,7 @@ def feedback(event_id: str, conversation: str, **overrides: Any) -> dict[str, An
         "thumbs": None,
         "resolved": True,
         "corrected_intent": None,
+        "corrected_polarity": None,
         "comment": None,
         "ts": T0 + 3000,
     }

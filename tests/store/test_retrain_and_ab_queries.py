@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from clickhouse_connect.driver.client import Client
 
 from jobs.ab_report import AB_ROWS_SQL, ab_report
 from jobs.registry import ModelCard, version_record
-from jobs.retrain import CORRECTED_INTENTS_SQL, StoreTrainingData
+from jobs.retrain import CORRECTIONS_SQL, StoreTrainingData, corrections
 from kefu.cli.models import STORE_VERSIONS_SQL
 from streams.store import check_read_only
 from streams.store.sink import ClickHouseSink
@@ -46,8 +47,39 @@ def test_corrected_intents_join_the_masked_text_and_the_latest_correction_wins(s
     ]  # fmt: skip
     assert base.num_rows > 500 and set(base.column("source").to_pylist()) == {"base"}
     _, sentiment_new = StoreTrainingData(_query(store)).tables("sentiment", {"event_id": "t1", "model": "sentiment"})
-    assert sentiment_new.num_rows == 0
-    assert CORRECTED_INTENTS_SQL.count("FINAL") == 2
+    assert sentiment_new.num_rows == 0  # intent corrections are not polarity labels
+    assert all(sql.count("FINAL") == 2 for sql in CORRECTIONS_SQL.values())
+
+
+def test_corrected_polarities_are_the_sentiment_retrains_new_labels(store: Client) -> None:
+    sink = ClickHouseSink(store)
+    sink.add("events", enriched("m1", "c1", text="你们这服务真行，等了三天没人理"))  # sarcasm read as positive
+    sink.add("events", enriched("m2", "c2", text="好的谢谢", tenant_id="other"))
+    sink.add("events", enriched("m3", "c3", text="东西收到了"))
+    sink.add("feedback", feedback("f1", "c1", message_id="m1", corrected_polarity="negative", source="agent",
+                                  csat=None))  # fmt: skip
+    sink.add("feedback", feedback("f2", "c2", message_id="m2", corrected_polarity="positive", source="analyst",
+                                  csat=None, tenant_id="other"))  # fmt: skip
+    sink.add("feedback", feedback("f3", "c3", message_id="m3", corrected_intent="delivery", source="agent",
+                                  csat=None))  # an intent correction only  # fmt: skip
+    sink.add("feedback", feedback("f4", "c3", message_id="m3", corrected_polarity="neutral", source="agent",
+                                  csat=None, ts=T0 + 5000))  # fmt: skip
+    sink.flush()
+
+    base, new = StoreTrainingData(_query(store)).tables("sentiment", {"event_id": "t2", "model": "sentiment"})
+    assert sorted((r["example_id"], r["label"], r["source"], r["tenant_id"]) for r in new.to_pylist()) == [
+        ("m1", "negative", "agent_correction", "acme"),
+        ("m2", "positive", "analyst_correction", "other"),
+        ("m3", "neutral", "agent_correction", "acme"),
+    ]
+    assert base.num_rows > 100 and set(base.column("source").to_pylist()) == {"base"}
+    acme = corrections(_query(store), "sentiment", tenant="acme")
+    assert sorted(acme.column("example_id").to_pylist()) == ["m1", "m3"]
+    assert corrections(_query(store), "sentiment", since_ms=T0 + 4000).column("example_id").to_pylist() == ["m3"]
+    intents = corrections(_query(store), "intent")
+    assert [(r["example_id"], r["label"]) for r in intents.to_pylist()] == [("m3", "delivery")]
+    with pytest.raises(ValueError, match="no corrections are recorded for 'kpi'"):
+        corrections(_query(store), "kpi")
 
 
 def test_model_versions_keep_the_newest_state_of_each_card(store: Client) -> None:

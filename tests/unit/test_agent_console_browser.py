@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow  # a browser, a server and a store
 
 NOW = int(time.time() * 1000)
 MINUTE = 60_000
+PRAISED = {"polarity": "positive", "score": 0.6, "emotion": "neutral", "emotion_confidence": 0.5}  # a wrong reading
 
 
 def _store_with_handoffs() -> Any:
@@ -50,7 +51,7 @@ def _store_with_handoffs() -> Any:
         enriched("m5", "c-again", text="发票怎么开？", intent="invoice", ts=NOW - 40 * MINUTE),
         enriched("a2", "c-again", role="agent", user_id="agent-3", text="请提供抬头。", ts=NOW - 10 * MINUTE),
         enriched("m6", "c-again", text="抬头是某某公司", intent="invoice", ts=NOW - 5 * MINUTE),
-        enriched("m7", "c-refund", text="我等了好久了", intent="complaint", ts=NOW - 1 * MINUTE),
+        enriched("m7", "c-refund", text="我等了好久了", intent="complaint", ts=NOW - 1 * MINUTE, sentiment=PRAISED),
     ]:
         sink.add("events", record)
     sink.add("bot_replies", reply("b1", "m1", "c-refund", text="请问耳机是什么问题？", ts=NOW - 9 * MINUTE + 2000))
@@ -91,6 +92,21 @@ def customer_writes_again(store: Any) -> None:
     sink = ClickHouseSink(store)
     sink.add("events", enriched("m8", "c-refund", text="还在吗？", intent="unknown", ts=int(time.time() * 1000)))
     sink.flush()
+
+
+def correct_two_messages(page: Any, seen: dict[str, Any]) -> None:
+    """m2's intent, then m7's polarity alone; a click with nothing changed (m1) sends nothing."""
+    page.click('#messages tr[data-message="m1"] button')
+    unknown = '#messages tr[data-message="m2"]'
+    page.fill(f"{unknown} input", "return_refund")
+    page.click(f"{unknown} button")
+    page.wait_for_selector(f'{unknown}[data-corrected="return_refund"]')
+    waited = '#messages tr[data-message="m7"]'
+    seen["predicted_m7"] = page.inner_text(f"{waited} td:nth-child(2)")
+    page.select_option(f"{waited} select", "negative")
+    page.click(f"{waited} button")  # the intent stays as predicted: only the polarity is sent
+    page.wait_for_selector(f'{waited}[data-corrected-polarity="negative"]')
+    seen["corrected_m7"] = page.inner_text(f"{waited} .corrected")
 
 
 def drive_the_console(
@@ -142,10 +158,7 @@ def drive_the_console(
             page.wait_for_selector('#transcript .msg[data-event="m8"]', timeout=15_000)
             page.wait_for_selector('#messages tr[data-message="m8"]')
 
-            unknown = '#messages tr[data-message="m2"]'
-            page.fill(f"{unknown} input", "return_refund")
-            page.click(f"{unknown} button")
-            page.wait_for_selector(f'{unknown}[data-corrected="return_refund"]')
+            correct_two_messages(page, seen)
 
             page.fill("#reply-text", REPLY)
             page.click("#send")  # no agent id yet: refused on the page, nothing sent
@@ -178,8 +191,10 @@ def test_an_agent_sees_the_queue_follows_the_conversation_corrects_an_intent_and
     assert seen["turns"] == ["msg customer", "msg bot", "msg customer", "msg handoff", "msg customer"]
     assert seen["messages"] == ["m1", "m2", "m7"]  # m7 came after the hand-off: only the stored transcript has it
     assert [{k: v for k, v in f.items() if k != "url"} for f in posted["feedback"]] == [
-        {"conversation_id": "c-refund", "source": "agent", "message_id": "m2", "corrected_intent": "return_refund"}
+        {"conversation_id": "c-refund", "source": "agent", "message_id": "m2", "corrected_intent": "return_refund"},
+        {"conversation_id": "c-refund", "source": "agent", "message_id": "m7", "corrected_polarity": "negative"},
     ]
+    assert seen["predicted_m7"] == "complaint 0.90 · 正面" and seen["corrected_m7"].strip() == "已更正为 负面"
     assert "坐席工号" in seen["refused"] and len(posted["reply"]) == 1
     sent = posted["reply"][0]
     assert sent["url"].endswith("/v1/conversations/c-refund/agent-replies")

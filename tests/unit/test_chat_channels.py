@@ -49,6 +49,9 @@ def test_customer_feedback_becomes_a_feedback_record_of_the_keys_tenant() -> Non
         ({"conversation_id": "c1"}, "no feedback given"),
         ({"csat": 3}, "conversation_id"),
         ({"conversation_id": "c1", "corrected_intent": "refund", "message_id": "m1"}, "only agents"),
+        ({"conversation_id": "c1", "corrected_polarity": "negative", "message_id": "m1"}, "only agents"),
+        ({"conversation_id": "c1", "corrected_polarity": "angry", "message_id": "m1"}, "corrected_polarity: expected"),
+        ({"conversation_id": "c1", "corrected_polarity": 1}, "corrected_polarity: expected"),
         ([1, 2], "JSON object"),
     ],
 )
@@ -64,6 +67,16 @@ def test_a_web_chat_key_cannot_give_agent_feedback_but_a_full_key_can() -> None:
     record = feedback({**correction, "user_id": "agent-7"}, agent_allowed=True)
     assert (record["corrected_intent"], record["message_id"], record["user_id"]) == ("refund", "web:m1", "agent-7")
     with pytest.raises(ChannelError, match="message_id"):
+        feedback({**correction, "message_id": None}, agent_allowed=True)
+
+
+def test_an_agent_corrects_a_messages_polarity_alone_or_with_its_intent() -> None:
+    correction = {"conversation_id": "c1", "source": "agent", "message_id": "web:m1", "corrected_polarity": "neutral"}
+    record = feedback(correction, agent_allowed=True)
+    assert (record["corrected_polarity"], record["corrected_intent"], record["csat"]) == ("neutral", None, None)
+    both = feedback({**correction, "corrected_intent": "refund"}, agent_allowed=True)
+    assert (both["corrected_polarity"], both["corrected_intent"]) == ("neutral", "refund")
+    with pytest.raises(ChannelError, match="message_id: required with corrected_polarity"):
         feedback({**correction, "message_id": None}, agent_allowed=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -186,6 +187,17 @@ def _newest_released(name: str) -> str:
 def test_current_schema_is_backward_compatible_with_newest_release(name: str) -> None:
     released = json.loads(_newest_released(name))
     assert backward_incompatibilities(schema(name).json, released) == []
+
+
+@pytest.mark.parametrize("name", RECORD_NAMES)
+def test_every_release_is_backward_compatible_with_the_one_before(name: str) -> None:
+    """The released history itself obeys the policy: a reader of any release reads everything written before it."""
+    versions = released_versions()
+    for older, newer in itertools.pairwise(versions):
+        old_text, new_text = released_schema_text(older, name), released_schema_text(newer, name)
+        if old_text is None or new_text is None:
+            continue
+        assert backward_incompatibilities(json.loads(new_text), json.loads(old_text)) == [], (older, newer)
 
 
 def test_policy_check_catches_a_breaking_change_to_the_contract() -> None:

@@ -376,6 +376,7 @@ def test_avro_serializer_to_deserializer_round_trip_through_the_server(live_url:
         "thumbs": "down",
         "resolved": False,
         "corrected_intent": "refund",
+        "corrected_polarity": "negative",
         "comment": "发货太慢",
         "ts": 1795248000000,
     }

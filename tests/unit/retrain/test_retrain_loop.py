@@ -25,7 +25,7 @@ from processors.intent.default import SAMPLE_DATA_DIR
 from processors.model_watch import ModelWatcher, refresh_pipeline
 from processors.pii import PiiMasker
 from processors.sentiment import load_default_sentiment_model
-from processors.sentiment.sample_data import TEST_FILE
+from processors.sentiment.sample_data import POLARITY_TRAIN_FILE, TEST_FILE
 from schemas.catalog import schema
 
 HERE = Path(__file__).parent
@@ -184,3 +184,41 @@ def test_a_worse_candidate_is_not_promoted_and_says_why() -> None:
         f"macro_f1 {worse.current_metrics['macro_f1']:.4f} -> {worse.candidate_metrics['macro_f1']:.4f} "
         f"({worse.candidate_metrics['macro_f1'] - worse.current_metrics['macro_f1']:+.4f}) is below the margin 0.01"
     )
+
+
+def sarcastic_complaints() -> list[str]:
+    """Praise-shaped complaints ("你们物流真了不起，两周了还没动静"): the shipped polarity model reads most of them
+    as neutral or positive."""
+    subjects = ("物流", "客服", "售后", "发货", "退款", "快递")
+    praise = ("真是绝了", "可真厉害", "真了不起", "效率真高啊", "太给力了呢")
+    waits = ("等了三天", "一个星期了", "半个月了", "催了五次", "两周了")
+    tails = ("还没动静", "都没人理", "还在原地", "一点消息都没有")
+    texts = sorted({f"你们{s}{p}，{w}{t}" for s in subjects for p in praise for w in waits for t in tails})
+    random.Random(0).shuffle(texts)
+    return texts[:120]
+
+
+def test_agents_corrected_polarities_retrain_the_sentiment_model(tmp_path: Path) -> None:
+    texts = sarcastic_complaints()
+    corrected, unseen = texts[:60], texts[60:]
+    shipped = load_default_sentiment_model()
+    assert sum(p.polarity == "negative" for p in shipped.predict(unseen)) < len(unseen) / 2
+
+    # Agents set the polarity of the messages they handled: rows as CORRECTIONS_SQL["sentiment"] returns them.
+    corrections = training_table(
+        {"example_id": f"m{i}", "text": text, "label": "negative", "source": "agent_correction", "tenant_id": "acme"}
+        for i, text in enumerate(corrected)
+    )
+    base = read_training_table(POLARITY_TRAIN_FILE, source="base")
+    registry = FileRegistry(tmp_path / "models")
+    result = RetrainJob(registry, Tables(base, corrections), RetrainParams(min_class_size=10)).handle(
+        {"event_id": "drift-sentiment-1", "tenant_id": "acme", "model": "sentiment"}
+    )
+
+    assert result.action == "promoted", result.reason
+    assert registry.active_version("sentiment") == "v1"
+    assert result.outcome is not None
+    assert result.outcome.candidate_metrics["macro_f1"] > result.outcome.current_metrics["macro_f1"] + 0.05
+    assert sum(p.polarity == "negative" for p in result.outcome.candidate.predict(unseen)) >= 0.9 * len(unseen)
+    polite = result.outcome.candidate.predict(["请问这个什么时候发货？", "退货地址是哪里"])
+    assert [p.polarity for p in polite] == ["neutral", "neutral"]  # a neutral question still reads neutral
