@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="Comma-separated `tenant:sha256hex` pairs; unset = embedded dev key in the data dir.",
     )
     tenants: str | None = Field(None, description="Comma-separated known tenant ids; unset = any tenant.")
+    pseudonym_key: SecretStr | None = Field(
+        None,
+        description="Secret (16+ bytes) of the keyed pseudonyms that replace customer ids carrying PII (a phone "
+        "number, an e-mail address); the API and every worker must share it; unset = <data_dir>/pseudonym.key.",
+    )
     wechat_token: str | None = Field(None, description="WeChat callback token; unset = WeChat channel off.")
     wechat_tenant: str = Field("default", description="Tenant that WeChat callbacks belong to.")
     max_events_per_request: int = Field(1000, ge=1, description="Most events one POST /v1/events may carry.")
@@ -377,6 +382,10 @@ class Settings(BaseSettings):
     @property
     def state_file(self) -> Path:
         return self.data_dir / "state.json"
+
+    @property
+    def pseudonym_key_path(self) -> Path:
+        return self.data_dir / "pseudonym.key"
 
     @property
     def email_contacts_path(self) -> Path:

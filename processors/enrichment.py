@@ -2,20 +2,23 @@
 
 Pure logic over Avro datums (dicts), so the Faust agent, the plain-Kafka benchmark loop and the tests all
 run exactly this code. Masking comes first and covers every role and every metadata value: nothing
-after it (the models, the enriched topic, the logs) sees raw personal data. Only customer messages are
-tagged with intent and sentiment; bot, agent and system messages pass through masked.
+after it (the models, the enriched topic, the logs) sees raw personal data. A customer's ``user_id`` that is
+itself personal data (a phone number, an e-mail address) becomes a keyed pseudonym
+(:class:`processors.pii.IdentifierPseudonymizer`); agents' ids are staff ids and stay as they are. Only customer
+messages are tagged with intent and sentiment; bot, agent and system messages pass through masked.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from processors.dedupe import Deduplicator
 from processors.intent import IntentModel
-from processors.pii import MaskResult, PiiMasker
+from processors.pii import IdentifierPseudonymizer, MaskResult, PiiMasker
 from processors.sentiment import SentimentModel
 
 __all__ = ["EnrichmentPipeline", "model_version"]
@@ -40,13 +43,16 @@ def model_version(kind: str, metadata: dict[str, Any]) -> str:
 class EnrichmentPipeline:
     """Callable enricher for :class:`streams.inbound.InboundStage`: one output per event, ``None`` = duplicate.
 
-    The models are attributes, so a newly promoted model can be swapped in between batches.
+    The models are attributes, so a newly promoted model can be swapped in between batches. ``pseudonyms``
+    defaults to a key of this process alone (safe, but pseudonyms then differ between processes and restarts):
+    the workers pass the platform's key (``streams.enricher.build_enrichment_pipeline``).
     """
 
     masker: PiiMasker
     intent_model: IntentModel
     sentiment_model: SentimentModel
     deduplicator: Deduplicator
+    pseudonyms: IdentifierPseudonymizer = field(default_factory=lambda: IdentifierPseudonymizer(_process_key()))
 
     def __call__(self, events: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
         kept = [event for event in events if self.deduplicator.check(event) is None]
@@ -60,6 +66,8 @@ class EnrichmentPipeline:
         enriched_by_id: dict[int, dict[str, Any]] = {}
         for i, (event, mask) in enumerate(zip(kept, masked, strict=True)):
             datum = _masked_datum(event, mask, self.masker, stamp)
+            if event["role"] == "customer":
+                datum["user_id"] = self.pseudonyms(event["tenant_id"], event["user_id"])
             if i in intents:
                 intent, sentiment = intents[i], sentiments[i]
                 datum["intent"] = intent.intent
@@ -81,6 +89,10 @@ class EnrichmentPipeline:
             "intent": model_version("intent", self.intent_model.metadata),
             "sentiment": model_version("sentiment", self.sentiment_model.metadata),
         }
+
+
+def _process_key() -> bytes:
+    return secrets.token_bytes(32)
 
 
 def _masked_datum(event: dict[str, Any], mask: MaskResult, masker: PiiMasker, stamp: int) -> dict[str, Any]:

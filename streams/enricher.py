@@ -7,12 +7,13 @@ from typing import Any
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from jobs.registry import FileRegistry
+from kefu.key_files import pseudonym_key
 from kefu.settings import Settings
 from processors.dedupe import DedupeConfig, Deduplicator
 from processors.enrichment import EnrichmentPipeline
 from processors.intent import IntentModel, load_default_intent_model
 from processors.model_watch import ModelWatcher
-from processors.pii import PiiMasker
+from processors.pii import IdentifierPseudonymizer, PiiMasker
 from processors.sentiment import SentimentModel, load_default_sentiment_model
 from schemas.catalog import schema
 from schemas.wire import AvroCodec
@@ -21,7 +22,8 @@ from streams.inbound import InboundStage
 
 
 def build_enrichment_pipeline(settings: Settings) -> EnrichmentPipeline:
-    """Dedupe -> PII -> intent -> sentiment with the configured (or shipped) models."""
+    """Dedupe -> PII -> intent -> sentiment with the configured (or shipped) models and the platform's pseudonym
+    key."""
     intent = IntentModel.load(settings.intent_model_dir) if settings.intent_model_dir else load_default_intent_model()
     sentiment = (
         SentimentModel.load(settings.sentiment_model_dir)
@@ -35,7 +37,13 @@ def build_enrichment_pipeline(settings: Settings) -> EnrichmentPipeline:
             max_conversations=settings.dedupe_max_conversations,
         )
     )
-    return EnrichmentPipeline(masker=PiiMasker(), intent_model=intent, sentiment_model=sentiment, deduplicator=dedupe)
+    return EnrichmentPipeline(
+        masker=PiiMasker(),
+        intent_model=intent,
+        sentiment_model=sentiment,
+        deduplicator=dedupe,
+        pseudonyms=IdentifierPseudonymizer(pseudonym_key(settings)),
+    )
 
 
 def model_watchers(settings: Settings) -> dict[str, ModelWatcher[Any]]:

@@ -14,5 +14,14 @@ from __future__ import annotations
 
 from .entities import PII_TYPES, MaskResult, PiiEntity
 from .masker import PiiMasker, mask_pii
+from .pseudonyms import PSEUDONYM_PREFIX, IdentifierPseudonymizer
 
-__all__ = ["PII_TYPES", "MaskResult", "PiiEntity", "PiiMasker", "mask_pii"]
+__all__ = [
+    "PII_TYPES",
+    "PSEUDONYM_PREFIX",
+    "IdentifierPseudonymizer",
+    "MaskResult",
+    "PiiEntity",
+    "PiiMasker",
+    "mask_pii",
+]

@@ -13,7 +13,9 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from kefu.key_files import pseudonym_key
 from kefu.settings import Settings
+from processors.pii import IdentifierPseudonymizer
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from serving.api.agents import agents_router
@@ -74,6 +76,7 @@ def create_api(
         settings.topic(FEEDBACK), FEEDBACK, registry, producer, max_text_chars=settings.max_text_chars
     )
     ingest = ingest_handler(inbound)
+    pseudonyms = IdentifierPseudonymizer(pseudonym_key(settings))  # the workers' key: the same customer, one id
     waiter, feed = _stream_followers(settings, bootstrap, registry)
 
     auth, users = authenticator(settings, keys), user_limiter(settings)
@@ -81,10 +84,10 @@ def create_api(
     caller_of = chat_caller(auth, webchat_keys or ApiKeys({}), users)
     app.include_router(kpi_router(tenant_of, settings))
     app.include_router(chat_router(chat_key_tenant(caller_of), inbound, waiter, settings.chat_reply_timeout_s))
-    app.include_router(webchat_router(caller_of, settings, feed, feedback))
+    app.include_router(webchat_router(caller_of, settings, feed, feedback, pseudonyms))
     app.include_router(_operations_router(bootstrap, registry_url))
     app.include_router(api_docs_router(app.title))
-    app.include_router(events_router(tenant_of, settings, ingest, open_email_contacts(settings)))
+    app.include_router(events_router(tenant_of, settings, ingest, open_email_contacts(settings), pseudonyms))
     app.include_router(wechat_router(settings, waiter, ingest, read_body))
     app.include_router(agents_router(tenant_of, settings, ingest))
 

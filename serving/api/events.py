@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from kefu.settings import Settings
+from processors.pii import IdentifierPseudonymizer
 from serving.api.deps import TenantDependency
 from serving.api.metrics import EVENTS_IN, REJECTED
 from serving.channels import ChannelError, read_email, webchat_to_event
@@ -56,9 +57,14 @@ def ingest_handler(inbound: Ingestor) -> Ingest:
 
 
 def events_router(
-    tenant_of: TenantDependency, settings: Settings, ingest: Ingest, email_contacts: EmailContacts
+    tenant_of: TenantDependency,
+    settings: Settings,
+    ingest: Ingest,
+    email_contacts: EmailContacts,
+    pseudonyms: IdentifierPseudonymizer,
 ) -> APIRouter:
-    """``email_contacts``: where an accepted e-mail's sender is kept (encrypted) for the answers."""
+    """``email_contacts``: where an accepted e-mail's sender is kept (encrypted) for the answers; ``pseudonyms``:
+    the platform's, which names the sender on the event."""
     router = APIRouter()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
 
@@ -90,7 +96,7 @@ def events_router(
     @router.post("/v1/channels/email/{tenant_id}", status_code=202)
     async def email(tenant_id: str, request: Request, tenant: Tenant) -> JSONResponse:
         try:
-            event, contact = read_email(await read_body(request), tenant_id)
+            event, contact = read_email(await read_body(request), tenant_id, pseudonyms)
         except ChannelError as error:
             return error_response(422, str(error))
         response = await ingest([event], tenant)

@@ -6,6 +6,7 @@ The page (``serving/chat_page``) talks to ``POST /v1/chat/completions`` (streame
 """
 
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
@@ -27,7 +28,11 @@ def chat_page_html() -> str:
 
 
 def webchat_router(
-    caller_of: CallerDependency, settings: Settings, feed: AgentMessageFeed, feedback: Ingestor
+    caller_of: CallerDependency,
+    settings: Settings,
+    feed: AgentMessageFeed,
+    feedback: Ingestor,
+    pseudonyms: Callable[[str, str], str],
 ) -> APIRouter:
     router = APIRouter()
     Who = Annotated[Caller, Depends(caller_of)]  # noqa: N806  # a type alias, named like one
@@ -56,7 +61,11 @@ def webchat_router(
         try:
             payload = orjson.loads(await request.body())
             record = feedback_to_record(
-                payload, tenant=caller.tenant, agent_allowed=not caller.webchat, now_ms=int(time.time() * 1000)
+                payload,
+                tenant=caller.tenant,
+                agent_allowed=not caller.webchat,
+                now_ms=int(time.time() * 1000),
+                pseudonyms=pseudonyms,
             )
         except orjson.JSONDecodeError as error:
             return JSONResponse({"error": f"body is not valid JSON: {error}"}, status_code=400)

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
+from functools import cache
 from html import unescape
 from typing import Any
 
+from processors.pii import IdentifierPseudonymizer
 from processors.validation import is_blank_text
 from serving.channels.errors import ChannelError
 
@@ -88,12 +91,23 @@ class EmailContact:
     its ``In-Reply-To``."""
 
 
-def email_to_event(raw: bytes, tenant_id: str) -> dict[str, Any]:
-    return read_email(raw, tenant_id)[0]
+@cache
+def _process_pseudonyms() -> IdentifierPseudonymizer:
+    return IdentifierPseudonymizer(secrets.token_bytes(32))
 
 
-def read_email(raw: bytes, tenant_id: str) -> tuple[dict[str, Any], EmailContact]:
-    """The ConversationEvent of an e-mail and the contact to answer it; raises ChannelError."""
+def email_to_event(raw: bytes, tenant_id: str, pseudonyms: IdentifierPseudonymizer | None = None) -> dict[str, Any]:
+    return read_email(raw, tenant_id, pseudonyms)[0]
+
+
+def read_email(
+    raw: bytes, tenant_id: str, pseudonyms: IdentifierPseudonymizer | None = None
+) -> tuple[dict[str, Any], EmailContact]:
+    """The ConversationEvent of an e-mail and the contact to answer it; raises ChannelError.
+
+    The sender is named by ``pseudonyms.pseudonym`` of the address (the API passes the platform's, so the customer
+    has the id the enrichment stage and their feedback give them); None: a key of this process alone.
+    """
     if len(raw) > MAX_EMAIL_BYTES:
         raise ChannelError(f"e-mail larger than {MAX_EMAIL_BYTES} bytes")
     message = message_from_bytes(raw, policy=policy.default)
@@ -125,7 +139,7 @@ def read_email(raw: bytes, tenant_id: str) -> tuple[dict[str, Any], EmailContact
         "tenant_id": tenant_id,
         "channel": "email",
         # The address is PII: the event carries a pseudonym; delivery resolves it from the channel's own store.
-        "user_id": "email:" + hashlib.sha256(sender.lower().encode()).hexdigest()[:24],
+        "user_id": (pseudonyms or _process_pseudonyms()).pseudonym(tenant_id, sender.lower()),
         "role": "customer",
         "text": _text(message),
         "ts": ts if ts is not None else int(time.time() * 1000),

@@ -14,7 +14,6 @@ caller's event loop.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from kefu.key_files import key_from_file
 from kefu.settings import Settings
 from serving.channels.email import EmailContact
 
@@ -32,21 +32,7 @@ PURGE_EVERY_S = 3600.0
 
 def contact_key(configured: str | None, key_file: Path) -> bytes:
     """The Fernet key: the configured one, else the one in ``key_file``, created (mode 0600) on first use."""
-    if configured:
-        return configured.encode()
-    try:
-        return key_file.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    try:
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return key_file.read_bytes().strip()
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(key)
-    return key
+    return key_from_file(configured, key_file, Fernet.generate_key)
 
 
 class EmailContacts:

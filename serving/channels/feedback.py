@@ -2,8 +2,9 @@
 agents.
 
 A web-chat key (public, in a customer's browser) may send customer feedback only; ``source: agent`` or
-``analyst`` needs a full API key. The free-text comment is PII-masked here, because Feedback records go straight
-to ``conversations.feedback`` without passing the enrichment stage.
+``analyst`` needs a full API key. The free-text comment is PII-masked here, and a customer's ``user_id`` that is
+personal data becomes the same keyed pseudonym the enrichment stage gives it (``pseudonyms``), because Feedback
+records go straight to ``conversations.feedback`` without passing that stage.
 
 Examples
 --------
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from processors.pii import mask_pii
@@ -78,8 +80,19 @@ def _signals(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def feedback_to_record(payload: Any, *, tenant: str, agent_allowed: bool, now_ms: int) -> dict[str, Any]:
-    """A Feedback datum from a request body; ``tenant`` is the key's (``'*'``: the body's ``tenant_id``)."""
+def feedback_to_record(
+    payload: Any,
+    *,
+    tenant: str,
+    agent_allowed: bool,
+    now_ms: int,
+    pseudonyms: Callable[[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """A Feedback datum from a request body; ``tenant`` is the key's (``'*'``: the body's ``tenant_id``).
+
+    ``pseudonyms(tenant, user_id)`` replaces a customer's id (the API passes
+    :class:`processors.pii.IdentifierPseudonymizer`); None leaves it as given.
+    """
     if not isinstance(payload, dict):
         raise ChannelError("feedback must be a JSON object")
     conversation_id = _optional_id(payload, "conversation_id")
@@ -104,6 +117,8 @@ def feedback_to_record(payload: Any, *, tenant: str, agent_allowed: bool, now_ms
         if message_id is None:
             raise ChannelError(f"message_id: required with {correction} (the customer message corrected)")
     user_id = _optional_id(payload, "user_id") or f"{source}:{conversation_id}"
+    if source == "customer" and pseudonyms is not None:
+        user_id = pseudonyms(tenant, user_id)
     # A client-side feedback id makes a retried click idempotent; it is scoped to the tenant.
     client_id = _optional_id(payload, "feedback_id")
     event_id = (

@@ -1,7 +1,8 @@
 """Planted identifiers appear nowhere downstream of masking, on a real platform (responder on, models off).
 
 A Chinese mobile, an 18-digit resident ID with a valid check digit, a Luhn-valid card and an e-mail are put into
-message text and metadata (API, chat, web chat) and into poison records produced straight to the inbound topic.
+message text, metadata and customers' user ids (API, chat, web chat, feedback) and into poison records produced
+straight to the inbound topic.
 Then every topic but ``conversations.inbound``, every log file and every file the platform wrote (dialogue state,
 registry, ...) and every ClickHouse table are scanned for the raw values.
 """
@@ -64,19 +65,24 @@ def event(run: str, n: int, plants: dict[str, str], **overrides: Any) -> dict[st
 
 
 def send_everything(platform: Platform, run: str, plants: dict[str, str]) -> None:
-    accepted = api(platform, "/v1/events", json=[event(run, 1, plants), event(run, 2, plants, role="agent")])
+    customer_id = f"wx_{plants['PHONE']}"  # upstream systems name customers by their phone number
+    first, agents = event(run, 1, plants, user_id=customer_id), event(run, 2, plants, role="agent")
+    accepted = api(platform, "/v1/events", json=[first, agents])
     assert accepted.status_code == 202, accepted.text
     webchat = api(
         platform,
         "/v1/channels/webchat/messages",
         json={
             "conversation_id": f"{run}-web",
-            "user_id": f"{run}-u",
+            "user_id": plants["EMAIL"],
             "text": planted_text(plants),
             "tenant_id": "acme",
         },
     )
     assert webchat.status_code == 202, webchat.text
+    rating = {"conversation_id": f"{run}-web", "user_id": plants["PHONE"], "csat": 2, "tenant_id": "acme",
+              "comment": planted_text(plants)}  # fmt: skip
+    assert api(platform, "/v1/feedback", json=rating).status_code == 202
     chat = api(
         platform,
         "/v1/chat/completions",
@@ -88,7 +94,7 @@ def send_everything(platform: Platform, run: str, plants: dict[str, str]) -> Non
     assert found_plants(chat.content, plants) == []  # the reply the customer sees is downstream too
 
     codec = AvroCodec(registry_client(platform.status["schema_registry"]), schema("ConversationEvent"))
-    valid = codec.encode(event(run, 3, plants))
+    valid = codec.encode(event(run, 3, plants, user_id=customer_id))
     poison = [
         json.dumps(event(run, 4, plants), ensure_ascii=False).encode(),  # JSON where Avro is expected
         valid[:-5],  # truncated Avro
@@ -157,6 +163,10 @@ def test_planted_identifiers_appear_nowhere_downstream_of_masking(pii_platform: 
     assert any(found_plants(m.value() or b"", plants) for m in raw)  # the scan can see plants where they are
     store = StoreClient.connect(Settings(data_dir=pii_platform.data_dir))
     wait_for_the_store(store, run, 5)
+    user_ids = "SELECT event_id, user_id FROM events FINAL WHERE startsWith(event_id, {run:String}) ORDER BY event_id"
+    stored = {r["event_id"]: r["user_id"] for r in store.query(user_ids, {"run": run}).to_pylist()}
+    assert stored[f"{run}-1"].startswith("pii:") and stored[f"{run}-3"] == stored[f"{run}-1"]  # one customer, one id
+    assert stored[f"{run}-2"] == f"{run}-user"  # an agent's id is a staff id
 
     topics = all_topic_bytes(bootstrap)
     assert {"conversations.enriched", "conversations.replies", "conversations.handoffs", "deadletter"} <= set(topics)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from processors.pii import IdentifierPseudonymizer
 from schemas.catalog import schema
 from schemas.json_codec import from_json
 from serving.channels import (
@@ -324,6 +325,18 @@ def test_sender_address_appears_nowhere_in_the_event(body: str) -> None:
     assert "lilei" not in dumped
     # The pseudonym is stable whatever the address' case, so one customer stays one user.
     assert event["user_id"] == email_to_event(email("x\n", sender=SENDER), tenant_id="acme")["user_id"]
+
+
+def test_the_sender_is_named_by_the_platforms_keyed_pseudonym_of_the_address() -> None:
+    pseudonyms = IdentifierPseudonymizer(b"a platform key of at least 16 bytes")
+    event = email_to_event(email("Where is my refund?\n", sender=SENDER), "acme", pseudonyms)
+    assert event["user_id"] == pseudonyms.pseudonym("acme", SENDER) == pseudonyms("acme", SENDER)
+    assert event["user_id"].startswith("pii:")  # and the enrichment stage leaves it as it is
+    assert pseudonyms("acme", event["user_id"]) == event["user_id"]
+    assert (
+        email_to_event(email("x\n", sender=SENDER), "acme", IdentifierPseudonymizer(b"x" * 32))["user_id"]
+        != (event["user_id"])
+    )  # without the key, a guessed address cannot be checked against the id
 
 
 def test_sender_address_is_not_leaked_by_a_wrapped_quote_attribution() -> None:

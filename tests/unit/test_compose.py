@@ -27,6 +27,7 @@ GRAFANA_PROVISIONING = REPO / "deploy" / "grafana" / "provisioning"
 SETTINGS_VARS = frozenset(
     {
         "KEFU_KAFKA_BOOTSTRAP",
+        "KEFU_PSEUDONYM_KEY",
         "KEFU_SCHEMA_REGISTRY_URL",
         "KEFU_TOPIC_PARTITIONS",
         "KEFU_TOPIC_REPLICATION",

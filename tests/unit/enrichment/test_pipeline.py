@@ -33,7 +33,7 @@ def event(
         "conversation_id": "conv-1",
         "tenant_id": "acme",
         "channel": "web",
-        "user_id": "u1",
+        "user_id": extra.get("user_id", "u1"),
         "role": role,
         "text": text,
         "ts": ts,
@@ -55,6 +55,24 @@ def test_customer_message_is_masked_and_tagged(pipeline: EnrichmentPipeline) -> 
     assert out["sentiment"]["emotion"] == "angry"
     assert set(out["model_versions"]) == {"intent", "sentiment"}
     assert validate(out, schema("EnrichedEvent").parsed, raise_errors=True)
+
+
+def test_a_customer_id_that_is_a_phone_number_is_pseudonymised_and_an_agent_id_is_not(
+    pipeline: EnrichmentPipeline,
+) -> None:
+    first, second, agent, plain = pipeline(
+        [
+            event("p1", "我的快递到哪了", user_id="wx_13812345678"),
+            event("p2", "订单还没发货", user_id="wx_13812345678", ts=1_700_000_100_000),
+            event("p3", "您好，我来处理", role="agent", user_id="agent-7"),
+            event("p4", "发票怎么开", user_id="user-4213", ts=1_700_000_200_000),
+        ]
+    )
+    assert first is not None and second is not None and agent is not None and plain is not None
+    assert first["user_id"].startswith("pii:") and "13812345678" not in first["user_id"]
+    assert second["user_id"] == first["user_id"]  # the same customer keeps one id
+    assert (agent["user_id"], plain["user_id"]) == ("agent-7", "user-4213")
+    assert validate(first, schema("EnrichedEvent").parsed, raise_errors=True)
 
 
 def test_neutral_question_is_not_negative(pipeline: EnrichmentPipeline) -> None:

@@ -12,7 +12,15 @@ from processors.pii import PII_TYPES, MaskResult, PiiEntity, PiiMasker, mask_pii
 
 
 def test_public_surface_is_exactly_the_documented_names() -> None:
-    assert sorted(pii.__all__) == ["MaskResult", "PII_TYPES", "PiiEntity", "PiiMasker", "mask_pii"]
+    assert sorted(pii.__all__) == [
+        "IdentifierPseudonymizer",
+        "MaskResult",
+        "PII_TYPES",
+        "PSEUDONYM_PREFIX",
+        "PiiEntity",
+        "PiiMasker",
+        "mask_pii",
+    ]
 
 
 def test_same_value_gets_same_number_and_different_values_different_numbers() -> None:
