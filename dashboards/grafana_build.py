@@ -44,6 +44,8 @@ def kpi_panels() -> list[tuple[dict[str, Any], int, int]]:
     live = f"""SELECT window_start AS time, sum(customer_messages) AS customer_messages,
         sum(bot_replies) AS bot_replies, sum(handoffs) AS handoffs FROM kefu.kpi_snapshots FINAL
         WHERE $__timeFilter(window_start) AND {FILTERS} {BY_HOUR}"""
+    tokens = f"""SELECT $__timeInterval(ts) AS time, sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion
+        FROM kefu.bot_replies FINAL WHERE $__timeFilter(ts) AND {REPLY_FILTERS} {BY_HOUR}"""
     by_intent = f"""SELECT intent, {VOLUME}, {RATES}, max(latency_p95_ms) AS worst_hourly_p95_ms
         {HOURLY} GROUP BY intent ORDER BY volume DESC LIMIT 50"""
     stat_options: dict[str, Any] = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}
@@ -119,6 +121,16 @@ def kpi_panels() -> list[tuple[dict[str, Any], int, int]]:
                 description="Online snapshots; the hourly panels (kpi_hourly) are authoritative",
             ),
             12,
+            8,
+        ),
+        (
+            panel(
+                "timeseries",
+                "Generator tokens (bot_replies)",
+                [sql_target(tokens)],
+                description="Prompt and answer tokens the models took for the bot's replies: what an endpoint bills",
+            ),
+            24,
             8,
         ),
         (panel("table", "By intent", [sql_target(by_intent, table=True)]), 24, 10),

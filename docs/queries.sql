@@ -100,3 +100,12 @@ INNER JOIN (SELECT event_id, tenant_id, any(intent) AS intent, any(sentiment_pol
 GROUP BY predicted_intent, corrected_intent, predicted_polarity, corrected_polarity
 ORDER BY corrections DESC
 LIMIT 20;
+
+-- Generator tokens per day, tenant and model profile (what a model endpoint bills), last 30 days.
+SELECT toDate(ts) AS day, tenant_id, model_profile, count() AS generated_replies,
+       sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion
+FROM bot_replies FINAL
+WHERE ts >= now() - INTERVAL 30 DAY AND prompt_tokens IS NOT NULL
+GROUP BY day, tenant_id, model_profile
+ORDER BY day DESC, prompt + completion DESC
+LIMIT 50;

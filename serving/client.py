@@ -23,7 +23,7 @@ from kefu.settings import Settings
 from serving.deployments.apps import EMBEDDER_APP, RERANKER_APP, generator_app, generator_profiles, profile_order
 from serving.deployments.runtime import ServeInfo, init_ray, ready_file
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage, ProfileChoice, Vectors
+from serving.protocols import ChatMessage, Passage, ProfileChoice, TokenUsage, Vectors
 from serving.transports import HandleTransport, HttpTransport, Transport
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ class ModelClient:
         choice: ProfileChoice | None = None,
     ) -> AsyncIterator[str]:
         """Text pieces of ``choice.routed`` (as in :meth:`generate`; ``choice.answered`` is set before the first
-        piece is yielded) as generated. Each piece must come within KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last."""
+        piece is yielded) as generated. Each piece must come within KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last.
+        The tokens the stream took go to ``choice.usage`` when it ends."""
         failure: ModelUnavailable | None = None
         order = profile_order(self.profiles, choice.routed if choice else None)
         for n, served in enumerate(order):
@@ -123,7 +124,10 @@ class ModelClient:
             pieces = self.transport.stream(app, messages, max_tokens, temperature).__aiter__()
             started = time.monotonic()
             try:
-                first = await self._deadline(app, anext(pieces), self.settings.llm_first_token_timeout_s)
+                first = None
+                while first is None:  # a usage item before any text: the model answered nothing
+                    piece = await self._deadline(app, anext(pieces), self.settings.llm_first_token_timeout_s)
+                    first = _text(piece, choice)
             except StopAsyncIteration:
                 return
             except ModelUnavailable as error:
@@ -141,7 +145,9 @@ class ModelClient:
                         piece = await self._deadline(app, anext(pieces), gap)
                     except StopAsyncIteration:
                         return
-                    yield piece
+                    text = _text(piece, choice)
+                    if text is not None:
+                        yield text
             finally:
                 await _close(pieces)
         assert failure is not None
@@ -168,7 +174,16 @@ class ModelClient:
         log.warning("generation falls back from %s to %s", from_profile, to_profile)
 
 
-async def _close(pieces: AsyncIterator[str]) -> None:
+def _text(piece: str | TokenUsage, choice: ProfileChoice | None) -> str | None:
+    """A text piece, or None for the stream's usage item, which is counted on ``choice``."""
+    if isinstance(piece, TokenUsage):
+        if choice is not None:
+            choice.spent(piece)
+        return None
+    return piece
+
+
+async def _close(pieces: AsyncIterator[str | TokenUsage]) -> None:
     aclose = getattr(pieces, "aclose", None)
     if aclose is not None:
         await aclose()

@@ -37,15 +37,37 @@ class ChatMessage:
 
 
 @dataclass
+class TokenUsage:
+    """Tokens one generation took: the prompt's and the answer's, as an OpenAI-compatible endpoint bills them.
+
+    A generator's ``stream`` fills the one it is given when the stream ends or is closed; across the serving
+    boundary a deployment sends it as the stream's last item, and ``ModelClient`` adds it to the call's
+    :class:`ProfileChoice` (every attempt's tokens: a retried or fallen-back answer cost them all).
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens)
+
+
+@dataclass
 class ProfileChoice:
     """Which generator profile answers a call: routing's choice in, the served profile that produced the text out.
 
     ``ModelClient`` tries ``routed`` first (the primary when it is None or not served) and sets ``answered`` when
-    text arrives; after a fallback the two differ, and the reply must name the model that wrote it.
+    text arrives; after a fallback the two differ, and the reply must name the model that wrote it. ``usage``
+    sums the tokens of the streams it made (None: no stream reported any).
     """
 
     routed: str | None = None
     answered: str | None = None
+    usage: TokenUsage | None = None
+
+    def spent(self, usage: TokenUsage) -> None:
+        """Count one stream's tokens."""
+        self.usage = usage if self.usage is None else self.usage + usage
 
 
 @runtime_checkable
@@ -78,5 +100,12 @@ class Generator(Protocol):
     def generate(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2) -> str: ...
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2
-    ) -> Iterator[str]: ...
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.2,
+        usage: TokenUsage | None = None,
+    ) -> Iterator[str]:
+        """Text pieces as generated; ``usage``, when given, is filled when the stream ends or is closed."""
+        ...

@@ -16,7 +16,7 @@ import numpy as np
 
 from serving.deployments.apps import EMBEDDER_APP, RERANKER_APP
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage, Vectors
+from serving.protocols import ChatMessage, Passage, TokenUsage, Vectors
 
 
 class Transport(Protocol):
@@ -30,7 +30,9 @@ class Transport(Protocol):
 
     def stream(
         self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
-    ) -> AsyncIterator[str]: ...
+    ) -> AsyncIterator[str | TokenUsage]:
+        """Text pieces, then the stream's :class:`TokenUsage` (a deployment sends it last)."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -94,7 +96,7 @@ class HandleTransport:
 
     async def stream(
         self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | TokenUsage]:
         handle = self._handle(app).options(stream=True)
         pieces = handle.stream.remote(list(messages), max_tokens, temperature)
         try:
@@ -146,7 +148,7 @@ class HttpTransport:
 
     async def stream(
         self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | TokenUsage]:
         body = _chat_body(messages, max_tokens, temperature, stream=True)
         try:
             async with self._client.stream("POST", self.routes[app], json=body) as response:
@@ -155,7 +157,8 @@ class HttpTransport:
                     raise ModelUnavailable(app, f"http_{response.status_code}", response.text[:200])
                 async for line in response.aiter_lines():
                     if line:
-                        yield json.loads(line)["delta"]
+                        item = json.loads(line)
+                        yield TokenUsage(**item["usage"]) if "usage" in item else item["delta"]
         except httpx.TransportError as error:
             raise ModelUnavailable(app, _http_reason(error), str(error)[:200]) from error
 

@@ -8,10 +8,12 @@ conversation id comes from the ``X-Conversation-Id`` header or the request's ``u
 
 With ``stream: true`` the reply's deltas (``conversations.reply_deltas``: checked sentences as the model writes
 them) are relayed as ``chat.completion.chunk`` Server-Sent Events as they arrive; the BotReply ends the stream:
-whatever of its text the deltas did not bring is sent, then a chunk with ``finish_reason`` and the ``kefu``
-fields (reply id, citations, confidence, hand-off), then ``data: [DONE]``. When the reply fell back after text
-was streamed (an extractive answer or a hand-off replaces an unsupported generated one), the final text is sent
-once more after a blank line, in a chunk marked ``kefu.replace`` with the text to show instead.
+whatever of its text the deltas did not bring is sent, then a chunk with ``finish_reason`` and the ``kefu`` fields
+(reply id, citations, confidence, hand-off), then (with ``stream_options.include_usage``) a chunk with the
+``usage``, then ``data: [DONE]``. ``usage`` counts the generator's tokens for the reply (``prompt_tokens`` and
+``completion_tokens`` of the BotReply; 0 when no model wrote it: canned, cached, hand-off). When the reply fell back
+after text was streamed (an extractive answer or a hand-off replaces an unsupported generated one), the final text
+is sent once more after a blank line, in a chunk marked ``kefu.replace`` with the text to show instead.
 """
 
 import asyncio
@@ -51,9 +53,21 @@ def _completion(reply: dict[str, Any], model: str, conversation_id: str) -> dict
         "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": reply["text"]}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": token_usage(reply),
         "kefu": _kefu_fields(reply, conversation_id),
     }
+
+
+def token_usage(reply: dict[str, Any]) -> dict[str, int]:
+    """The OpenAI ``usage`` object of a BotReply: the generator's tokens (0 when no model wrote the reply).
+
+    >>> token_usage({"prompt_tokens": 180, "completion_tokens": 42})
+    {'prompt_tokens': 180, 'completion_tokens': 42, 'total_tokens': 222}
+    >>> token_usage({"prompt_tokens": None, "completion_tokens": None})["total_tokens"]
+    0
+    """
+    prompt, completion = int(reply.get("prompt_tokens") or 0), int(reply.get("completion_tokens") or 0)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 def _kefu_fields(reply: dict[str, Any], conversation_id: str) -> dict[str, Any]:
@@ -80,6 +94,10 @@ class ChunkWriter:
         choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
         return _event({**self.base, "model": self.model, "choices": [choice], **extra})
 
+    def usage_chunk(self, reply: dict[str, Any]) -> bytes:
+        """The last chunk when the client asked ``stream_options.include_usage``: no choices, the usage."""
+        return _event({**self.base, "model": self.model, "choices": [], "usage": token_usage(reply)})
+
 
 def _event(data: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(data) + b"\n\n"
@@ -92,8 +110,10 @@ async def relay(
     conversation_id: str,
     deadline: float,
     done: Callable[[], None] = lambda: None,
+    include_usage: bool = False,
 ) -> AsyncIterator[bytes]:
-    """SSE bytes from the deltas in ``items`` (``first`` already taken) until the final reply arrives."""
+    """SSE bytes from the deltas in ``items`` (``first`` already taken) until the final reply arrives; with
+    ``include_usage`` a usage chunk precedes ``[DONE]``, as OpenAI sends it."""
     streamed, next_seq = "", 0
     try:
         yield writer.chunk({"role": "assistant", "content": ""})
@@ -105,7 +125,8 @@ async def relay(
                 for piece in pieces:
                     yield _content(writer, piece, replace)
                 final = _kefu_fields(record, conversation_id)
-                yield writer.chunk({}, "stop", kefu=final) + b"data: [DONE]\n\n"
+                usage = writer.usage_chunk(record) if include_usage else b""
+                yield writer.chunk({}, "stop", kefu=final) + usage + b"data: [DONE]\n\n"
                 return
             if record["seq"] == next_seq:  # a redelivered or out-of-order delta is skipped; the reply repairs it
                 next_seq += 1
@@ -178,7 +199,9 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
             return JSONResponse({"error": {"message": "replies are not readable yet; retry"}}, status_code=503)
         model = str(payload.get("model") or "kefu")
         if payload.get("stream"):
-            return await _stream(event_id, conversation_id, model, prepared)
+            options = payload.get("stream_options")
+            include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+            return await _stream(event_id, conversation_id, model, prepared, include_usage)
         future = waiter.expect(event_id)
         try:
             await inbound.deliver_async(prepared)
@@ -191,7 +214,9 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
             waiter.forget(event_id)
         return _completion(reply, model, conversation_id)
 
-    async def _stream(event_id: str, conversation_id: str, model: str, prepared: Prepared) -> Response:
+    async def _stream(
+        event_id: str, conversation_id: str, model: str, prepared: Prepared, include_usage: bool
+    ) -> Response:
         deadline = time.monotonic() + timeout_s
         items = waiter.watch(event_id)
         try:
@@ -206,7 +231,7 @@ def chat_router(tenant_of: TenantDependency, inbound: Ingestor, waiter: ReplyWai
             waiter.forget(event_id)
             raise
         writer = ChunkWriter(reply_id(event_id), model)
-        events = relay(first, items, writer, conversation_id, deadline, lambda: waiter.forget(event_id))
+        events = relay(first, items, writer, conversation_id, deadline, lambda: waiter.forget(event_id), include_usage)
         return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     return router

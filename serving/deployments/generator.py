@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from ray import serve
@@ -18,7 +19,7 @@ from serving.deployments.bridge import iterate_in_thread
 from serving.deployments.factories import settings_from
 from serving.generation import build_generator
 from serving.models import Profile
-from serving.protocols import ChatMessage, Generator
+from serving.protocols import ChatMessage, Generator, TokenUsage
 
 Messages = Sequence[ChatMessage | dict[str, str]]
 log = logging.getLogger("ray.serve")  # what Ray Serve writes to the replica's log file; other loggers stay silent
@@ -65,13 +66,16 @@ class GeneratorDeployment:
 
     async def stream(
         self, messages: Messages, max_tokens: int | None = None, temperature: float = 0.2
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | TokenUsage]:
+        """Text pieces, then the :class:`TokenUsage` of the whole stream (unless the caller stopped first)."""
         chat = to_messages(messages)
         tokens = max_tokens or self.max_tokens
+        usage = TokenUsage()
         async for piece in iterate_in_thread(
-            lambda: self.generator.stream(chat, max_tokens=tokens, temperature=temperature)
+            lambda: self.generator.stream(chat, max_tokens=tokens, temperature=temperature, usage=usage)
         ):
             yield piece
+        yield usage
 
     def info(self) -> dict[str, str]:
         return {"model_id": self.model_id, "profile": self.profile}
@@ -83,7 +87,8 @@ class GeneratorDeployment:
             raise RuntimeError(f"{self.model_id} failed its health check")
 
     async def __call__(self, request: Request) -> StreamingResponse | JSONResponse:
-        """HTTP: ``{"messages": [...], "max_tokens", "temperature", "stream"}``; a stream is NDJSON ``{"delta"}``."""
+        """HTTP: ``{"messages": [...], "max_tokens", "temperature", "stream"}``; a stream is NDJSON ``{"delta"}``
+        lines, then one ``{"usage": {"prompt_tokens", "completion_tokens"}}``."""
         body = await request.json()
         messages = to_messages(body["messages"])
         max_tokens = body.get("max_tokens")
@@ -94,6 +99,7 @@ class GeneratorDeployment:
 
         async def lines() -> AsyncIterator[str]:
             async for piece in self.stream(messages, max_tokens, temperature):
-                yield json.dumps({"delta": piece}, ensure_ascii=False) + "\n"
+                item = {"usage": asdict(piece)} if isinstance(piece, TokenUsage) else {"delta": piece}
+                yield json.dumps(item, ensure_ascii=False) + "\n"
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")

@@ -18,7 +18,7 @@ from typing import Any, cast
 from kefu.cores import available_cores
 from serving.generation.chat_template import STOP, render_chatml
 from serving.generation.prefill import Bf16Prefill
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, TokenUsage
 
 # OpenMP threads that spin while idle steal the cores other replicas need (STACK.md); must precede the import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -73,12 +73,19 @@ class LlamaGenerator:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=temperature))
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.2,
+        usage: TokenUsage | None = None,
     ) -> Iterator[str]:
         with self._lock:
-            yield from self._stream_locked(messages, max_tokens=max_tokens, temperature=temperature)
+            yield from self._stream_locked(messages, max_tokens=max_tokens, temperature=temperature, usage=usage)
 
-    def _stream_locked(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float) -> Iterator[str]:
+    def _stream_locked(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float, usage: TokenUsage | None = None
+    ) -> Iterator[str]:
         from llama_cpp import llama_perf_context_reset
 
         llama_perf_context_reset(self._llama.ctx)
@@ -97,10 +104,20 @@ class LlamaGenerator:
                 tokens, max_tokens=max_tokens, temperature=temperature, stop=list(STOP), stream=True
             ),
         )
-        for chunk in chunks:
-            text: str = chunk["choices"][0]["text"]
-            if text:
-                yield text
+        pieces: list[str] = []
+        try:
+            for chunk in chunks:
+                text: str = chunk["choices"][0]["text"]
+                if text:
+                    pieces.append(text)
+                    yield text
+        finally:  # also when the consumer closes the stream early: the tokens were spent
+            if usage is not None:
+                usage.prompt_tokens = len(tokens)
+                # the answer's own tokens, as an endpoint counts them (llama.cpp's chunks may merge tokens)
+                answer = "".join(pieces).encode("utf-8")
+                counted = self._llama.tokenize(answer, add_bos=False, special=True) if answer else []
+                usage.completion_tokens = len(counted)
 
     def warm_up(self, messages: Sequence[ChatMessage]) -> dict[str, float]:
         """Evaluate ``messages`` once (one token generated) so a later prompt sharing their prefix reuses it; the

@@ -3,20 +3,23 @@
 The HTTP side is the shared ``EndpointClient``: 429, 5xx and connection errors are retried with exponential
 backoff (honouring ``Retry-After``) until ``retries`` is spent or the next try could not finish in time; a
 stream is retried only before its first token and must produce it within ``first_token_timeout_s``. Streaming
-reads server-sent events. Whatever cannot be answered raises ModelUnavailable, which the responder handles.
+reads server-sent events; it asks for the usage chunk (``stream_options.include_usage``, which vLLM, SGLang and
+OpenAI send) and reports its token counts. Whatever cannot be answered raises ModelUnavailable, which the responder
+handles.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import httpx
 
 from serving.endpoint import EndpointClient, EndpointFailure, EndpointRetry
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, TokenUsage
 
 
 class OpenAIChatGenerator:
@@ -64,10 +67,17 @@ class OpenAIChatGenerator:
         return content
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.2
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.2,
+        usage: TokenUsage | None = None,
     ) -> Iterator[str]:
         body = self._body(messages, max_tokens, temperature, stream=True)
-        return self._endpoint.stream(body, _sse_deltas, first_within_s=self.first_token_timeout_s)
+        body["stream_options"] = {"include_usage": True}
+        read = partial(_sse_deltas, usage=usage)
+        return self._endpoint.stream(body, read, first_within_s=self.first_token_timeout_s)
 
     def endpoint_reachable(self) -> bool:
         """Whether the endpoint answers at all. Not a replica health check: a replica is not broken because
@@ -93,12 +103,18 @@ class OpenAIChatGenerator:
         }
 
 
-def _sse_deltas(lines: Iterator[str]) -> Iterator[str]:
-    """The content deltas of an OpenAI chat-completions event stream, until ``data: [DONE]``.
+def _sse_deltas(lines: Iterator[str], usage: TokenUsage | None = None) -> Iterator[str]:
+    """The content deltas of an OpenAI chat-completions event stream, until ``data: [DONE]``; the token counts of
+    its usage chunk go into ``usage``.
 
+    >>> spent = TokenUsage()
     >>> list(_sse_deltas(iter(['data: {"choices":[{"delta":{"content":"你"}}]}', "", ": ping",
-    ...                        'data: {"choices":[{"delta":{}}]}', "data: [DONE]", "data: ignored"])))
+    ...                        'data: {"choices":[{"delta":{}}]}',
+    ...                        'data: {"choices":[],"usage":{"prompt_tokens":31,"completion_tokens":1}}',
+    ...                        "data: [DONE]", "data: ignored"]), spent))
     ['你']
+    >>> spent
+    TokenUsage(prompt_tokens=31, completion_tokens=1)
     """
     for line in lines:
         if not line.startswith("data:"):
@@ -112,6 +128,10 @@ def _sse_deltas(lines: Iterator[str]) -> Iterator[str]:
             raise ModelUnavailable("llm endpoint", "malformed", f"unreadable event {data[:200]!r}") from error
         if "error" in event:
             raise ModelUnavailable("llm endpoint", "stream_error", str(event["error"])[:200])
+        counted = event.get("usage")
+        if usage is not None and isinstance(counted, dict):
+            usage.prompt_tokens = int(counted.get("prompt_tokens") or 0)
+            usage.completion_tokens = int(counted.get("completion_tokens") or 0)
         for choice in event.get("choices", []):
             content = (choice.get("delta") or {}).get("content")
             if content:

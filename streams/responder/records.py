@@ -8,7 +8,7 @@ from typing import Any
 
 from processors.dialogue import DialogueState
 from processors.responder import Decision
-from serving.protocols import Passage
+from serving.protocols import Passage, TokenUsage
 
 
 def reply_id(in_reply_to: str) -> str:
@@ -27,7 +27,9 @@ def bot_reply(
     model_profile: str,
     variant: str | None,
     ts: int,
+    usage: TokenUsage | None = None,
 ) -> dict[str, Any]:
+    """``usage``: the generator's tokens for this reply (None: no model wrote or was asked for it)."""
     handoff = None
     if decision.action == "handoff" and decision.reason is not None:
         handoff = {"reason": decision.reason.value, "detail": decision.detail}
@@ -46,6 +48,8 @@ def bot_reply(
         "model_profile": model_profile,
         "handoff": handoff,
         "variant": variant,
+        "prompt_tokens": usage.prompt_tokens if usage is not None else None,
+        "completion_tokens": usage.completion_tokens if usage is not None else None,
         "ts": ts,
     }
 

@@ -49,7 +49,7 @@ from processors.responder import (
 )
 from processors.responder.variants import VariantSettings, apply_assignment
 from serving.deployments.apps import profile_order
-from serving.protocols import ChatMessage, Passage, ProfileChoice
+from serving.protocols import ChatMessage, Passage, ProfileChoice, TokenUsage
 from streams.responder.answer_cache import SemanticAnswerCache
 from streams.responder.records import bot_reply, handoff_record
 from streams.responder.state_store import DialogueStore
@@ -139,6 +139,7 @@ class Responder:
         confidence = 0.0
         profile = "canned"
         text = ""
+        usage: TokenUsage | None = None
         cached = await self._cached(tenant, query, variant) if decision is None else None
         if cached is not None:
             decision, profile = Decision("answer", detail="cache"), "cache"
@@ -156,17 +157,10 @@ class Responder:
                 decision = decide(state, signals, confidence, moderation=moderation, config=variant.policy)
             text = decision.reply
             if decision.action == "answer":
-                decision, text, profile = await self._answer(event, state, query, passages, confidence, variant, deltas)
-                passages = cited_passages(text, passages, shown=self.prompt_passages)
-                if decision.action == "answer" and decision.detail != GENERATOR_DOWN:
-                    await self._remember(
-                        tenant,
-                        query,
-                        text.removeprefix(tone_prefix(state.emotion, state.locale)),
-                        passages,
-                        confidence,
-                        state,
-                    )
+                decision, text, profile, usage = await self._answer(
+                    event, state, query, passages, confidence, variant, deltas
+                )
+                passages = await self._cite_and_remember(tenant, query, decision, text, passages, confidence, state)
         else:
             text = decision.reply
         if decision.action == "handoff":
@@ -188,6 +182,7 @@ class Responder:
             model_profile=profile,
             variant=variant.tag,
             ts=now,
+            usage=usage,
         )
         handoff = handoff_record(event, state, decision, now) if decision.action == "handoff" else None
         return Outcome(reply, handoff, state, decision.action, tuple(cited))
@@ -223,6 +218,23 @@ class Responder:
             log.warning("answer cache lookup failed: %r", error)
             return None
 
+    async def _cite_and_remember(
+        self,
+        tenant: str,
+        query: str,
+        decision: Decision,
+        text: str,
+        passages: Sequence[Passage],
+        confidence: float,
+        state: DialogueState,
+    ) -> Sequence[Passage]:
+        """The passages the answer cites; a generated answer goes into the answer cache with them."""
+        cited = cited_passages(text, passages, shown=self.prompt_passages)
+        if decision.action == "answer" and decision.detail != GENERATOR_DOWN:
+            body = text.removeprefix(tone_prefix(state.emotion, state.locale))
+            await self._remember(tenant, query, body, cited, confidence, state)
+        return cited
+
     async def _remember(
         self, tenant: str, query: str, text: str, passages: Sequence[Passage], confidence: float, state: DialogueState
     ) -> None:
@@ -242,9 +254,10 @@ class Responder:
         confidence: float,
         variant: VariantSettings,
         deltas: DeltaSink | None = None,
-    ) -> tuple[Decision, str, str]:
+    ) -> tuple[Decision, str, str, TokenUsage | None]:
         """Generate (streaming checked sentences to ``deltas``), check grounding, moderate; fall back to
-        extractive or hand off."""
+        extractive or hand off. Returns the decision, the text, the profile that wrote it and the tokens the
+        generator took (also when its answer was replaced)."""
         routed: str = variant.generator_profile or choose_profile(
             self.tenant_tier(event["tenant_id"]), state.intent, self.load(), self.routing
         )
@@ -279,10 +292,10 @@ class Responder:
             log.warning("generation failed for %s: %r", event["event_id"], error)
             if confidence < variant.policy.extractive_threshold:
                 decision = self._handoff(HandoffReason.MODEL_UNAVAILABLE, "generator unavailable", state)
-                return decision, decision.reply, "handoff"
+                return decision, decision.reply, "handoff", choice.usage
             follow, body = Decision("answer", detail=GENERATOR_DOWN), ""
         if follow.action == "handoff":
-            return follow, follow.reply, "handoff"
+            return follow, follow.reply, "handoff", choice.usage
         profile = choice.answered or routed  # after a fallback, the model that wrote the answer
         if follow.detail in ("extractive", GENERATOR_DOWN):
             body, profile = extractive_answer(query, passages, max_chars=self.max_chars), "extractive"
@@ -291,10 +304,10 @@ class Responder:
         )
         if checked.action == "block":
             decision = self._handoff(HandoffReason.MODERATION, "answer blocked by output moderation", state)
-            return decision, decision.reply, "handoff"
+            return decision, decision.reply, "handoff", choice.usage
         body = without_leading_punctuation(checked.text)
         text = tone_prefix(state.emotion, state.locale) + trim_to_limit(body, self.max_chars)
-        return Decision("answer", detail=follow.detail), text, profile
+        return Decision("answer", detail=follow.detail), text, profile, choice.usage
 
     def _handoff(self, reason: HandoffReason, detail: str, state: DialogueState) -> Decision:
         return Decision(

@@ -54,6 +54,25 @@ def published(platform: Platform, topic: str, record: str, marker: str, expected
     return [codec.decode(m.value()) for m in read_topic(platform.status["kafka"], topic, marker.encode(), expected)]
 
 
+def test_the_official_client_reads_the_usage_chunk_it_asked_for(client: OpenAI) -> None:
+    stream = client.chat.completions.create(
+        model="kefu",
+        user=conversation(),
+        stream=True,
+        stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "新人有什么优惠？"}],
+    )
+    chunks = list(stream)
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    # models are off here: the answer is extractive, and no model tokens were spent on it
+    assert (chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens, chunks[-1].usage.total_tokens) == (
+        0,
+        0,
+        0,
+    )
+    assert all(chunk.usage is None for chunk in chunks[:-1]) and chunks[-2].choices[0].finish_reason == "stop"
+
+
 def test_non_streaming_answer_through_the_official_client(client: OpenAI) -> None:
     conversation_id = conversation()
     completion = client.chat.completions.create(
@@ -62,6 +81,7 @@ def test_non_streaming_answer_through_the_official_client(client: OpenAI) -> Non
         extra_headers={"X-Conversation-Id": conversation_id},
     )
     assert completion.object == "chat.completion"
+    assert completion.usage is not None and completion.usage.total_tokens == 0  # extractive: no model tokens
     assert completion.choices[0].message.content
     kefu = (completion.model_extra or {})["kefu"]
     assert kefu["conversation_id"] == conversation_id

@@ -16,7 +16,7 @@ def delta(seq: int, text: str, replace: bool = False) -> ReplyItem:
     return ("delta", {"reply_id": "r-1", "in_reply_to": "e1", "seq": seq, "text": text, "replace": replace})
 
 
-def reply(text: str, handoff: dict[str, str] | None = None) -> ReplyItem:
+def reply(text: str, handoff: dict[str, str] | None = None, tokens: tuple[int, int] | None = None) -> ReplyItem:
     citations = [{"source": "faq.jsonl", "chunk_id": "c1", "title": None, "score": 0.9}]
     return (
         "reply",
@@ -28,18 +28,21 @@ def reply(text: str, handoff: dict[str, str] | None = None) -> ReplyItem:
             "confidence": 0.9,
             "handoff": handoff,
             "model_profile": "fast",
+            "prompt_tokens": tokens[0] if tokens else None,
+            "completion_tokens": tokens[1] if tokens else None,
         },
     )
 
 
-def run(items: list[ReplyItem], timeout_s: float = 5.0) -> list[dict[str, Any]]:
+def run(items: list[ReplyItem], timeout_s: float = 5.0, include_usage: bool = False) -> list[dict[str, Any]]:
     """The decoded data of every SSE event the relay writes for ``items`` (``[DONE]`` as the string)."""
 
     async def collect() -> bytes:
         queue: asyncio.Queue[ReplyItem] = asyncio.Queue()
         for item in items[1:]:
             queue.put_nowait(item)
-        stream = relay(items[0], queue, ChunkWriter("r-1", "kefu"), "conv-1", time.monotonic() + timeout_s)
+        writer, deadline = ChunkWriter("r-1", "kefu"), time.monotonic() + timeout_s
+        stream = relay(items[0], queue, writer, "conv-1", deadline, include_usage=include_usage)
         return b"".join([piece async for piece in stream])
 
     raw = asyncio.run(collect()).decode()
@@ -94,3 +97,19 @@ def test_a_hand_off_without_deltas_streams_its_notice_and_marks_the_hand_off() -
 def test_a_reply_that_never_completes_ends_in_an_error_event() -> None:
     events = run([delta(0, "第一句。")], timeout_s=0.2)
     assert "error" in events[-1] and events[-1]["error"]["type"] == "timeout"
+
+
+def test_usage_is_the_last_chunk_when_the_client_asks_for_it_as_openai_sends_it() -> None:
+    items = [delta(0, "可以退货[1]。"), reply("可以退货[1]。", tokens=(212, 19))]
+    events = run(items, include_usage=True)
+    assert events[-1] == "[DONE]"
+    usage = events[-2]
+    assert usage["choices"] == [] and usage["id"] == "chatcmpl-r-1"
+    assert usage["usage"] == {"prompt_tokens": 212, "completion_tokens": 19, "total_tokens": 231}
+    assert events[-3]["choices"][0]["finish_reason"] == "stop"
+    assert not any("usage" in e for e in run(items)[:-1])  # not asked: not sent
+
+
+def test_a_reply_no_model_wrote_reports_zero_tokens() -> None:
+    canned = reply("好的，正在为您转接人工客服，请稍候。", {"reason": "customer_request", "detail": ""})
+    assert run([canned], include_usage=True)[-2]["usage"]["total_tokens"] == 0

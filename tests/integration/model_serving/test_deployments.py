@@ -15,7 +15,7 @@ import pytest
 from serving.client import ModelClient
 from serving.deployments.apps import EMBEDDER_APP
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage
+from serving.protocols import ChatMessage, Passage, ProfileChoice
 
 from .conftest import Serving
 from .doubles import HashingEmbedder, OverlapReranker
@@ -55,11 +55,15 @@ async def test_dead_quality_endpoint_falls_back_to_the_fast_profile(serving: Ser
     client = await ModelClient.connect(serving.settings, transport)
     try:
         answer = await client.generate(QUESTION, max_tokens=24, temperature=0.0)
-        pieces = [p async for p in client.stream(QUESTION, max_tokens=24, temperature=0.0)]
+        choice = ProfileChoice()
+        pieces = [p async for p in client.stream(QUESTION, max_tokens=24, temperature=0.0, choice=choice)]
     finally:
         await client.aclose()
     assert len(CJK.findall(answer)) >= 3, answer
     assert len(pieces) > 1 and "".join(pieces).strip()
+    # the replica's token counts crossed the serving boundary (a handle's last item, an NDJSON usage line)
+    assert choice.usage is not None and choice.usage.prompt_tokens > 10 and 0 < choice.usage.completion_tokens <= 24
+    assert choice.answered == "fast"
     assert client.fallbacks == 2
     assert (
         sum(n for (_, reason), n in client.unavailable.items() if reason in ("connect", "transport", "http_500")) == 2

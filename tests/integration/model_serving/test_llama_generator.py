@@ -11,7 +11,8 @@ import pytest
 
 from kefu.settings import Settings
 from serving.generation import LlamaGenerator, build_generator
-from serving.protocols import ChatMessage, Generator
+from serving.generation.chat_template import render_chatml
+from serving.protocols import ChatMessage, Generator, TokenUsage
 
 pytestmark = pytest.mark.slow
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -50,6 +51,19 @@ def test_stream_yields_pieces_that_form_the_same_answer(fast: Generator) -> None
     assert len(pieces) > 3
     assert "".join(pieces) == fast.generate(QUESTION, max_tokens=24, temperature=0.0)
     assert not any("<|im_end|>" in p for p in pieces)
+
+
+def test_a_stream_reports_its_prompt_and_answer_tokens_also_when_abandoned(fast: Generator) -> None:
+    assert isinstance(fast, LlamaGenerator)
+    usage = TokenUsage()
+    answer = "".join(fast.stream(QUESTION, max_tokens=24, temperature=0.0, usage=usage))
+    assert usage.prompt_tokens == fast.count_tokens(render_chatml(QUESTION))
+    assert usage.completion_tokens == fast.count_tokens(answer) and 0 < usage.completion_tokens <= 24
+    cut = TokenUsage()
+    stream = fast.stream(QUESTION, max_tokens=24, temperature=0.0, usage=cut)
+    first = next(iter(stream))
+    stream.close()  # type: ignore[attr-defined]  # the responder stops reading at the reply's length limit
+    assert cut.prompt_tokens == usage.prompt_tokens and cut.completion_tokens == fast.count_tokens(first)
 
 
 def test_concurrent_streams_are_serialised_not_corrupted(fast: Generator) -> None:

@@ -62,7 +62,7 @@ async def test_served_model_streams_checked_sentences_that_add_up_to_the_reply(
         return await client.generate(messages, max_tokens=64)
 
     async def stream(messages: Sequence[ChatMessage], choice: ProfileChoice) -> AsyncIterator[str]:
-        async for piece in client.stream(messages, max_tokens=64, temperature=0.0):
+        async for piece in client.stream(messages, max_tokens=64, temperature=0.0, choice=choice):
             pieces_from_model.append(piece)
             yield piece
 
@@ -78,6 +78,8 @@ async def test_served_model_streams_checked_sentences_that_add_up_to_the_reply(
         await client.aclose()
     reply = outcome.reply
     assert len(pieces_from_model) > 1  # real tokens, several of them, came through Serve's streaming path
+    # and the replica's count of them, on the reply whatever became of the answer (NDJSON usage line, HTTP)
+    assert reply["prompt_tokens"] > 50 and 0 < reply["completion_tokens"] <= 64
     streamed_by_gate = [text for _, text, replace in sink.deltas if not replace]
     for text in streamed_by_gate:  # whatever the model said, only grounded sentences left the gate
         assert check_grounded(text, PASSAGES, require_citation=False).supported, text

@@ -73,6 +73,9 @@ def create_app(behaviour: Behaviour) -> FastAPI:
                     chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                     yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
                 yield 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+                if (body.get("stream_options") or {}).get("include_usage"):  # as vLLM and OpenAI send it
+                    usage = {"prompt_tokens": 23, "completion_tokens": len(behaviour.answer), "total_tokens": 0}
+                    yield f"data: {json.dumps({'choices': [], 'usage': usage})}\n\n"
                 yield "data: [DONE]\n\n"
                 finished = True
             finally:

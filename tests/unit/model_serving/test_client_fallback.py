@@ -12,7 +12,7 @@ import pytest
 from kefu.settings import Settings
 from serving.client import ModelClient
 from serving.errors import ModelUnavailable
-from serving.protocols import ChatMessage, Passage, ProfileChoice, Vectors
+from serving.protocols import ChatMessage, Passage, ProfileChoice, TokenUsage, Vectors
 
 QUESTION = [ChatMessage("user", "退货运费谁出？")]
 
@@ -20,7 +20,9 @@ QUESTION = [ChatMessage("user", "退货运费谁出？")]
 class ScriptedTransport:
     """Each generator app answers with its script: text pieces, a delay before them, or a failure."""
 
-    def __init__(self, scripts: dict[str, tuple[float, list[str] | ModelUnavailable]], gap_s: float = 0.0) -> None:
+    def __init__(
+        self, scripts: dict[str, tuple[float, list[str | TokenUsage] | ModelUnavailable]], gap_s: float = 0.0
+    ) -> None:
         self.scripts = scripts
         self.gap_s = gap_s
         self.calls: list[str] = []
@@ -36,11 +38,12 @@ class ScriptedTransport:
     async def generate(
         self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
     ) -> str:
-        return "".join([piece async for piece in self.stream(app, messages, max_tokens, temperature)])
+        pieces = [piece async for piece in self.stream(app, messages, max_tokens, temperature)]
+        return "".join(piece for piece in pieces if isinstance(piece, str))
 
     async def stream(
         self, app: str, messages: Sequence[ChatMessage], max_tokens: int | None, temperature: float
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | TokenUsage]:
         self.calls.append(app)
         delay, script = self.scripts[app]
         try:
@@ -150,3 +153,30 @@ async def test_embed_deadline_raises_model_unavailable() -> None:
     with pytest.raises(ModelUnavailable) as raised:
         await models.embed_queries(["hi"])
     assert (raised.value.model, raised.value.reason) == ("kefu-embedder", "timeout")
+
+
+async def test_a_streams_usage_goes_to_the_choice_and_never_to_the_text() -> None:
+    transport = ScriptedTransport({"kefu-llm-quality": (0.0, ["好的", "。", TokenUsage(180, 3)])})
+    choice = ProfileChoice()
+    pieces = [piece async for piece in client(transport).stream(QUESTION, choice=choice)]
+    assert pieces == ["好的", "。"]
+    assert choice.usage == TokenUsage(180, 3)
+    silent = ScriptedTransport({"kefu-llm-quality": (0.0, [TokenUsage(180, 0)])})  # the model answered nothing
+    nothing = ProfileChoice()
+    assert [piece async for piece in client(silent).stream(QUESTION, choice=nothing)] == []
+    assert nothing.usage == TokenUsage(180, 0)
+
+
+async def test_every_attempts_tokens_are_counted() -> None:
+    transport = ScriptedTransport(
+        {
+            "kefu-llm-quality": (0.0, ["好的。", TokenUsage(180, 3)]),
+            "kefu-llm-fast": (0.0, ["嗯。", TokenUsage(150, 2)]),
+        }
+    )
+    choice = ProfileChoice()
+    models = client(transport)
+    for routed in ("quality", "fast"):  # e.g. a retry of an unsupported answer on another profile
+        choice.routed = routed
+        assert [piece async for piece in models.stream(QUESTION, choice=choice)]
+    assert choice.usage == TokenUsage(330, 5) and choice.answered == "fast"

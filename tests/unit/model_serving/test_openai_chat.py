@@ -11,7 +11,7 @@ import pytest
 from kefu.settings import Settings
 from serving.errors import ModelUnavailable
 from serving.generation import OpenAIChatGenerator, build_generator
-from serving.protocols import ChatMessage
+from serving.protocols import ChatMessage, TokenUsage
 
 from .fake_openai import Behaviour, free_port, serve_fake
 
@@ -28,6 +28,16 @@ def test_stream_yields_the_content_deltas_in_order() -> None:
     assert sent["body"]["stream"] is True
     assert sent["body"]["model"] == "fake-qwen"
     assert sent["body"]["messages"][1] == {"role": "user", "content": "我的快递到哪了？"}
+
+
+def test_stream_reports_the_endpoints_token_usage() -> None:
+    behaviour = Behaviour()
+    with serve_fake(behaviour) as url:
+        usage = TokenUsage()
+        pieces = list(OpenAIChatGenerator(url, "fake-qwen").stream(QUESTION, usage=usage))
+    assert pieces == ["您好，", "请提供", "订单号。"]  # the usage chunk has no choices: no text from it
+    assert behaviour.requests[0]["body"]["stream_options"] == {"include_usage": True}
+    assert usage == TokenUsage(prompt_tokens=23, completion_tokens=3)
 
 
 def test_generate_returns_the_whole_message() -> None:

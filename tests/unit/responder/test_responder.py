@@ -13,7 +13,7 @@ from fastavro.validation import validate
 
 from processors.responder import PolicyConfig, RetryPolicy
 from schemas.catalog import schema
-from serving.protocols import ChatMessage, Passage, ProfileChoice
+from serving.protocols import ChatMessage, Passage, ProfileChoice, TokenUsage
 from streams.responder.respond import Responder
 from streams.responder.state_store import DialogueStore
 from tests.unit.dialogue.harness import FaqIndex
@@ -177,6 +177,19 @@ def test_after_a_fallback_the_reply_names_the_profile_whose_model_wrote_the_answ
     responder.served_profiles = ("quality", "fast")
     reply = asyncio.run(responder.respond(question)).reply
     assert reply["model_profile"] == "quality" and reply["citations"]
+
+
+def test_the_reply_carries_the_tokens_the_generator_took_and_a_canned_one_none(tmp_path: Path, index: FaqIndex) -> None:
+    async def counted_llm(messages: Sequence[ChatMessage], choice: ProfileChoice) -> str:
+        choice.spent(TokenUsage(prompt_tokens=212, completion_tokens=19))  # what ModelClient adds from the stream
+        return await quoting_llm(messages, choice)
+
+    responder = make(tmp_path, index, llm=counted_llm, confidence=0.95)
+    reply = asyncio.run(responder.respond(event(1, "七天无理由退货怎么申请？"))).reply
+    assert (reply["prompt_tokens"], reply["completion_tokens"]) == (212, 19)
+    assert validate(reply, schema("BotReply").parsed, raise_errors=True)
+    canned = asyncio.run(responder.respond(event(2, "我要转人工", intent="ask_human"))).reply
+    assert (canned["prompt_tokens"], canned["completion_tokens"]) == (None, None)
 
 
 def test_state_survives_a_new_responder_on_the_same_store(tmp_path: Path, index: FaqIndex) -> None:
