@@ -215,6 +215,7 @@ class Settings(BaseSettings):
     sink_group: str = Field("kefu-sink", description="Consumer group of the ClickHouse sink.")
     store_query_port: int = Field(0, ge=0, description="Port of the embedded store's query endpoint; 0 = free one.")
     store_query_timeout_s: float = Field(30.0, gt=0, description="Longest an analyst query may run.")
+    sql_max_rows: int = Field(10_000, ge=1, description="Most rows POST /v1/sql returns (more: `truncated`).")
     store_kpi_refresh_s: float = Field(5.0, gt=0, description="How often the sink refreshes the KPI rollup.")
     store_kpi_lookback_h: float = Field(
         2.0, ge=0, description="Hours before the records written that a rollup refresh recomputes."

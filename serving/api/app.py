@@ -19,6 +19,7 @@ from processors.pii import IdentifierPseudonymizer
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from serving.api.agents import agents_router
+from serving.api.analyst import analyst_router
 from serving.api.api_docs import api_docs_router
 from serving.api.chat import chat_router
 from serving.api.conversation_feed import AgentMessageFeed
@@ -83,6 +84,7 @@ def create_api(
     tenant_of = tenant_dependency(principal_dependency(auth, users, webchat_keys))
     caller_of = chat_caller(auth, webchat_keys or ApiKeys({}), users)
     app.include_router(kpi_router(tenant_of, settings))
+    app.include_router(analyst_router(tenant_of, settings))
     app.include_router(chat_router(chat_key_tenant(caller_of), inbound, waiter, settings.chat_reply_timeout_s))
     app.include_router(webchat_router(caller_of, settings, feed, feedback, pseudonyms))
     app.include_router(_operations_router(bootstrap, registry_url))

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from kefu.settings import Settings
 
-#: Runs one SQL statement with its ``{name:Type}`` parameters; returns the rows as dicts (column -> value).
-KpiQuery = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+
+class KpiQuery(Protocol):
+    """Runs one read-only SQL statement with its ``{name:Type}`` parameters; returns the rows as dicts.
+
+    ``tenant`` scopes it to that tenant's rows (``streams.store.tenant_scope``); None reads every tenant.
+    """
+
+    def __call__(self, sql: str, parameters: dict[str, Any], tenant: str | None = None) -> list[dict[str, Any]]: ...
+
 
 #: Columns of the ``kpi_hourly`` view the store provides (one row per hour, tenant, channel and intent).
 KPI_HOURLY_COLUMNS = (
@@ -74,18 +81,19 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def clickhouse_query(client: Any) -> KpiQuery:
+def clickhouse_query(client: Any, open_scoped: Callable[[dict[str, str]], Any] | None = None) -> KpiQuery:
     """A KpiQuery over a clickhouse-connect client (``chdb://`` or a server), for tests and tools.
 
     It reads through the same ``StoreClient`` path as :func:`store_query` (the read-only guard, Arrow results and
-    their conversion), so what a test sees is what the API sees on the platform.
+    their conversion), so what a test sees is what the API sees on the platform. ``open_scoped(settings)`` opens
+    the read-only session of a tenant-scoped query (None: such queries fail).
     """
     from streams.store.client import DirectBackend, StoreClient
 
-    store = StoreClient(DirectBackend(client))
+    store = StoreClient(DirectBackend(client, open_scoped=open_scoped))
 
-    def run(sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = store.query(sql, parameters).to_pylist()
+    def run(sql: str, parameters: dict[str, Any], tenant: str | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = store.query(sql, parameters, tenant=tenant).to_pylist()
         return rows
 
     return run
@@ -101,11 +109,11 @@ def store_query(settings: Settings) -> KpiQuery:
 
     client: StoreClient | None = None
 
-    def query(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def query(sql: str, parameters: dict[str, Any], tenant: str | None = None) -> list[dict[str, Any]]:
         nonlocal client
         if client is None:
             client = StoreClient.connect(settings)
-        rows: list[dict[str, Any]] = client.query(sql, params).to_pylist()
+        rows: list[dict[str, Any]] = client.query(sql, parameters, tenant=tenant).to_pylist()
         return rows
 
     return query

@@ -222,3 +222,13 @@ def test_kefu_sql_cannot_write_or_read_secrets_and_a_tenant_analyst_sees_its_own
     assert [line.strip('"') for line in scoped.stdout.split()[1:]] == ["globex"]
     metadata = pii_platform.kefu("sql", "SELECT name FROM system.tables", "--tenant", "globex")
     assert metadata.returncode == 2 and "tenant-scoped" in metadata.stderr
+
+    # the same over HTTP (POST /v1/sql), through the platform's store owner
+    headers = {"Authorization": f"Bearer {pii_platform.status['api_key']}"}
+    scoped_sql = {"sql": f"SELECT DISTINCT tenant_id FROM events WHERE {in_run}", "tenant": "globex"}
+    answer = httpx.post(f"{pii_platform.status['http']}/v1/sql", headers=headers, json=scoped_sql, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["tenant"], answer.json()["rows"]) == ("globex", [{"tenant_id": "globex"}])
+    refused = {"sql": "SELECT name FROM system.tables", "tenant": "globex"}
+    answer = httpx.post(f"{pii_platform.status['http']}/v1/sql", headers=headers, json=refused, timeout=60)
+    assert answer.status_code == 400 and "refused" in answer.json()["error"]
