@@ -297,6 +297,16 @@ def operations_panels() -> list[tuple[dict[str, Any], int, int]]:
             12,
             8,
         ),
+        (
+            panel(
+                "timeseries",
+                "Generator tokens / s by profile",
+                [prom_target(rate("kefu_worker_generator_tokens_total", "profile, kind"), "{{profile}} {{kind}}")],
+                description="What the model endpoints are billed for; ClickHouse (bot_replies) has it per tenant",
+            ),
+            12,
+            8,
+        ),
     ]
 
 

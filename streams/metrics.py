@@ -5,6 +5,9 @@ dashboards/prometheus/*.yml and dashboards/grafana/operations.json use these nam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMED = Counter("kefu_worker_events_consumed_total", "Records consumed", ["topic"])
@@ -19,6 +22,12 @@ BOT_REPLIES_MAILED = Counter(
     "kefu_worker_bot_replies_mailed_total",
     "The bot's replies to e-mail customers, by outcome (sent, failed, not_configured, no_recipient, duplicate)",
     ["outcome"],
+)
+GENERATOR_TOKENS = Counter(
+    "kefu_worker_generator_tokens_total",
+    "Tokens the generator took for the bot's replies, by model profile and kind (prompt, completion); a redelivered "
+    "message's reply counts again",
+    ["profile", "kind"],
 )
 DUPLICATES = Counter("kefu_worker_duplicates_dropped_total", "Inbound events dropped as duplicates")
 BATCH_SECONDS = Histogram(
@@ -56,3 +65,11 @@ RETRAINS = Counter(
     "kefu_retrains_total", "Retrain triggers handled, by outcome (promoted, rejected, skipped, failed...)", ["action"]
 )
 MODEL_SWAPS = Counter("kefu_model_swaps_total", "Models hot-swapped into a running worker", ["model"])
+
+
+def count_generator_tokens(reply: Mapping[str, Any]) -> None:
+    """Add a BotReply's ``prompt_tokens`` / ``completion_tokens`` to :data:`GENERATOR_TOKENS`."""
+    for kind in ("prompt", "completion"):
+        tokens = reply.get(f"{kind}_tokens")
+        if tokens:
+            GENERATOR_TOKENS.labels(str(reply["model_profile"]), kind).inc(int(tokens))

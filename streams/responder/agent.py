@@ -97,6 +97,7 @@ class ResponderStage:
                     await self.producer.deliver_async(delivered)
                     for record in delivered:
                         metrics.PRODUCED.labels(record.topic).inc()
+                metrics.count_generator_tokens(outcome.reply)
                 await self.outbox.deliver_reply(event, outcome.reply)
         return pending
 

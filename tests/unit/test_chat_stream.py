@@ -113,3 +113,18 @@ def test_usage_is_the_last_chunk_when_the_client_asks_for_it_as_openai_sends_it(
 def test_a_reply_no_model_wrote_reports_zero_tokens() -> None:
     canned = reply("好的，正在为您转接人工客服，请稍候。", {"reason": "customer_request", "detail": ""})
     assert run([canned], include_usage=True)[-2]["usage"]["total_tokens"] == 0
+
+
+def test_a_replys_tokens_are_counted_for_operators_by_profile() -> None:
+    from prometheus_client import REGISTRY
+
+    from streams.metrics import count_generator_tokens
+
+    def counted(kind: str) -> float:
+        labels = {"profile": "fast", "kind": kind}
+        return REGISTRY.get_sample_value("kefu_worker_generator_tokens_total", labels) or 0.0
+
+    before = counted("prompt"), counted("completion")
+    count_generator_tokens({"model_profile": "fast", "prompt_tokens": 212, "completion_tokens": 19})
+    count_generator_tokens({"model_profile": "fast", "prompt_tokens": None, "completion_tokens": None})  # canned
+    assert (counted("prompt") - before[0], counted("completion") - before[1]) == (212, 19)
