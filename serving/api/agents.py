@@ -14,8 +14,9 @@
   web chat from the stream, never answered by the bot. While an agent holds a conversation (after a hand-off,
   renewed by each agent message, ``KEFU_AGENT_HOLD_S``) the bot stays silent and other agents' replies are refused
   (409 naming the holder) unless they say ``"take_over": true``; ``"release": true`` on the agent's last message
-  gives the conversation back to the bot. The hold is read from the store, about a second behind the stream, so two
-  agents answering within that second both get through.
+  gives the conversation back to the bot. The hold is read from the store, about a second behind the stream; the
+  replies this API process accepted in the last seconds decide before it (``recent_answers``), so two agents
+  answering within that second through one API process do not both get through (through two processes they can).
 
 All need a full API key (a web-chat key is refused: it sits in customers' browsers).
 """
@@ -40,6 +41,7 @@ from serving.api.events import Ingest
 from serving.api.kpi import query_of, run_query, scoped_tenant
 from serving.api.kpi_sql import json_value
 from serving.api.pages import bundled_page
+from serving.api.recent_answers import RecentAnswers
 from serving.channels import ChannelError, agent_reply_to_event
 
 TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
@@ -68,8 +70,21 @@ def _handoff(row: dict[str, Any], messages: list[dict[str, Any]], waiting_since:
     }
 
 
+async def _holder(
+    request: Request, recent: RecentAnswers, key_tenant: str, tenant: str, conversation_id: str, hold_s: float
+) -> str | None:
+    """The agent holding the conversation: what this process accepted in the last seconds, else the store's."""
+    remembered = recent.holder(tenant, conversation_id)
+    if remembered is not None:
+        return remembered[0] if remembered else None
+    hold = {"conversation": conversation_id, "tenant": key_tenant, "hold_ms": int(hold_s * 1000)}
+    holders = await run_query(query_of(request), HOLDER_SQL, hold)
+    return str(holders[0]["agent_id"]) if holders else None
+
+
 def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest) -> APIRouter:
     router = APIRouter()
+    recent = RecentAnswers()  # the replies this process accepted in the last seconds, which the store lags behind
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
 
     @router.get("/agent", response_class=HTMLResponse, include_in_schema=False)
@@ -145,12 +160,14 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
         take_over = payload.get("take_over", False)
         if not isinstance(take_over, bool):
             return JSONResponse({"error": "take_over: expected true or false"}, status_code=422)
-        hold = {"conversation": conversation_id, "tenant": key_tenant, "hold_ms": int(settings.agent_hold_s * 1000)}
-        holders = await run_query(query_of(request), HOLDER_SQL, hold)
-        holder = str(holders[0]["agent_id"]) if holders else None
+        holder = await _holder(request, recent, key_tenant, tenant, conversation_id, settings.agent_hold_s)
         if holder not in (None, event["user_id"]) and not take_over:
             message = f"agent {holder} is answering this conversation; send take_over: true to answer anyway"
             return JSONResponse({"error": message, "held_by": holder}, status_code=409)
-        return await ingest([event], key_tenant)
+        response = await ingest([event], key_tenant)
+        if response.status_code == 202:
+            released = event["metadata"].get("action") == "release"
+            recent.answered(tenant, conversation_id, str(event["user_id"]), released=released)
+        return response
 
     return router

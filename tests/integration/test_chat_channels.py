@@ -146,6 +146,9 @@ def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent_and_a_polarity(
     )
     assert reply.status_code == 202, reply.text
     agent_event_id = reply.json()["results"][0]["event_id"]
+    at_once = {"text": "我也来回答", "agent_id": "agent-9", "message_id": "m-race"}  # before the store has agent-7's
+    raced = httpx.post(f"{http}/v1/conversations/{conversation}/agent-replies", headers=headers(key), json=at_once)
+    assert (raced.status_code, raced.json().get("held_by")) == (409, "agent-7")
     poller.join(30)
     delivered = polled[0].json()["messages"]
     assert [m["event_id"] for m in delivered] == [agent_event_id]
@@ -175,7 +178,12 @@ def test_an_agent_takes_a_handoff_replies_and_corrects_an_intent_and_a_polarity(
         ).status_code
         == 404
     )
+    corrections_reach_the_retrain_loop(channels, conversation, customer_message)
 
+
+def corrections_reach_the_retrain_loop(channels: Platform, conversation: str, customer_message: dict[str, Any]) -> None:
+    """An agent's corrected intent and an analyst's corrected polarity, read back as the retrain agent reads them."""
+    http, key = channels.status["http"], channels.status["api_key"]
     correction = {"conversation_id": conversation, "source": "agent", "user_id": "agent-7", "tenant_id": "default",
                   "message_id": customer_message["event_id"], "corrected_intent": "transfer_to_human"}  # fmt: skip
     assert httpx.post(f"{http}/v1/feedback", headers=headers(key), json=correction).status_code == 202
