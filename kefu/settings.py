@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     tenants: str | None = Field(None, description="Comma-separated known tenant ids; unset = any tenant.")
     pseudonym_key: SecretStr | None = Field(
         None,
+        min_length=16,
         description="Secret (16+ bytes) of the keyed pseudonyms that replace customer ids carrying PII (a phone "
         "number, an e-mail address); the API and every worker must share it; unset = <data_dir>/pseudonym.key.",
     )
