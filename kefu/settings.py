@@ -118,6 +118,12 @@ class Settings(BaseSettings):
         "message; the bot stays silent meanwhile); 0 = the bot keeps answering.",
     )
     handoff_list_limit: int = Field(100, ge=1, le=1000, description="Most hand-offs GET /v1/handoffs returns.")
+    agent_presence_s: float = Field(
+        30.0,
+        gt=0,
+        description="How long an agent counts as present after their console last polled the queue (fresh "
+        "hand-offs are routed to present agents, the least loaded first).",
+    )
     # --- Security (JWT, rate limits) ---
     jwt_secret: SecretStr | None = Field(
         None, description="HS256 secret (>= 32 bytes) that signs accepted JWTs; unset = no HS256 JWTs."

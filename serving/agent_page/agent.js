@@ -2,7 +2,8 @@
 // slots, and its masked transcript and customer messages, kept live from GET /v1/conversations/{id}/transcript
 // while it is open; corrected intents and polarities go to POST /v1/feedback (source "agent"), replies to
 // POST /v1/conversations/{id}/agent-replies (optionally giving the conversation back to the bot). The queue leaves
-// out conversations other agents hold; answering one anyway asks first, then takes it over.
+// out conversations other agents hold and fresh hand-offs routed to other present agents (the least loaded gets
+// the next one); answering a held one anyway asks first, then takes it over.
 // No library and no network beyond this API. Text is always inserted as text, never as HTML.
 (function () {
   "use strict";
@@ -22,7 +23,7 @@
       polarityUnchanged: "情感不变", polarities: { negative: "负面", neutral: "中性", positive: "正面" },
       byEmail: "邮件渠道：回复将以邮件发给客户（在原邮件线程中，由平台的 SMTP 服务器发出）。",
       noSmtp: "邮件渠道：平台没有配置 SMTP 服务器（KEFU_SMTP_HOST），回复会存档但不外发邮件，请通过邮件系统回复客户。",
-      assignedTo: "处理中：", takeOver: "坐席 {agent} 正在处理这个会话。仍要由你回复吗？",
+      assignedTo: "处理中：", routedTo: "分配给：", takeOver: "坐席 {agent} 正在处理这个会话。仍要由你回复吗？",
       newMessages: "客户有新消息", answered: "已回复，等待客户的新消息（有新消息时会回到队列）",
       sent: "已发送", released: "已发送，会话已交还机器人", needKey: "请输入 API 密钥", needAgent: "请先填写坐席工号",
       error: "出错了：", updated: "更新于 ", lang: "English",
@@ -44,7 +45,7 @@
       polarities: { negative: "negative", neutral: "neutral", positive: "positive" },
       byEmail: "E-mail channel: the reply is mailed to the customer, in their thread (through the platform's SMTP server).",
       noSmtp: "E-mail channel: the platform has no SMTP server (KEFU_SMTP_HOST), so the reply is stored but not mailed; answer the customer from your mail system.",
-      assignedTo: "With ", takeOver: "Agent {agent} is answering this conversation. Answer it yourself anyway?",
+      assignedTo: "With ", routedTo: "Routed to ", takeOver: "Agent {agent} is answering this conversation. Answer it yourself anyway?",
       newMessages: "customer wrote again",
       answered: "Answered; waiting for the customer (it comes back to the queue when they write)",
       sent: "Sent", released: "Sent; the bot has the conversation again",
@@ -129,6 +130,7 @@
       );
       if (handoff.waiting_for === "customer_reply") top.append(element("span", t("newMessages"), "badge new"));
       if (handoff.assigned_to) top.append(element("span", t("assignedTo") + handoff.assigned_to, "badge assigned"));
+      if (handoff.routed_to) top.append(element("span", t("routedTo") + handoff.routed_to, "badge routed"));
       item.append(
         top,
         element("div", (scope === "*" ? handoff.tenant_id + " · " : "") + handoff.conversation_id + " · " +

@@ -89,3 +89,15 @@ WHERE NOT released AND at > now64(3) - toIntervalMillisecond({hold_ms:UInt64})
 """.replace("__TENANT__", TENANT_FILTER)
 """The agent holding the conversation now (the author of its last agent message, not a release, within the hold
 that ``WAITING_HANDOFFS_SQL`` applies too); no row when nobody does."""
+
+AGENT_LOADS_SQL = """
+SELECT agent_id, count() AS held FROM (
+    SELECT argMax(user_id, ts) AS agent_id, argMax(metadata['action'], ts) = 'release' AS released
+    FROM kefu.events FINAL
+    WHERE role = 'agent' AND __TENANT__ AND ts > now64(3) - toIntervalMillisecond({hold_ms:UInt64})
+    GROUP BY conversation_id
+)
+WHERE NOT released
+GROUP BY agent_id
+""".replace("__TENANT__", TENANT_FILTER)
+"""How many conversations each agent holds now (as ``HOLDER_SQL`` decides a hold): their load, for routing."""

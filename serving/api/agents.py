@@ -1,12 +1,8 @@
-"""The human agents' console and API: the hand-off queue and replies to customers.
+"""The human agents' console and API: the console page, transcripts and replies to customers.
 
 - ``GET /agent``: the console page (``serving/agent_page``) over the two routes below and ``POST /v1/feedback``;
   it reads a full API key from the URL fragment (``#key=...``) or asks for it.
-- ``GET /v1/handoffs``: the tenant's conversations waiting for an agent (from ClickHouse, see ``agent_sql``): a
-  hand-off no agent has answered yet, or a customer who wrote again while an agent holds the conversation
-  (``waiting_for``, ``waiting_since``, ``assigned_to``: the agent holding it); each with summary, slots, intent,
-  emotion, masked transcript and the customer messages' ids, predicted intents and polarities, so an agent can
-  correct either with ``POST /v1/feedback`` (``source: agent``). ``?agent_id=`` leaves out those another agent holds.
+- ``GET /v1/handoffs``: the queue (``agent_queue``).
 - ``GET /v1/conversations/{conversation_id}/transcript``: the conversation as stored now (messages, bot replies,
   hand-offs; masked), oldest first; the console polls it while a conversation is open.
 - ``POST /v1/conversations/{conversation_id}/agent-replies``: the agent's message as a ConversationEvent with
@@ -22,7 +18,7 @@ All need a full API key (a web-chat key is refused: it sits in customers' browse
 """
 
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -31,43 +27,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from kefu.settings import Settings
 from serving.api.agent_sql import (
     CONVERSATION_SQL,
-    CUSTOMER_MESSAGES_SQL,
     HOLDER_SQL,
     TRANSCRIPT_SQL,
-    WAITING_HANDOFFS_SQL,
 )
 from serving.api.deps import TenantDependency
 from serving.api.events import Ingest
-from serving.api.kpi import query_of, run_query, scoped_tenant
+from serving.api.kpi import query_of, run_query
 from serving.api.kpi_sql import json_value
 from serving.api.pages import bundled_page
 from serving.api.recent_answers import RecentAnswers
 from serving.channels import ChannelError, agent_reply_to_event
-
-TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
-INTERNAL_COLUMNS = (*TRANSCRIPT_COLUMNS, "answered_at")
-
-
-def _waiting_since(row: dict[str, Any], messages: list[dict[str, Any]]) -> Any:
-    """The hand-off's time, or for a customer who wrote again, their first message after the agent's last."""
-    if row["waiting_for"] == "handoff":
-        return row["ts"]
-    return min((m["ts"] for m in messages if m["ts"] > row["answered_at"]), default=row["ts"])
-
-
-def _handoff(row: dict[str, Any], messages: list[dict[str, Any]], waiting_since: Any) -> dict[str, Any]:
-    transcript = [
-        {"role": role, "text": text, "ts": json_value(ts)}
-        for role, text, ts in zip(*(row[c] for c in TRANSCRIPT_COLUMNS), strict=True)
-    ]
-    plain = {k: json_value(v) for k, v in row.items() if k not in INTERNAL_COLUMNS}
-    return {
-        **plain,
-        "waiting_since": json_value(waiting_since),
-        "slots": dict(row["slots"] or {}),
-        "transcript": transcript,
-        "customer_messages": [{k: json_value(v) for k, v in m.items()} for m in messages],
-    }
 
 
 async def _holder(
@@ -91,36 +60,6 @@ def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Inges
     async def agent_console() -> HTMLResponse:
         """The agents' console page (its data routes need a full API key)."""
         return HTMLResponse(bundled_page("serving", "agent_page", "agent"), headers={"Cache-Control": "no-store"})
-
-    @router.get("/v1/handoffs")
-    async def handoffs(
-        request: Request,
-        key_tenant: Tenant,
-        tenant: str | None = None,
-        hours: Annotated[int, Query(ge=1, le=24 * 31, description="How far back to look")] = 72,
-        agent_id: Annotated[str | None, Query(description="Leave out conversations other agents hold")] = None,
-    ) -> JSONResponse:
-        """Conversations waiting for an agent (each with its latest hand-off), most urgent first, then longest
-        waiting first."""
-        query = query_of(request)
-        scope = scoped_tenant(key_tenant, tenant) or "*"
-        limit = settings.handoff_list_limit
-        params = {"tenant": scope, "hours": hours, "limit": limit * 4, "hold_ms": int(settings.agent_hold_s * 1000)}
-        latest: dict[str, dict[str, Any]] = {}
-        for row in await run_query(query, WAITING_HANDOFFS_SQL, params):  # newest first: each conversation's latest
-            latest.setdefault(str(row["conversation_id"]), row)
-        messages: dict[str, list[dict[str, Any]]] = {conversation: [] for conversation in latest}
-        if latest:
-            wanted = {"tenant": scope, "conversations": list(latest)}
-            for message in await run_query(query, CUSTOMER_MESSAGES_SQL, wanted):
-                messages[str(message.pop("conversation_id"))].append(message)
-        since = {conversation: _waiting_since(row, messages[conversation]) for conversation, row in latest.items()}
-        if agent_id is not None:
-            latest = {c: row for c, row in latest.items() if row["assigned_to"] in ("", agent_id)}
-        waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))[:limit]
-        items = [_handoff(latest[c], messages[c], since[c]) for c in waiting]
-        # the console tells an agent answering an e-mail customer whether the answer is mailed at all
-        return JSONResponse({"tenant": scope, "handoffs": items, "mails_email_answers": bool(settings.smtp_host)})
 
     @router.get("/v1/conversations/{conversation_id}/transcript")
     async def transcript(

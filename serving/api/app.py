@@ -18,6 +18,7 @@ from kefu.settings import Settings
 from processors.pii import IdentifierPseudonymizer
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
+from serving.api.agent_queue import queue_router
 from serving.api.agents import agents_router
 from serving.api.analyst import analyst_router
 from serving.api.api_docs import api_docs_router
@@ -91,6 +92,7 @@ def create_api(
     app.include_router(api_docs_router(app.title))
     app.include_router(events_router(tenant_of, settings, ingest, open_email_contacts(settings), pseudonyms))
     app.include_router(wechat_router(settings, waiter, ingest, read_body))
+    app.include_router(queue_router(tenant_of, settings))
     app.include_router(agents_router(tenant_of, settings, ingest))
 
     @app.on_event("startup")

@@ -169,6 +169,8 @@ def drive_the_console(
             page.wait_for_selector('body[data-sent="1"]')
             seen["transcript"] = page.inner_text("#transcript")
             page.screenshot(path=str(profile.parent / "agent-console.png"), full_page=True)
+            routed = '#queue li[data-conversation="c-fire"] .badge.routed'  # polled as agent-7 since: present
+            seen["routed"] = page.inner_text(routed, timeout=25_000)
             page.click('#queue li[data-conversation="c-fire"]')  # an e-mail customer, and no SMTP server
             seen["email_note"] = page.inner_text("#d-channel-note")
         finally:
@@ -187,6 +189,7 @@ def test_an_agent_sees_the_queue_follows_the_conversation_corrects_an_intent_and
     assert seen["queue"] == ["c-fire", "c-refund", "c-again"]  # most urgent, then longest waiting; c-done answered
     assert seen["wrote_again"] == "客户有新消息"  # answered once, then the customer wrote while the agent held it
     assert seen["assigned"] == "处理中：agent-3"  # and it is that agent's
+    assert seen["routed"] == "分配给：agent-7"  # the only agent present gets the fresh hand-offs
     assert seen["summary"] == "客户要为坏耳机退款" and "KF2025" in seen["slots"] and "[PHONE_1]" in seen["slots"]
     assert seen["turns"] == ["msg customer", "msg bot", "msg customer", "msg handoff", "msg customer"]
     assert seen["messages"] == ["m1", "m2", "m7"]  # m7 came after the hand-off: only the stored transcript has it
