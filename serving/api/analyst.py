@@ -7,9 +7,13 @@ path as ``kefu sql``: the read-only guard (``streams.store.sqlguard``), and for 
 Parameters are bound by ClickHouse (``{name:Type}`` in the SQL), never pasted. At most ``KEFU_SQL_MAX_ROWS`` rows
 come back (``truncated`` says when there were more); ``KEFU_STORE_QUERY_TIMEOUT_S`` bounds the run.
 
+One analyst statement runs at a time per API process; another that arrives meanwhile gets 429 with
+``Retry-After``: the store serves the agents' queue, transcripts and KPI pages too (embedded, one query at a time),
+and a burst of long analyst queries must not hold those up.
+
 Answers: 200 ``{"tenant", "columns", "rows", "truncated"}``; 400 for a refused or failing statement (the reason
-is ClickHouse's first line, or the guard's); 403 for another tenant's rows; 422 for a malformed body; 503 when the
-store is not reachable.
+is ClickHouse's first line, or the guard's); 403 for another tenant's rows; 422 for a malformed body; 429 while
+another analyst statement runs; 503 when the store is not reachable.
 """
 
 import asyncio
@@ -82,6 +86,7 @@ def limited(sql: str, max_rows: int) -> str:
 def analyst_router(tenant_of: TenantDependency, settings: Settings) -> APIRouter:
     router = APIRouter()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
+    running = asyncio.Lock()  # one analyst statement at a time in this process
 
     @router.post("/v1/sql")
     async def analyst_sql(request: Request, key_tenant: Tenant) -> JSONResponse:
@@ -95,8 +100,13 @@ def analyst_router(tenant_of: TenantDependency, settings: Settings) -> APIRouter
         tenant = scoped_tenant(key_tenant, requested)  # 403 for another tenant's key
         query = query_of(request)
         max_rows = settings.sql_max_rows
+        if running.locked():
+            busy = {"error": "another analyst query is running; retry shortly"}
+            return JSONResponse(busy, status_code=429, headers={"Retry-After": "2"})
         try:
-            rows = await asyncio.get_running_loop().run_in_executor(None, query, limited(sql, max_rows), params, tenant)
+            async with running:
+                statement = limited(sql, max_rows)
+                rows = await asyncio.get_running_loop().run_in_executor(None, query, statement, params, tenant)
         except QueryRefused as error:
             return JSONResponse({"error": f"refused: {error}"}, status_code=400)
         except StoreError as error:

@@ -85,3 +85,32 @@ def test_another_tenants_rows_and_bad_bodies_are_refused(http: TestClient) -> No
     assert sql(http, TENANT_KEY, "SELECT 1", params={"x": [1, 2]})[0] == 422
     assert http.post("/v1/sql", headers={"X-API-Key": TENANT_KEY}, content=b"{").status_code == 422
     assert http.post("/v1/sql", json={"sql": "SELECT 1"}).status_code == 401
+
+
+def test_one_analyst_statement_runs_at_a_time_and_another_is_told_to_retry() -> None:
+    """Two analysts at once, over a real server: the second waits for nothing and gets 429 with Retry-After."""
+    import threading
+    import time
+
+    import httpx
+
+    from tests.browser import served
+
+    client = fresh_store()
+    query = clickhouse_query(client, lambda scope: connect(MEMORY, read_only=True, scope=scope))
+    app = create_api(Settings(), "127.0.0.1:9", f"mock://sql-busy-{uuid.uuid4()}", KEYS, kpi_query=query)
+    headers = {"X-API-Key": OPERATOR_KEY}
+    with served(app) as url:
+        slow: list[httpx.Response] = []
+        worker = threading.Thread(
+            target=lambda: slow.append(
+                httpx.post(f"{url}/v1/sql", headers=headers, json={"sql": "SELECT sleep(2) AS slept"}, timeout=30)
+            )
+        )
+        worker.start()
+        time.sleep(0.7)  # the slow statement is running now
+        busy = httpx.post(f"{url}/v1/sql", headers=headers, json={"sql": "SELECT 1 AS one"}, timeout=30)
+        worker.join(30)
+        after = httpx.post(f"{url}/v1/sql", headers=headers, json={"sql": "SELECT 1 AS one"}, timeout=30)
+    assert (busy.status_code, busy.headers.get("retry-after")) == (429, "2"), busy.text
+    assert slow[0].status_code == 200 and after.json()["rows"] == [{"one": 1}]
