@@ -17,6 +17,7 @@ another analyst statement runs; 503 when the store is not reachable.
 """
 
 import asyncio
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -52,11 +53,16 @@ def _statement(payload: Any) -> tuple[str, dict[str, Any], str | None]:
 
 
 def cell(value: Any) -> Any:
-    """A result value as JSON: datetimes in ISO 8601 UTC, dates ISO, decimals as numbers, bytes as hex.
+    """A result value as JSON: datetimes in ISO 8601 UTC, dates ISO, decimals as numbers, bytes as hex, and NaN or
+    infinity (``avg`` of no rows) as null, which JSON has no number for.
 
     >>> cell(date(2026, 11, 23)), cell(Decimal("1.5")), cell(b"\\x01"), cell({"k": [datetime(2026, 1, 1)]})
     ('2026-11-23', 1.5, '01', {'k': ['2026-01-01T00:00:00Z']})
+    >>> cell(float("nan")), cell(float("inf")), cell(2.5)
+    (None, None, 2.5)
     """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, datetime):
         return json_value(value)
     if isinstance(value, date):

@@ -61,6 +61,8 @@ def test_more_rows_than_the_limit_are_cut_and_flagged(http: TestClient) -> None:
     status, body = sql(http, OPERATOR_KEY, "SELECT number, now() AS at FROM numbers(10)")
     assert status == 200 and body["truncated"] is True and len(body["rows"]) == 3  # KEFU_SQL_MAX_ROWS=3
     assert str(body["rows"][0]["at"]).endswith("Z")  # a DateTime as ISO 8601 UTC
+    status, body = sql(http, OPERATOR_KEY, "SELECT avg(number) AS mean FROM numbers(0)")  # NaN: no JSON number
+    assert (status, body["rows"]) == (200, [{"mean": None}])
 
 
 @pytest.mark.parametrize(
