@@ -10,7 +10,6 @@ messages are tagged with intent and sentiment; bot, agent and system messages pa
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 from processors.dedupe import Deduplicator
 from processors.intent import IntentModel
-from processors.pii import IdentifierPseudonymizer, MaskResult, PiiMasker
+from processors.pii import IdentifierPseudonymizer, MaskResult, PiiMasker, process_pseudonyms
 from processors.sentiment import SentimentModel
 
 __all__ = ["EnrichmentPipeline", "model_version"]
@@ -52,7 +51,7 @@ class EnrichmentPipeline:
     intent_model: IntentModel
     sentiment_model: SentimentModel
     deduplicator: Deduplicator
-    pseudonyms: IdentifierPseudonymizer = field(default_factory=lambda: IdentifierPseudonymizer(_process_key()))
+    pseudonyms: IdentifierPseudonymizer = field(default_factory=process_pseudonyms)
 
     def __call__(self, events: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
         kept = [event for event in events if self.deduplicator.check(event) is None]
@@ -89,10 +88,6 @@ class EnrichmentPipeline:
             "intent": model_version("intent", self.intent_model.metadata),
             "sentiment": model_version("sentiment", self.sentiment_model.metadata),
         }
-
-
-def _process_key() -> bytes:
-    return secrets.token_bytes(32)
 
 
 def _masked_datum(event: dict[str, Any], mask: MaskResult, masker: PiiMasker, stamp: int) -> dict[str, Any]:

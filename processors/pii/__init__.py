@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .entities import PII_TYPES, MaskResult, PiiEntity
 from .masker import PiiMasker, mask_pii
-from .pseudonyms import PSEUDONYM_PREFIX, IdentifierPseudonymizer
+from .pseudonyms import PSEUDONYM_PREFIX, IdentifierPseudonymizer, process_pseudonyms
 
 __all__ = [
     "PII_TYPES",
@@ -24,4 +24,5 @@ __all__ = [
     "PiiEntity",
     "PiiMasker",
     "mask_pii",
+    "process_pseudonyms",
 ]

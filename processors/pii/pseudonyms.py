@@ -25,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from functools import lru_cache
+import secrets
+from functools import cache, lru_cache
 
 from processors.pii.masker import PiiMasker
 
-__all__ = ["PSEUDONYM_PREFIX", "IdentifierPseudonymizer"]
+__all__ = ["PSEUDONYM_PREFIX", "IdentifierPseudonymizer", "process_pseudonyms"]
 
 PSEUDONYM_PREFIX = "pii:"
 _LETTER_DIGIT_SEAM = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
@@ -65,3 +66,10 @@ class IdentifierPseudonymizer:
         if identifier.startswith(PSEUDONYM_PREFIX) or not self.carries_pii(identifier):
             return identifier
         return self.pseudonym(tenant, identifier)
+
+
+@cache
+def process_pseudonyms() -> IdentifierPseudonymizer:
+    """Pseudonyms under a key of this process alone, for callers given no platform key (tests, offline parsing):
+    as safe, but another process or a restart names the same customer differently."""
+    return IdentifierPseudonymizer(secrets.token_bytes(32))

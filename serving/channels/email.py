@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
-from functools import cache
 from html import unescape
 from typing import Any
 
-from processors.pii import IdentifierPseudonymizer
+from processors.pii import IdentifierPseudonymizer, process_pseudonyms
 from processors.validation import is_blank_text
 from serving.channels.errors import ChannelError
 
@@ -91,11 +89,6 @@ class EmailContact:
     its ``In-Reply-To``."""
 
 
-@cache
-def _process_pseudonyms() -> IdentifierPseudonymizer:
-    return IdentifierPseudonymizer(secrets.token_bytes(32))
-
-
 def email_to_event(raw: bytes, tenant_id: str, pseudonyms: IdentifierPseudonymizer | None = None) -> dict[str, Any]:
     return read_email(raw, tenant_id, pseudonyms)[0]
 
@@ -139,7 +132,7 @@ def read_email(
         "tenant_id": tenant_id,
         "channel": "email",
         # The address is PII: the event carries a pseudonym; delivery resolves it from the channel's own store.
-        "user_id": (pseudonyms or _process_pseudonyms()).pseudonym(tenant_id, sender.lower()),
+        "user_id": (pseudonyms or process_pseudonyms()).pseudonym(tenant_id, sender.lower()),
         "role": "customer",
         "text": _text(message),
         "ts": ts if ts is not None else int(time.time() * 1000),

@@ -20,6 +20,7 @@ def test_public_surface_is_exactly_the_documented_names() -> None:
         "PiiEntity",
         "PiiMasker",
         "mask_pii",
+        "process_pseudonyms",
     ]
 
 
