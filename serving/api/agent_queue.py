@@ -48,13 +48,13 @@ def _handoff(row: dict[str, Any], messages: list[dict[str, Any]], waiting_since:
 
 
 async def _routed(
-    request: Request, presence: AgentPresence, scope: str, fresh: list[str], params: dict[str, Any]
+    request: Request, presence: AgentPresence, scope: str, fresh: list[str], hold_ms: int
 ) -> dict[str, str]:
     """Fresh hand-offs (in queue order) -> the present agent each is routed to; the loads come from the store."""
     present = presence.present(scope)
     if not fresh or not present:
         return {}
-    rows = await run_query(query_of(request), AGENT_LOADS_SQL, {"tenant": scope, "hold_ms": params["hold_ms"]})
+    rows = await run_query(query_of(request), AGENT_LOADS_SQL, {"tenant": scope, "hold_ms": hold_ms})
     return route(fresh, present, {str(row["agent_id"]): int(row["held"]) for row in rows})
 
 
@@ -78,7 +78,8 @@ def queue_router(tenant_of: TenantDependency, settings: Settings) -> APIRouter:
         query = query_of(request)
         scope = scoped_tenant(key_tenant, tenant) or "*"
         limit = settings.handoff_list_limit
-        params = {"tenant": scope, "hours": hours, "limit": limit * 4, "hold_ms": int(settings.agent_hold_s * 1000)}
+        hold_ms = int(settings.agent_hold_s * 1000)
+        params = {"tenant": scope, "hours": hours, "limit": limit * 4, "hold_ms": hold_ms}
         latest: dict[str, dict[str, Any]] = {}
         for row in await run_query(query, WAITING_HANDOFFS_SQL, params):  # newest first: each conversation's latest
             latest.setdefault(str(row["conversation_id"]), row)
@@ -91,7 +92,7 @@ def queue_router(tenant_of: TenantDependency, settings: Settings) -> APIRouter:
         waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))
         if agent_id is not None:
             presence.seen(scope, agent_id)
-        routed = await _routed(request, presence, scope, [c for c in waiting if not latest[c]["assigned_to"]], params)
+        routed = await _routed(request, presence, scope, [c for c in waiting if not latest[c]["assigned_to"]], hold_ms)
         if agent_id is not None:  # theirs: what they hold, and fresh hand-offs routed to them
             waiting = [c for c in waiting if latest[c]["assigned_to"] == agent_id or routed.get(c) == agent_id]
         items = [{**_handoff(latest[c], messages[c], since[c]), "routed_to": routed.get(c)} for c in waiting[:limit]]

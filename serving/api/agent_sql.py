@@ -78,26 +78,18 @@ ORDER BY ts DESC, multiIf(role = 'handoff', 2, role = 'bot', 1, 0) DESC, event_i
 LIMIT {limit:UInt32}
 """.replace("__TENANT__", TENANT_FILTER).replace("__RECENT__", "ts >= now64(3) - toIntervalHour({hours:UInt32})")
 
-HOLDER_SQL = """
-SELECT agent_id FROM (
-    SELECT argMax(user_id, ts) AS agent_id, max(ts) AS at, argMax(metadata['action'], ts) = 'release' AS released
-    FROM kefu.events FINAL
-    WHERE conversation_id = {conversation:String} AND role = 'agent' AND __TENANT__
-    HAVING count() > 0
-)
-WHERE NOT released AND at > now64(3) - toIntervalMillisecond({hold_ms:UInt64})
+_HOLDS = """
+SELECT conversation_id, argMax(user_id, ts) AS agent_id
+FROM kefu.events FINAL
+WHERE role = 'agent' AND __TENANT__ AND __CONVERSATION__ AND ts > now64(3) - toIntervalMillisecond({hold_ms:UInt64})
+GROUP BY conversation_id
+HAVING argMax(metadata['action'], ts) != 'release'
 """.replace("__TENANT__", TENANT_FILTER)
-"""The agent holding the conversation now (the author of its last agent message, not a release, within the hold
-that ``WAITING_HANDOFFS_SQL`` applies too); no row when nobody does."""
+"""The rule of a hold, one row per conversation held now: the author of its last agent message within the hold
+(``WAITING_HANDOFFS_SQL`` applies the same one), unless that message gave the conversation back."""
 
-AGENT_LOADS_SQL = """
-SELECT agent_id, count() AS held FROM (
-    SELECT argMax(user_id, ts) AS agent_id, argMax(metadata['action'], ts) = 'release' AS released
-    FROM kefu.events FINAL
-    WHERE role = 'agent' AND __TENANT__ AND ts > now64(3) - toIntervalMillisecond({hold_ms:UInt64})
-    GROUP BY conversation_id
-)
-WHERE NOT released
-GROUP BY agent_id
-""".replace("__TENANT__", TENANT_FILTER)
-"""How many conversations each agent holds now (as ``HOLDER_SQL`` decides a hold): their load, for routing."""
+HOLDER_SQL = f"SELECT agent_id FROM ({_HOLDS.replace('__CONVERSATION__', 'conversation_id = {conversation:String}')})"
+"""The agent holding the conversation now; no row when nobody does."""
+
+AGENT_LOADS_SQL = f"SELECT agent_id, count() AS held FROM ({_HOLDS.replace('__CONVERSATION__', '1')}) GROUP BY agent_id"
+"""How many conversations each agent holds now: their load, for routing."""
