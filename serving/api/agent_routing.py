@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 __all__ = ["AgentPresence", "route"]
@@ -47,16 +48,16 @@ class AgentPresence:
     def __init__(self, window_s: float = 30.0, max_agents: int = 10_000) -> None:
         self.window_s = window_s
         self.max_agents = max_agents
-        self._seen: dict[tuple[str, str], float] = {}
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()  # least recently seen first
         self._lock = threading.Lock()
 
     def seen(self, scope: str, agent: str, now: float | None = None) -> None:
         stamp = time.monotonic() if now is None else now
         with self._lock:
             self._seen[(scope, agent)] = stamp
-            if len(self._seen) > self.max_agents:  # forget the longest gone first
-                for key, _ in sorted(self._seen.items(), key=lambda item: item[1])[: len(self._seen) // 10]:
-                    del self._seen[key]
+            self._seen.move_to_end((scope, agent))
+            while len(self._seen) > self.max_agents:  # forget the longest gone first
+                self._seen.popitem(last=False)
 
     def present(self, scope: str, now: float | None = None) -> list[str]:
         """The agents of ``scope`` seen within the window, sorted."""
