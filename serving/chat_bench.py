@@ -108,22 +108,44 @@ async def run_responder_bench(
             *(conversation(client, f"bench-{time.time_ns()}-{c}", plan) for c, plan in enumerate(plans))
         )
         wall = time.perf_counter() - started
-    done = [t for turns_ in results for t in turns_]
+    report: dict[str, Any] = {"conversations": conversations, "turns_per_conversation": turns}
+    report.update(summarize([t for turns_ in results for t in turns_]))
+    report["wall_s"] = round(wall, 2)
+    return report
+
+
+def outcome(turn: Turn) -> str:
+    """What answered: the generator profile, ``cache``, ``canned``, ``extractive`` or ``handoff:<reason>``."""
+    handoff = turn.kefu.get("handoff")
+    return "handoff:" + handoff["reason"] if handoff else str(turn.kefu.get("model_profile"))
+
+
+def summarize(done: list[Turn]) -> dict[str, Any]:
+    """Figures over every answered turn, and the same per outcome.
+
+    The overall quantiles mix what was generated with what the answer cache or a canned reply answered at
+    once; ``by_outcome`` keeps them apart, so a second run on the same platform (whose repeats the cache
+    answers) is not read as faster generation.
+    """
     ok = [t for t in done if t.error is None]
-    outcomes = collections.Counter(
-        "handoff:" + t.kefu["handoff"]["reason"] if t.kefu.get("handoff") else str(t.kefu.get("model_profile"))
-        for t in ok
-    )
+    groups: dict[str, list[Turn]] = collections.defaultdict(list)
+    for turn in ok:
+        groups[outcome(turn)].append(turn)
     return {
-        "conversations": conversations,
-        "turns_per_conversation": turns,
         "requests": len(done),
         "errors": len(done) - len(ok),
         "error_kinds": dict(collections.Counter(t.error for t in done if t.error)),
         "ttft_s": _quantiles([t.ttft_s for t in ok if t.ttft_s is not None]),
         "total_s": _quantiles([t.total_s for t in ok if t.total_s is not None]),
         "content_chunks_per_reply": round(statistics.mean([t.chunks for t in ok]), 2) if ok else None,
-        "outcomes": dict(outcomes),
+        "outcomes": {name: len(turns) for name, turns in groups.items()},
+        "by_outcome": {
+            name: {
+                "n": len(turns),
+                "ttft_s": _quantiles([t.ttft_s for t in turns if t.ttft_s is not None]),
+                "total_s": _quantiles([t.total_s for t in turns if t.total_s is not None]),
+            }
+            for name, turns in sorted(groups.items())
+        },
         "with_citations": sum(1 for t in ok if t.kefu.get("citations")),
-        "wall_s": round(wall, 2),
     }
