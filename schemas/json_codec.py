@@ -48,6 +48,13 @@ def _type_name(value: Any) -> str:
 
 
 def _timestamp_millis(value: Any, path: str) -> int:
+    millis = _millis(value, path)
+    if not LONG_RANGE[0] <= millis <= LONG_RANGE[1]:  # fastavro would raise OverflowError, far from the field
+        raise FieldError(path, f"{millis} is out of range for a timestamp (epoch milliseconds, a long)")
+    return millis
+
+
+def _millis(value: Any, path: str) -> int:
     if isinstance(value, bool):
         raise FieldError(path, "expected a timestamp (epoch milliseconds or ISO-8601), got bool")
     if isinstance(value, int):

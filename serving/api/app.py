@@ -37,6 +37,7 @@ from serving.api.kpi import kpi_router
 from serving.api.kpi_sql import KpiQuery
 from serving.api.limits import RequestLimits
 from serving.api.metrics import LATENCY, REQUESTS, route_label
+from serving.api.openapi_bodies import document_bodies
 from serving.api.replies import ReplyWaiter
 from serving.api.webchat import webchat_router
 from serving.api.wechat import wechat_router
@@ -94,6 +95,7 @@ def create_api(
     app.include_router(wechat_router(settings, waiter, ingest, read_body))
     app.include_router(queue_router(tenant_of, settings))
     app.include_router(agents_router(tenant_of, settings, ingest))
+    document_bodies(app, settings)
 
     @app.on_event("startup")
     async def read_replies() -> None:

@@ -35,8 +35,10 @@ TEXT_OF_TYPE = {
 
 def verify_wechat_signature(token: str, signature: str, timestamp: str, nonce: str) -> bool:
     """WeChat's check: sha1 of the sorted token, timestamp and nonce equals ``signature``."""
-    digest = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
-    return hmac.compare_digest(digest, signature)
+    signed = "".join(sorted([token, timestamp, nonce])).encode("utf-8", "replace")  # any text the caller sends
+    digest = hashlib.sha1(signed).hexdigest()
+    # bytes: compare_digest raises TypeError on a str with non-ASCII characters
+    return hmac.compare_digest(digest.encode(), signature.encode("utf-8", "replace"))
 
 
 def _parse(xml: bytes) -> dict[str, str]:

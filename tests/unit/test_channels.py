@@ -196,6 +196,12 @@ def test_wechat_signature_with_wrong_token_or_tampered_nonce_fails() -> None:
     assert not verify_wechat_signature(token, "", timestamp, nonce)
 
 
+def test_a_non_ascii_wechat_signature_is_refused_not_an_error() -> None:
+    # found by fuzzing the API from its OpenAPI document: hmac.compare_digest raised TypeError, a 500
+    assert not verify_wechat_signature("kefu-token", "Eà签名", "1700000000", "93847561")
+    assert not verify_wechat_signature("kefu-token", "\udc80", "1700000000", "\udc80")
+
+
 # -- e-mail ------------------------------------------------------------------------------------------------------
 
 SENDER = "lilei@example.com"

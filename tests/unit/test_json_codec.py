@@ -148,6 +148,14 @@ def test_timestamp_rejects_other_values(value: Any) -> None:
     assert error_of(event(ts=value)).path == "ts"
 
 
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 1e30, -1e300])
+def test_timestamp_beyond_a_long_is_a_field_error_not_an_encoder_crash(value: Any) -> None:
+    # found by fuzzing POST /v1/events: fastavro raised OverflowError while encoding, a 500
+    error = error_of(event(ts=value))
+    assert (error.path, "out of range" in error.message) == ("ts", True)
+    assert conversation(event(ts=2**63 - 1))["ts"] == 2**63 - 1
+
+
 # -- numbers -----------------------------------------------------------------------------------------------------
 
 
