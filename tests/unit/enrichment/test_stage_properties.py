@@ -4,7 +4,8 @@ planted in a message reaches neither output (set off from other digits: "1391234
 is not a phone number and must stay, as order numbers do).
 
 Hypothesis generates contract-valid events (any Unicode text and ids, any long timestamp, metadata, attachments;
-the phone planted in text, metadata values and customers' ids) and then breaks some of their wire bytes: truncation, a flipped byte, random bytes, an empty or missing value.
+the phone planted in text, metadata values and customers' ids) and then breaks some of their wire bytes:
+truncation, a flipped byte, random bytes, an empty or missing value.
 """
 
 from __future__ import annotations
