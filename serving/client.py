@@ -114,7 +114,9 @@ class ModelClient:
     ) -> AsyncIterator[str]:
         """Text pieces of ``choice.routed`` (as in :meth:`generate`; ``choice.answered`` is set before the first
         piece is yielded) as generated. Each piece must come within KEFU_LLM_FIRST_TOKEN_TIMEOUT_S of the last.
-        The tokens the stream took go to ``choice.usage`` when it ends."""
+        The tokens the stream took go to ``choice.usage`` as the deployment reports them; when the stream is closed
+        before its last item (the caller stopped reading, or it broke), the pieces read are counted as its answer's
+        tokens (one piece per token for the local model and for OpenAI-compatible endpoints)."""
         failure: ModelUnavailable | None = None
         order = profile_order(self.profiles, choice.routed if choice else None)
         for n, served in enumerate(order):
@@ -136,20 +138,25 @@ class ModelClient:
                 continue
             if choice is not None:
                 choice.answered = served
-            yield first
+            read, ended = 1, False
             try:
+                yield first
                 while True:
                     left = self.settings.llm_timeout_s - (time.monotonic() - started)
                     gap = min(self.settings.llm_first_token_timeout_s, max(left, 0.001))
                     try:
                         piece = await self._deadline(app, anext(pieces), gap)
                     except StopAsyncIteration:
+                        ended = True
                         return
                     text = _text(piece, choice)
                     if text is not None:
+                        read += 1
                         yield text
             finally:
                 await _close(pieces)
+                if not ended and choice is not None:  # the last item, the answer's count, never came
+                    choice.spent(TokenUsage(completion_tokens=read))
         assert failure is not None
         raise failure
 

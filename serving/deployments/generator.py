@@ -30,6 +30,23 @@ def to_messages(messages: Messages) -> list[ChatMessage]:
     return [m if isinstance(m, ChatMessage) else ChatMessage(m["role"], m["content"]) for m in messages]  # type: ignore[arg-type]
 
 
+async def pieces_with_usage(pieces: AsyncIterator[str], usage: TokenUsage) -> AsyncIterator[str | TokenUsage]:
+    """``pieces`` with the tokens ``usage`` counts, sent as soon as they are known and never twice: the prompt's
+    before the first piece when the generator has counted it by then (the local model counts it before it
+    generates), the rest as the last item.
+
+    A consumer that stops reading early (the responder's sentence gate) closes the stream before the last item can
+    be sent; it still has the prompt's count and knows how many pieces it read (``ModelClient.stream``).
+    """
+    sent = TokenUsage()
+    async for piece in pieces:
+        if usage.prompt_tokens > sent.prompt_tokens:
+            yield TokenUsage(prompt_tokens=usage.prompt_tokens - sent.prompt_tokens)
+            sent.prompt_tokens = usage.prompt_tokens
+        yield piece
+    yield TokenUsage(usage.prompt_tokens - sent.prompt_tokens, usage.completion_tokens)
+
+
 @serve.deployment(name="generator")
 class GeneratorDeployment:
     """``generate`` returns the whole answer; ``stream`` yields text pieces (call with ``stream=True``)."""
@@ -67,15 +84,15 @@ class GeneratorDeployment:
     async def stream(
         self, messages: Messages, max_tokens: int | None = None, temperature: float = 0.2
     ) -> AsyncIterator[str | TokenUsage]:
-        """Text pieces, then the :class:`TokenUsage` of the whole stream (unless the caller stopped first)."""
+        """Text pieces with the stream's :class:`TokenUsage` as in :func:`pieces_with_usage`."""
         chat = to_messages(messages)
         tokens = max_tokens or self.max_tokens
         usage = TokenUsage()
-        async for piece in iterate_in_thread(
+        pieces = iterate_in_thread(
             lambda: self.generator.stream(chat, max_tokens=tokens, temperature=temperature, usage=usage)
-        ):
-            yield piece
-        yield usage
+        )
+        async for item in pieces_with_usage(pieces, usage):
+            yield item
 
     def info(self) -> dict[str, str]:
         return {"model_id": self.model_id, "profile": self.profile}

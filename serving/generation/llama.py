@@ -91,6 +91,8 @@ class LlamaGenerator:
         llama_perf_context_reset(self._llama.ctx)
         # tokenised as create_completion would tokenise the text, so a handed-over cache matches its prefix
         tokens = self._llama.tokenize(render_chatml(messages).encode("utf-8"), special=True)
+        if usage is not None:  # known now: a consumer that stops early still learns what the prompt cost
+            usage.prompt_tokens = len(tokens)
         if self._prefill is not None:
             self._prefill.reset_counters()
             if self._prefill.worth_it(self._llama, tokens):
@@ -113,7 +115,6 @@ class LlamaGenerator:
                     yield text
         finally:  # also when the consumer closes the stream early: the tokens were spent
             if usage is not None:
-                usage.prompt_tokens = len(tokens)
                 # the answer's own tokens, as an endpoint counts them (llama.cpp's chunks may merge tokens)
                 answer = "".join(pieces).encode("utf-8")
                 counted = self._llama.tokenize(answer, add_bos=False, special=True) if answer else []

@@ -70,6 +70,25 @@ async def test_dead_quality_endpoint_falls_back_to_the_fast_profile(serving: Ser
     )
 
 
+@pytest.mark.parametrize("transport", ["handle", "http"])
+async def test_a_stream_stopped_early_still_reports_its_prompt_and_the_pieces_read(
+    serving: Serving, transport: str
+) -> None:
+    # the responder's sentence gate stops reading mid-answer; the replica's last item (the answer's count) never
+    # comes, but the prompt's count came before the first piece
+    client = await ModelClient.connect(serving.settings, transport)
+    choice = ProfileChoice()
+    try:
+        stream = client.stream(QUESTION, max_tokens=24, temperature=0.0, choice=choice)
+        read = [await anext(stream), await anext(stream)]
+        await stream.aclose()
+    finally:
+        await client.aclose()
+    assert all(read)
+    assert choice.usage is not None and choice.usage.prompt_tokens > 10
+    assert choice.usage.completion_tokens == 2
+
+
 async def test_killed_replica_is_replaced_and_meanwhile_calls_fail_as_model_unavailable(serving: Serving) -> None:
     import ray
 

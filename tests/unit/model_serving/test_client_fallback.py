@@ -167,6 +167,29 @@ async def test_a_streams_usage_goes_to_the_choice_and_never_to_the_text() -> Non
     assert nothing.usage == TokenUsage(180, 0)
 
 
+async def test_a_stream_closed_early_counts_the_prompt_it_was_told_and_the_pieces_it_read() -> None:
+    # the deployment sends the local model's prompt count first (pieces_with_usage); the answer's count comes last,
+    # after the responder's sentence gate has stopped reading
+    script: list[str | TokenUsage] = [TokenUsage(180, 0), "好的", "，", "运费", "买家出。", TokenUsage(0, 4)]
+    transport = ScriptedTransport({"kefu-llm-quality": (0.0, script)})
+    choice = ProfileChoice()
+    stream = client(transport).stream(QUESTION, choice=choice)
+    read = [await anext(stream), await anext(stream)]
+    await stream.aclose()
+    assert read == ["好的", "，"]
+    assert transport.closed == ["kefu-llm-quality"]  # the model is told to stop
+    assert choice.usage == TokenUsage(180, 2)
+
+
+async def test_a_stream_read_to_the_end_counts_what_the_deployment_reports_not_the_pieces() -> None:
+    script: list[str | TokenUsage] = [TokenUsage(180, 0), "好的", "。", TokenUsage(0, 3)]
+    choice = ProfileChoice()
+    assert [
+        p async for p in client(ScriptedTransport({"kefu-llm-quality": (0.0, script)})).stream(QUESTION, choice=choice)
+    ]
+    assert choice.usage == TokenUsage(180, 3)
+
+
 async def test_every_attempts_tokens_are_counted() -> None:
     transport = ScriptedTransport(
         {
