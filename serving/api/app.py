@@ -38,6 +38,7 @@ from serving.api.kpi_sql import KpiQuery
 from serving.api.limits import RequestLimits
 from serving.api.metrics import LATENCY, REQUESTS, route_label
 from serving.api.openapi_bodies import document_bodies
+from serving.api.recent_answers import RecentAnswers
 from serving.api.replies import ReplyWaiter
 from serving.api.webchat import webchat_router
 from serving.api.wechat import wechat_router
@@ -80,7 +81,8 @@ def create_api(
     )
     ingest = ingest_handler(inbound)
     pseudonyms = IdentifierPseudonymizer(pseudonym_key(settings))  # the workers' key: the same customer, one id
-    waiter, feed = _stream_followers(settings, bootstrap, registry)
+    recent = RecentAnswers()  # agents' replies of the last seconds, which the store lags behind (agents' hold)
+    waiter, feed = _stream_followers(settings, bootstrap, registry, recent)
 
     auth, users = authenticator(settings, keys), user_limiter(settings)
     tenant_of = tenant_dependency(principal_dependency(auth, users, webchat_keys))
@@ -94,7 +96,7 @@ def create_api(
     app.include_router(events_router(tenant_of, settings, ingest, open_email_contacts(settings), pseudonyms))
     app.include_router(wechat_router(settings, waiter, ingest, read_body))
     app.include_router(queue_router(tenant_of, settings))
-    app.include_router(agents_router(tenant_of, settings, ingest))
+    app.include_router(agents_router(tenant_of, settings, ingest, recent))
     document_bodies(app, settings)
 
     @app.on_event("startup")
@@ -129,9 +131,10 @@ def _limit_and_measure_requests(app: FastAPI, settings: Settings) -> None:
 
 
 def _stream_followers(
-    settings: Settings, bootstrap: str, registry: SchemaRegistryClient
+    settings: Settings, bootstrap: str, registry: SchemaRegistryClient, recent: RecentAnswers
 ) -> tuple[ReplyWaiter, AgentMessageFeed]:
-    """What the API reads back from the stream: bot replies (and their deltas), agents' messages."""
+    """What the API reads back from the stream: bot replies (and their deltas), agents' messages (which also tell
+    ``recent`` who answered, whichever API process accepted the message)."""
     waiter = ReplyWaiter(
         bootstrap,
         settings.topic(REPLIES),
@@ -139,7 +142,9 @@ def _stream_followers(
         settings.topic(REPLY_DELTAS),
         AvroCodec(registry, schema("ReplyDelta")),
     )
-    feed = AgentMessageFeed(bootstrap, settings.topic(ENRICHED), AvroCodec(registry, schema("EnrichedEvent")))
+    feed = AgentMessageFeed(
+        bootstrap, settings.topic(ENRICHED), AvroCodec(registry, schema("EnrichedEvent")), recent=recent
+    )
     return waiter, feed
 
 

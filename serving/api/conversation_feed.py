@@ -4,7 +4,9 @@ Agents answer through ``POST /v1/conversations/{id}/agent-replies``; the message
 every other (deduplicated, PII-masked) and this tail keeps the last few per conversation in memory for the
 page's long poll ``GET /v1/conversations/{id}/messages``. Like the reply waiter it follows the topic from its end
 (a :class:`TopicFollower`: each API process serves its own browsers); messages older than the process are in
-ClickHouse, not here.
+ClickHouse, not here. Every API process reads every agent message this way, whichever process accepted it, so
+the feed also tells the process's :class:`~serving.api.recent_answers.RecentAnswers` who answered last: the
+hold rule then sees another process's agent reply ~0.1 s after it was accepted, not when the store has it (~1 s).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import time
 from collections import OrderedDict, deque
 from typing import Any
 
+from processors.dialogue.agent_hold import RELEASE
 from schemas.wire import AvroCodec, DecodeError
+from serving.api.recent_answers import RecentAnswers
 from serving.api.topic_follower import TopicFollower
 
 log = logging.getLogger(__name__)
@@ -27,8 +31,10 @@ POLL_S = 0.2
 
 
 class AgentMessageFeed:
-    def __init__(self, bootstrap: str, topic: str, codec: AvroCodec) -> None:
+    def __init__(self, bootstrap: str, topic: str, codec: AvroCodec, recent: RecentAnswers | None = None) -> None:
+        """``recent``: told of every agent message seen (see the module's docstring)."""
         self._codec = codec
+        self._recent = recent
         self._messages: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         self._follower = TopicFollower(
@@ -60,6 +66,10 @@ class AgentMessageFeed:
                 kept.append(message)
             while len(self._messages) > CONVERSATIONS:
                 self._messages.popitem(last=False)
+        if self._recent is not None:
+            released = (event.get("metadata") or {}).get("action") == RELEASE
+            conversation = str(event["conversation_id"])
+            self._recent.answered(message["tenant_id"], conversation, message["user_id"], released=released)
 
     def since(self, conversation_id: str, tenant: str, after_ts: int) -> list[dict[str, Any]]:
         """Agent messages of the conversation newer than ``after_ts`` (ms), of ``tenant`` ('*' = any)."""

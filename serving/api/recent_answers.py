@@ -2,10 +2,10 @@
 
 The hold an agent's reply takes (``agent_sql.HOLDER_SQL``) is decided from ClickHouse, which has an agent's message
 about a second after the API accepted it. Two agents answering the same fresh hand-off within that second would
-both get through, and the customer two answers. This process remembers each accepted agent reply for
+both get through, and the customer two answers. This process remembers each agent reply it accepted, and each
+one the agent message feed (``conversation_feed``) reads from the stream, whichever API process accepted it, for
 ``window_s``; a newer memory than the store's answer decides (a reply just accepted holds the conversation; a
-release just accepted frees it). Several API processes each remember their own replies only: across them the
-store's ~1 s lag remains.
+release just accepted frees it). Across API processes the lag is the stream's (~0.1 s), not the store's.
 
 >>> recent = RecentAnswers(window_s=10.0)
 >>> recent.answered("acme", "c1", "agent-7", released=False, now=100.0)

@@ -11,6 +11,7 @@ from fastapi import HTTPException
 from serving.api.conversation_feed import AgentMessageFeed
 from serving.api.deps import chat_caller
 from serving.api.pages import bundled_page
+from serving.api.recent_answers import RecentAnswers
 from serving.api.replies import ReplyWaiter
 from serving.api.webchat import chat_page_html
 from serving.api.wechat import WeChatReplies
@@ -166,6 +167,18 @@ async def test_the_agent_feed_keeps_agent_messages_per_conversation_and_tenant()
     assert [m["event_id"] for m in feed.since("c1", "acme", 2)] == ["a2"]
     assert feed.since("c2", "acme", 0) == [] and len(feed.since("c2", "*", 0)) == 1
     assert await feed.wait("c1", "acme", 3, timeout_s=0.05) == []
+
+
+def test_the_agent_feed_tells_the_hold_memory_who_answered_whichever_process_accepted_it() -> None:
+    recent = RecentAnswers(window_s=10.0)
+    feed = AgentMessageFeed("127.0.0.1:9", "conversations.enriched", None, recent=recent)  # type: ignore[arg-type]
+    feed.add(enriched("m1", "customer", 1))
+    assert recent.holder("acme", "c1") is None  # a customer's message holds nothing
+    feed.add(enriched("a1", "agent", 2))
+    assert recent.holder("acme", "c1") == ("a7",)
+    feed.add({**enriched("a2", "agent", 3), "metadata": {"source": "agent_api", "action": "release"}})
+    assert recent.holder("acme", "c1") == ()  # given back to the bot just now
+    assert recent.holder("other", "c1") is None
 
 
 def test_web_chat_keys_are_told_apart_from_full_keys() -> None:
