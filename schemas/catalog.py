@@ -30,6 +30,7 @@ TOPIC_OF_RECORD: dict[str, str] = {
     "ModelPromoted": "models.promoted",
     "ModelVersion": "models.versions",
     "DeadLetter": "deadletter",
+    "AgentPresence": "agents.presence",
 }
 
 RECORD_NAMES: tuple[str, ...] = tuple(TOPIC_OF_RECORD)

@@ -15,6 +15,7 @@ RETRAIN = "models.retrain"  # RetrainTrigger from drift detectors
 PROMOTED = "models.promoted"  # ModelPromoted, for hot reload
 VERSIONS = "models.versions"  # ModelVersion: every registry card state, mirrored into ClickHouse
 DEADLETTER = "deadletter"  # DeadLetter: anything that could not be processed, with the reason
+AGENT_PRESENCE = "agents.presence"  # AgentPresence: agents' consoles polling, shared by API processes (ephemeral)
 
 ALL_TOPICS: tuple[str, ...] = tuple(TOPIC_OF_RECORD.values())
 RECORD_OF_TOPIC: dict[str, str] = {topic: record for record, topic in TOPIC_OF_RECORD.items()}

@@ -20,6 +20,7 @@ from serving.api.agent_sql import AGENT_LOADS_SQL, CUSTOMER_MESSAGES_SQL, WAITIN
 from serving.api.deps import TenantDependency
 from serving.api.kpi import query_of, run_query, scoped_tenant
 from serving.api.kpi_sql import json_value
+from serving.api.presence_stream import PresenceStream
 
 TRANSCRIPT_COLUMNS = ("transcript_role", "transcript_text", "transcript_ts")
 INTERNAL_COLUMNS = (*TRANSCRIPT_COLUMNS, "answered_at")
@@ -58,10 +59,15 @@ async def _routed(
     return route(fresh, present, {str(row["agent_id"]): int(row["held"]) for row in rows})
 
 
-def queue_router(tenant_of: TenantDependency, settings: Settings) -> APIRouter:
+def queue_router(
+    tenant_of: TenantDependency, settings: Settings, presence_stream: PresenceStream | None = None
+) -> APIRouter:
+    """``presence_stream``: agents' presence shared with the other API processes (None: this process's polls only)."""
     router = APIRouter()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
-    presence = AgentPresence(settings.agent_presence_s)  # agents whose console polls the queue
+    # agents whose console polls the queue, here or (through the stream) at another API process
+    presence = presence_stream.presence if presence_stream else AgentPresence(settings.agent_presence_s)
+    seen = presence_stream.seen if presence_stream else presence.seen
 
     @router.get("/v1/handoffs")
     async def handoffs(
@@ -91,7 +97,7 @@ def queue_router(tenant_of: TenantDependency, settings: Settings) -> APIRouter:
         since = {conversation: _waiting_since(row, messages[conversation]) for conversation, row in latest.items()}
         waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))
         if agent_id is not None:
-            presence.seen(scope, agent_id)
+            seen(scope, agent_id)
         routed = await _routed(request, presence, scope, [c for c in waiting if not latest[c]["assigned_to"]], hold_ms)
         if agent_id is not None:  # theirs: what they hold, and fresh hand-offs routed to them
             waiting = [c for c in waiting if latest[c]["assigned_to"] == agent_id or routed.get(c) == agent_id]

@@ -19,6 +19,7 @@ from processors.pii import IdentifierPseudonymizer
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from serving.api.agent_queue import queue_router
+from serving.api.agent_routing import AgentPresence
 from serving.api.agents import agents_router
 from serving.api.analyst import analyst_router
 from serving.api.api_docs import api_docs_router
@@ -38,6 +39,7 @@ from serving.api.kpi_sql import KpiQuery
 from serving.api.limits import RequestLimits
 from serving.api.metrics import LATENCY, REQUESTS, route_label
 from serving.api.openapi_bodies import document_bodies
+from serving.api.presence_stream import PresenceStream
 from serving.api.recent_answers import RecentAnswers
 from serving.api.replies import ReplyWaiter
 from serving.api.webchat import webchat_router
@@ -47,7 +49,7 @@ from serving.channels.email_contacts import open_email_contacts
 from serving.ingest import Ingestor
 from serving.ratelimit import RateLimiter
 from streams.producer import BatchProducer, producer_config
-from streams.topics import ENRICHED, FEEDBACK, INBOUND, REPLIES, REPLY_DELTAS
+from streams.topics import AGENT_PRESENCE, ENRICHED, FEEDBACK, INBOUND, REPLIES, REPLY_DELTAS
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,14 @@ def create_api(
     pseudonyms = IdentifierPseudonymizer(pseudonym_key(settings))  # the workers' key: the same customer, one id
     recent = RecentAnswers()  # agents' replies of the last seconds, which the store lags behind (agents' hold)
     waiter, feed = _stream_followers(settings, bootstrap, registry, recent)
+    presence = PresenceStream(
+        AgentPresence(settings.agent_presence_s),
+        bootstrap=bootstrap,
+        topic=settings.topic(AGENT_PRESENCE),
+        codec=AvroCodec(registry, schema("AgentPresence"), f"{settings.topic(AGENT_PRESENCE)}-value"),
+        producer=producer,
+        announce_every_s=settings.agent_presence_s / 3,  # a few announcements per presence window
+    )
 
     auth, users = authenticator(settings, keys), user_limiter(settings)
     tenant_of = tenant_dependency(principal_dependency(auth, users, webchat_keys))
@@ -95,7 +105,7 @@ def create_api(
     app.include_router(api_docs_router(app.title))
     app.include_router(events_router(tenant_of, settings, ingest, open_email_contacts(settings), pseudonyms))
     app.include_router(wechat_router(settings, waiter, ingest, read_body))
-    app.include_router(queue_router(tenant_of, settings))
+    app.include_router(queue_router(tenant_of, settings, presence))
     app.include_router(agents_router(tenant_of, settings, ingest, recent))
     document_bodies(app, settings)
 
@@ -103,11 +113,13 @@ def create_api(
     async def read_replies() -> None:
         waiter.start()
         feed.start()
+        presence.start()
 
     @app.on_event("shutdown")
     async def flush() -> None:
         waiter.stop()
         feed.stop()
+        presence.stop()
         producer.close()
 
     return app

@@ -68,6 +68,7 @@ TABLES: tuple[Table, ...] = (
 NOT_STORED: dict[str, str] = {
     "ConversationEvent": "raw customer text before PII masking; the masked EnrichedEvent is stored instead",
     "ReplyDelta": "ephemeral pieces of a reply; the authoritative BotReply is stored in bot_replies",
+    "AgentPresence": "ephemeral heartbeats of open agents' consoles; who answered what is in events and handoffs",
 }
 
 TABLE_NAMED: dict[str, Table] = {t.name: t for t in TABLES}

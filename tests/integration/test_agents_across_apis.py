@@ -3,6 +3,7 @@ as the other reads it from the stream, before the store has it; a release frees 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -90,3 +91,38 @@ def test_a_reply_accepted_by_one_api_holds_the_conversation_in_the_other(platfor
     assert eventually(lambda: seen_by_second_api(released.json()["results"][0]["event_id"]), timeout_s=15)
     taken = reply(second_api, "agent-9", 2)  # given back to the bot: anyone may answer
     assert taken.status_code == 202, taken.text
+
+
+def test_both_apis_route_fresh_handoffs_to_the_agents_present_at_either(platform: Platform, second_api: str) -> None:
+    first = platform.status["http"]
+    headers = {"Authorization": f"Bearer {platform.status['api_key']}"}
+    tenant = f"presence-{uuid.uuid4().hex[:8]}"  # its own tenant: no other test's hand-offs in this queue
+    now = int(time.time() * 1000)
+    handoffs = [
+        {"event_id": f"{tenant}-h{n}", "conversation_id": f"{tenant}-c{n}", "tenant_id": tenant, "channel": "web",
+         "reason": "customer_request", "ts": now + n}
+        for n in range(4)
+    ]  # fmt: skip
+    produced = platform.kefu("produce", "--topic", "conversations.handoffs", stdin="\n".join(map(json.dumps, handoffs)))
+    assert produced.returncode == 0, produced.stderr
+
+    def queue(api: str, agent: str | None = None) -> list[dict[str, Any]]:
+        params = {"tenant": tenant, **({"agent_id": agent} if agent else {})}
+        listed = httpx.get(f"{api}/v1/handoffs", headers=headers, params=params, timeout=30)
+        assert listed.status_code == 200, listed.text
+        return list(listed.json()["handoffs"])
+
+    assert eventually(lambda: len(queue(first)) == 4), "the hand-offs never reached the store"
+    queue(first, "ann")  # ann's console polls the platform's API, bob's the second one
+    queue(second_api, "bob")
+
+    def routing(api: str) -> dict[str, str | None]:
+        return {item["conversation_id"]: item["routed_to"] for item in queue(api)}
+
+    def agreed() -> dict[str, str | None] | None:
+        here, there = routing(first), routing(second_api)
+        return here if here == there and set(here.values()) == {"ann", "bob"} else None
+
+    shared = eventually(agreed, timeout_s=15, every_s=0.5)
+    assert shared, f"the APIs route differently: {routing(first)} vs {routing(second_api)}"
+    assert sorted(shared.values()) == ["ann", "ann", "bob", "bob"]  # two each: neither holds any yet
