@@ -27,19 +27,29 @@ PRIORITY_PHONE = 70
 # Digits glued to letters are product codes or tracking numbers (SF1234567890123), never phones.
 _LEFT = r"(?<![0-9A-Za-z])"
 _RIGHT = r"(?![0-9A-Za-z])"
+# A phone or an ID may be followed by letters, as in "13812345678vx同号" or "...call me": codes carry their letters
+# in front. Cards and 15-digit IDs, which look like order numbers, keep letters out on both sides.
+_RIGHT_LETTERS_OK = r"(?![0-9])"
+# ... and preceded by a messaging app's or "tel"'s letters, as in "加我wx13812345678" or "QQ(021)62345678".
+_LEFT_PHONE = r"(?:(?<![0-9A-Za-z])|(?<=(?i:wx|vx|qq))|(?<=(?i:tel)))"
 
-_MOBILE = re.compile(_LEFT + r"(?:(?:\+86|0086|\(\+?86\))[ -]?)?(1[3-9]\d)([ -]?)(\d{4})\2(\d{4})" + _RIGHT)
+_MOBILE = re.compile(
+    _LEFT_PHONE + r"(?:(?:\+86|0086|\(\+?86\))[ -]?)?(1[3-9]\d)([ -]?)(\d{4})\2(\d{4})" + _RIGHT_LETTERS_OK
+)
 _AREA = r"(?:010|02\d|0[3-9]\d{2})"
 _EXTENSION = r"(?:(?: ?(?:ext\.?|x|转|分机) ?|-|#)\d{1,6})?"
 _LANDLINE_SEPARATED = re.compile(
-    _LEFT + r"(?:\(" + _AREA + r"\) ?|" + _AREA + r"[ -])[2-9]\d{6,7}" + _EXTENSION + _RIGHT
+    _LEFT_PHONE + r"(?:\(" + _AREA + r"\) ?|" + _AREA + r"[ -])[2-9]\d{6,7}" + _EXTENSION + _RIGHT_LETTERS_OK
 )
 _LANDLINE_BARE = re.compile(_LEFT + _AREA + r"[2-9]\d{6,7}" + _RIGHT)
 # E.164 with a leading plus: country code then 2-6 groups; the digit count is checked afterwards.
-_INTERNATIONAL = re.compile(r"(?<![0-9A-Za-z+])\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,5}\)?){1,6}" + _RIGHT)
-_NANP = re.compile(_LEFT + r"(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}" + _RIGHT)
+_INTERNATIONAL = re.compile(
+    r"(?:(?<![0-9A-Za-z+])|(?<=(?i:wx|vx|qq))|(?<=(?i:tel)))\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,5}\)?){1,6}"
+    + _RIGHT_LETTERS_OK
+)
+_NANP = re.compile(_LEFT + r"(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}" + _RIGHT_LETTERS_OK)
 
-_ID_CARD = re.compile(_LEFT + r"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}(?:[01]\d)[0-3]\d[ -]?\d{3}[\dXx]" + _RIGHT)
+_ID_CARD = re.compile(_LEFT + r"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}(?:[01]\d)[0-3]\d[ -]?\d{3}[\dXx]" + _RIGHT_LETTERS_OK)
 _OLD_ID_CARD = re.compile(_LEFT + r"[1-9]\d{14}" + _RIGHT)
 
 _CARD = re.compile(

@@ -105,6 +105,10 @@ TEMPLATES: tuple[str, ...] = (
     "你们服务器{IP}是不是挂了",
     "通行证号码{PASSPORT}",
     "{NAME}，{MOBILE}，{ADDRESS}",
+    # messaging-app ids glued to the number, as people type them
+    "加我vx{MOBILE}详聊，订单{ORDER}",
+    "{MOBILE}vx同号，快递单号{TRACKING}",
+    "有问题打{MOBILE}or加QQ，型号{MODEL}",
     # self-introductions: the commonest way a customer gives a name
     "我叫{NAME}，订单{ORDER}怎么还没到",
     "你好，我是{NAME}先生，电话{MOBILE}",

@@ -33,6 +33,27 @@ def test_phone_formats_are_masked(text: str, expected: str) -> None:
     assert spans(text) == [("PHONE", expected)]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13812345678vx同号", ("PHONE", "13812345678")),
+        ("加我wx13812345678详聊", ("PHONE", "13812345678")),
+        ("VX:13812345678", ("PHONE", "13812345678")),
+        ("QQ(021)62345678", ("PHONE", "(021)62345678")),
+        ("tel13812345678", ("PHONE", "13812345678")),
+        ("call me at 13627954840asap", ("PHONE", "13627954840")),
+        ("身份证11010519491231002Xok", ("ID_CARD", "11010519491231002X")),
+    ],
+)
+def test_phones_and_ids_glued_to_letters_are_masked(text: str, expected: tuple[str, str]) -> None:
+    assert spans(text) == [expected]
+
+
+@pytest.mark.parametrize("text", ["SF13812345678", "JD13812345678", "订单abc13812345678", "编号13812345678901"])
+def test_letters_before_a_number_still_make_it_a_code(text: str) -> None:
+    assert spans(text) == []
+
+
 def test_fullwidth_mobile_is_masked_with_original_offsets() -> None:
     text = "电话：１３８１２３４５６７８。"
     result = mask_pii(text)
