@@ -13,9 +13,11 @@ PRIORITY_IP = 60
 PRIORITY_PASSPORT = 55
 PRIORITY_PLATE = 50
 
+# The local part may start with "_", "-", "%" or "+" ("__li@qq.com"), never with "."; a hyphen right after the
+# domain ("a@b.co.jp-谢谢", or a dash folded to "-") ends it, since a domain label cannot end with one.
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9_%+-](?:[A-Za-z0-9._%+-]{0,63})@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9])"
 )
 _IPV4 = re.compile(
     r"(?<![0-9A-Za-z.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"

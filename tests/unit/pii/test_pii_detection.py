@@ -70,6 +70,9 @@ def test_fullwidth_mobile_is_masked_with_original_offsets() -> None:
         ("卡号 4111 1111 1111 1111", ("BANK_CARD", "4111 1111 1111 1111")),
         ("退到6011111111111117", ("BANK_CARD", "6011111111111117")),
         ("邮箱 Zhang.San+kefu@mail.example.com.cn 谢谢", ("EMAIL", "Zhang.San+kefu@mail.example.com.cn")),
+        ("邮箱__li_lei@qq.com", ("EMAIL", "__li_lei@qq.com")),  # a local part may start with "_"
+        ("发到a.b@yahoo.co.jp-谢谢", ("EMAIL", "a.b@yahoo.co.jp")),  # the whole domain, not a@...co
+        ("mail me: li@example.com—thanks", ("EMAIL", "li@example.com")),  # an em dash after it
         ("来自 192.168.10.1 的登录", ("IP", "192.168.10.1")),
         ("address 2001:db8:85a3::8a2e:370:7334 failed", ("IP", "2001:db8:85a3::8a2e:370:7334")),
         ("护照号E12345678", ("PASSPORT", "E12345678")),
