@@ -33,6 +33,7 @@ from serving.api.deps import (
     tenant_dependency,
     user_limiter,
 )
+from serving.api.error_bodies import answer_errors_alike
 from serving.api.events import events_router, ingest_handler, read_body
 from serving.api.kpi import kpi_router
 from serving.api.kpi_sql import KpiQuery
@@ -108,6 +109,7 @@ def create_api(
     app.include_router(queue_router(tenant_of, settings, presence))
     app.include_router(agents_router(tenant_of, settings, ingest, recent))
     document_bodies(app, settings)
+    answer_errors_alike(app)
 
     @app.on_event("startup")
     async def read_replies() -> None:
