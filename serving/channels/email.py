@@ -101,6 +101,18 @@ def read_email(
     The sender is named by ``pseudonyms.pseudonym`` of the address (the API passes the platform's, so the customer
     has the id the enrichment stage and their feedback give them); None: a key of this process alone.
     """
+    try:
+        return _read_email(raw, tenant_id, pseudonyms)
+    except ChannelError:
+        raise
+    except Exception as error:  # the standard library's lazy header parsers raise IndexError, ValueError... on
+        # malformed input (a cut "From: Li <li@", a NUL byte); the message is not quoted: it may hold an address
+        raise ChannelError(f"malformed e-mail: the parser failed with {type(error).__name__}") from None
+
+
+def _read_email(
+    raw: bytes, tenant_id: str, pseudonyms: IdentifierPseudonymizer | None
+) -> tuple[dict[str, Any], EmailContact]:
     if len(raw) > MAX_EMAIL_BYTES:
         raise ChannelError(f"e-mail larger than {MAX_EMAIL_BYTES} bytes")
     message = message_from_bytes(raw, policy=policy.default)
