@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from schemas.json_codec import INT_RANGE, LONG_RANGE
@@ -73,14 +74,14 @@ class _Translator:
                 return self.translate(self.named[node])
             if node not in _PRIMITIVES:
                 raise ValueError(f"unsupported Avro type {node!r}")
-            return dict(_PRIMITIVES[node])
+            return copy.deepcopy(_PRIMITIVES[node])
         if isinstance(node, list):
             return self._union(node)
         kind = node["type"]
         if isinstance(kind, dict | list):
             return self.translate(kind)
         if node.get("logicalType") == "timestamp-millis" and kind == "long":
-            return _documented(dict(_TIMESTAMP), node)
+            return _documented(copy.deepcopy(_TIMESTAMP), node)  # callers may refine the copy's branches
         if kind in ("record", "enum", "fixed"):
             self._remember(node)
         if kind == "record":

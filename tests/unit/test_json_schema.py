@@ -91,3 +91,12 @@ def test_fields_carry_the_contract_documentation_and_defaults() -> None:
     assert "locale" not in event["required"] and "ts" in event["required"]
     timestamp = event["properties"]["ts"]["anyOf"]
     assert [branch["type"] for branch in timestamp] == ["number", "string"]
+
+
+def test_each_schema_is_a_fresh_copy_its_caller_may_refine() -> None:
+    first = record_json_schema(schema("ConversationEvent").json)
+    first["properties"]["ts"]["anyOf"][0]["minimum"] = 0  # as the API's event body does
+    first["properties"]["text"]["maxLength"] = 10
+    again = record_json_schema(schema("ConversationEvent").json)
+    assert again["properties"]["ts"]["anyOf"][0]["minimum"] < 0
+    assert "maxLength" not in again["properties"]["text"]
