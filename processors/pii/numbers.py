@@ -31,8 +31,9 @@ _RIGHT = r"(?![0-9A-Za-z])"
 # in front. Cards and 15-digit IDs, which look like order numbers, keep letters out on both sides.
 _RIGHT_LETTERS_OK = r"(?![0-9])"
 # ... and preceded by a messaging app's or "tel"'s letters, as in "加我wx13812345678" or "QQ(021)62345678".
+_AFTER_APP = r"(?<=(?i:wx|vx|qq))|(?<=(?i:tel))"
 # (the lookahead first: most positions hold no digit, "+" or "(", and fail there before three lookbehinds run)
-_LEFT_PHONE = r"(?=[0-9+(])(?:(?<![0-9A-Za-z])|(?<=(?i:wx|vx|qq))|(?<=(?i:tel)))"
+_LEFT_PHONE = r"(?=[0-9+(])(?:(?<![0-9A-Za-z])|" + _AFTER_APP + ")"
 
 _MOBILE = re.compile(
     _LEFT_PHONE + r"(?:(?:\+86|0086|\(\+?86\))[ -]?)?(1[3-9]\d)([ -]?)(\d{4})\2(\d{4})" + _RIGHT_LETTERS_OK
@@ -45,8 +46,7 @@ _LANDLINE_SEPARATED = re.compile(
 _LANDLINE_BARE = re.compile(_LEFT + _AREA + r"[2-9]\d{6,7}" + _RIGHT)
 # E.164 with a leading plus: country code then 2-6 groups; the digit count is checked afterwards.
 _INTERNATIONAL = re.compile(
-    r"(?=\+)(?:(?<![0-9A-Za-z+])|(?<=(?i:wx|vx|qq))|(?<=(?i:tel)))\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,5}\)?){1,6}"
-    + _RIGHT_LETTERS_OK
+    r"(?=\+)(?:(?<![0-9A-Za-z+])|" + _AFTER_APP + r")\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,5}\)?){1,6}" + _RIGHT_LETTERS_OK
 )
 _NANP = re.compile(_LEFT + r"(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}" + _RIGHT_LETTERS_OK)
 
