@@ -59,15 +59,11 @@ async def _routed(
     return route(fresh, present, {str(row["agent_id"]): int(row["held"]) for row in rows})
 
 
-def queue_router(
-    tenant_of: TenantDependency, settings: Settings, presence_stream: PresenceStream | None = None
-) -> APIRouter:
-    """``presence_stream``: agents' presence shared with the other API processes (None: this process's polls only)."""
+def queue_router(tenant_of: TenantDependency, settings: Settings, presence_stream: PresenceStream) -> APIRouter:
+    """``presence_stream``: agents whose console polls the queue, here or at another API process."""
     router = APIRouter()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
-    # agents whose console polls the queue, here or (through the stream) at another API process
-    presence = presence_stream.presence if presence_stream else AgentPresence(settings.agent_presence_s)
-    seen = presence_stream.seen if presence_stream else presence.seen
+    presence = presence_stream.presence
 
     @router.get("/v1/handoffs")
     async def handoffs(
@@ -97,7 +93,7 @@ def queue_router(
         since = {conversation: _waiting_since(row, messages[conversation]) for conversation, row in latest.items()}
         waiting = sorted(latest, key=lambda c: (latest[c]["priority"], since[c]))
         if agent_id is not None:
-            seen(scope, agent_id)
+            presence_stream.seen(scope, agent_id)
         routed = await _routed(request, presence, scope, [c for c in waiting if not latest[c]["assigned_to"]], hold_ms)
         if agent_id is not None:  # theirs: what they hold, and fresh hand-offs routed to them
             waiting = [c for c in waiting if latest[c]["assigned_to"] == agent_id or routed.get(c) == agent_id]

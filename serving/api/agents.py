@@ -51,13 +51,10 @@ async def _holder(
     return str(holders[0]["agent_id"]) if holders else None
 
 
-def agents_router(
-    tenant_of: TenantDependency, settings: Settings, ingest: Ingest, recent: RecentAnswers | None = None
-) -> APIRouter:
+def agents_router(tenant_of: TenantDependency, settings: Settings, ingest: Ingest, recent: RecentAnswers) -> APIRouter:
     """``recent``: the agent replies of the last seconds, which the store lags behind (this process's own, and
     every API process's once the agent message feed has read them)."""
     router = APIRouter()
-    recent = recent or RecentAnswers()
     Tenant = Annotated[str, Depends(tenant_of)]  # noqa: N806  # a type alias, named like one
 
     @router.get("/agent", response_class=HTMLResponse, include_in_schema=False)
