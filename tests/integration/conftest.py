@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,16 @@ class Platform:
             env=self.env,
             timeout=timeout,
         )
+
+
+def eventually(probe: Callable[[], Any], timeout_s: float = 30.0, every_s: float = 0.5) -> Any:
+    """``probe()``'s first truthy answer within ``timeout_s``, asked every ``every_s``; else its last answer."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = probe()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(every_s)
 
 
 def start_platform(data_dir: Path, ready_timeout_s: float = STARTUP_TIMEOUT_S, **env: str) -> Platform:

@@ -8,25 +8,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.integration.conftest import Platform
+from tests.integration.conftest import Platform, eventually
 from tests.integration.smtp_inbox import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def eventually(probe: Callable[[], Any], timeout_s: float = 30.0, every_s: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = probe()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(every_s)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +57,9 @@ def test_a_reply_accepted_by_one_api_holds_the_conversation_in_the_other(platfor
     }  # fmt: skip
     assert httpx.post(f"{first}/v1/events", headers=headers, json=[customer], timeout=30).status_code == 202
     transcript = f"{first}/v1/conversations/{conversation}/transcript"
-    assert eventually(lambda: httpx.get(transcript, headers=headers, timeout=30).status_code == 200), "never stored"
+    assert eventually(lambda: httpx.get(transcript, headers=headers, timeout=30).status_code == 200, every_s=0.1), (
+        "never stored"
+    )
 
     def reply(api: str, agent: str, n: int, **extra: Any) -> httpx.Response:
         # a different text each time: the same text again within seconds is dropped as a near-duplicate
@@ -82,13 +75,13 @@ def test_a_reply_accepted_by_one_api_holds_the_conversation_in_the_other(platfor
 
     held = reply(first, "agent-7", 1)
     assert held.status_code == 202, held.text
-    assert eventually(lambda: seen_by_second_api(held.json()["results"][0]["event_id"]), timeout_s=15)
+    assert eventually(lambda: seen_by_second_api(held.json()["results"][0]["event_id"]), timeout_s=15, every_s=0.1)
     raced = reply(second_api, "agent-9", 1)  # the second API has read agent-7's reply from the stream
     assert (raced.status_code, raced.json().get("held_by")) == (409, "agent-7")
 
     released = reply(first, "agent-7", 2, release=True)
     assert released.status_code == 202, released.text
-    assert eventually(lambda: seen_by_second_api(released.json()["results"][0]["event_id"]), timeout_s=15)
+    assert eventually(lambda: seen_by_second_api(released.json()["results"][0]["event_id"]), timeout_s=15, every_s=0.1)
     taken = reply(second_api, "agent-9", 2)  # given back to the bot: anyone may answer
     assert taken.status_code == 202, taken.text
 
@@ -112,7 +105,7 @@ def test_both_apis_route_fresh_handoffs_to_the_agents_present_at_either(platform
         assert listed.status_code == 200, listed.text
         return list(listed.json()["handoffs"])
 
-    assert eventually(lambda: len(queue(first)) == 4), "the hand-offs never reached the store"
+    assert eventually(lambda: len(queue(first)) == 4, every_s=0.1), "the hand-offs never reached the store"
     queue(first, "ann")  # ann's console polls the platform's API, bob's the second one
     queue(second_api, "bob")
 

@@ -10,7 +10,6 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree
 
@@ -23,7 +22,7 @@ from processors.responder import without_citation_markers
 from schemas.catalog import schema
 from schemas.wire import AvroCodec, registry_client
 from streams.store import StoreClient
-from tests.integration.conftest import KB_QUESTION, WECHAT_TOKEN, Platform, read_topic
+from tests.integration.conftest import KB_QUESTION, WECHAT_TOKEN, Platform, eventually, read_topic
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # platform start + models on a busy machine
 
@@ -50,15 +49,6 @@ def store_rows(platform: Platform, sql: str, params: dict[str, Any]) -> list[dic
     store = StoreClient.connect(Settings(data_dir=platform.data_dir))
     rows: list[dict[str, Any]] = store.query(sql, params).to_pylist()
     return rows
-
-
-def eventually(probe: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = probe()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.5)
 
 
 def decode(platform: Platform, record: str, value: bytes) -> dict[str, Any]:
