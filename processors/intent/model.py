@@ -10,13 +10,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
 
 from processors.intent.calibration import ScoreCalibration, expected_calibration_error, fit_calibration
 from processors.intent.clauses import split_clauses
 from processors.intent.features import NgramFeaturizer
 from processors.intent.linear import fit_linear_svm, out_of_fold_scores
-from processors.intent.noise import IntArray, noisy_example_mask
+from processors.intent.noisy_rows import relabelled_examples, split_noisy_examples
 from processors.intent.params import IntentParams
 from processors.intent.prediction import UNKNOWN_INTENT, IntentPrediction
 from processors.intent.storage import load_model_files, save_model_files
@@ -105,13 +104,38 @@ class IntentModel:
         if len(labels) < 2:
             raise ValueError("intent training needs at least two distinct labels")
         label_index = {label: index for index, label in enumerate(labels)}
+        given = list(examples)
+        kept, dropped = split_noisy_examples(given, label_index, settings, seed)
+        model = cls._fit(kept, labels, settings, seed)
+        relabelled: list[tuple[str, str]] = []
+        if dropped and settings.noise_relabel_min_probability is not None:
+            probabilities = model.probabilities([text for text, _ in dropped])
+            relabelled = relabelled_examples(dropped, probabilities, labels, settings.noise_relabel_min_probability)
+            if relabelled:
+                model = cls._fit(kept + relabelled, labels, settings, seed)
+        model._metadata = {
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "data_sha256": examples_sha256(given),
+            "n_examples": len(given),
+            "n_dropped_as_noisy": len(dropped) - len(relabelled),
+            "n_relabelled": len(relabelled),
+            "seed": seed,
+            **model._metadata,
+            "label_ids": dict(label_ids or {}),
+        }
+        return model
+
+    @classmethod
+    def _fit(
+        cls, examples: list[tuple[str, str]], labels: tuple[str, ...], settings: IntentParams, seed: int
+    ) -> IntentModel:
+        """Featurizer, calibration from out-of-fold scores and the SVM, all on ``examples`` as given."""
+        label_index = {label: index for index, label in enumerate(labels)}
         fit_options = {
             "regularization": settings.regularization,
             "class_weight": settings.class_weight,
             "seed": seed,
         }
-        given = list(examples)
-        examples = _without_noisy_examples(given, label_index, settings, seed)
         texts = [text for text, _ in examples]
         targets = np.array([label_index[label] for _, label in examples], dtype=np.int64)
         featurizer = NgramFeaturizer.fit(
@@ -127,15 +151,6 @@ class IntentModel:
             multi_quantile=settings.multi_quantile,
         )
         weights, bias = fit_linear_svm(features, targets, len(labels), **fit_options)  # type: ignore[arg-type]
-        metadata = {
-            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "data_sha256": examples_sha256(given),
-            "n_examples": len(given),
-            "n_dropped_as_noisy": len(given) - len(examples),
-            "seed": seed,
-            "metrics": _held_out_metrics(calibration, held_out_scores, targets, folds),
-            "label_ids": dict(label_ids or {}),
-        }
         return cls(
             featurizer=featurizer,
             weights=weights,
@@ -143,7 +158,7 @@ class IntentModel:
             labels=labels,
             calibration=calibration,
             params=settings,
-            metadata=metadata,
+            metadata={"metrics": _held_out_metrics(calibration, held_out_scores, targets, folds)},
         )
 
     @property
@@ -325,45 +340,6 @@ class IntentModel:
             params=stored.params,
             metadata=stored.metadata,
         )
-
-
-def _without_noisy_examples(
-    examples: list[tuple[str, str]],
-    label_index: dict[str, int],
-    settings: IntentParams,
-    seed: int,
-) -> list[tuple[str, str]]:
-    """``examples`` minus those the noise filter judges mislabelled (see :mod:`.noise`).
-
-    A round runs only when its cutoff is at most half the number of labels: with few labels a random
-    wrong label often ranks high anyway, so a low rank says little; nor with few examples per label
-    (``noise_min_examples_per_label``). A label description (an example whose
-    text is its label) is never dropped, so no label disappears.
-    """
-    cutoffs = [cutoff for cutoff in settings.noise_rank_cutoffs if 2 * cutoff <= len(label_index)]
-    if not cutoffs or len(examples) < settings.noise_min_examples_per_label * len(label_index):
-        return examples
-    texts = [text for text, _ in examples]
-    targets = np.array([label_index[label] for _, label in examples], dtype=np.int64)
-    features = NgramFeaturizer.fit(
-        texts, ngram_min=settings.ngram_min, ngram_max=settings.ngram_max, min_df=settings.min_df
-    ).transform(texts)
-    folds = max(2, min(settings.noise_folds, len(examples)))
-
-    def scores(rows: csr_matrix, row_targets: IntArray) -> npt.NDArray[np.float32]:
-        return out_of_fold_scores(
-            rows,
-            row_targets,
-            len(label_index),
-            folds=folds,
-            regularization=settings.regularization,
-            class_weight=settings.class_weight,
-            seed=seed,
-        )
-
-    protected = np.array([text == label for text, label in examples], dtype=bool)
-    noisy = noisy_example_mask(features, targets, cutoffs, scores, protected=protected)
-    return [example for example, drop in zip(examples, noisy.tolist(), strict=True) if not drop]
 
 
 def _held_out_metrics(

@@ -93,7 +93,7 @@ def load_model_files(directory: Path) -> StoredModel:
         weights=weights,
         bias=bias,
         calibration=ScoreCalibration(**document["calibration"]),
-        # Models saved before the noise filter existed were trained without it.
-        params=IntentParams(**{"noise_rank_cutoffs": (), **document["params"]}),
+        # Models saved before the noise filter, or its relabelling, existed were trained without them.
+        params=IntentParams(**{"noise_rank_cutoffs": (), "noise_relabel_min_probability": None, **document["params"]}),
         metadata={key: value for key, value in document.items() if key not in reserved},
     )

@@ -18,8 +18,8 @@ pytestmark = [
 # Measured 0.372 with the noise filter (0.362 before it) on this slice, whose labels are as noisy as
 # train's; the threshold leaves room for solver and platform differences, not for regressions.
 HELD_OUT_MACRO_F1_FLOOR = 0.35
-# 388 dev rows an audit judged correctly labelled (processors/intent/cic_dev_audit.json); measured 0.817.
-AUDITED_CLEAN_ACCURACY_FLOOR = 0.76
+# 1,565 dev rows an audit judged correctly labelled (processors/intent/cic_dev_audit.json); measured 0.811.
+AUDITED_CLEAN_ACCURACY_FLOOR = 0.78
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +57,16 @@ def test_cic_batch_throughput_is_reported(
     assert rate > 0 and time.perf_counter() > started
 
 
-def test_cic_noise_filter_drops_about_the_audited_noise_share_and_scores_well_on_clean_rows(
+def test_cic_noise_filter_sets_aside_about_the_audited_noise_share_and_scores_well_on_clean_rows(
     cic_model_and_held_out: tuple[IntentModel, list[tuple[str, str]]],
 ) -> None:
     model, _ = cic_model_and_held_out
-    dropped_share = model.metadata["n_dropped_as_noisy"] / model.metadata["n_examples"]
-    # The audit found 22 % of dev rows mislabelled; the filter also drops some hard rows.
-    assert 0.2 <= dropped_share <= 0.45, dropped_share
+    metadata = model.metadata
+    set_aside_share = (metadata["n_dropped_as_noisy"] + metadata["n_relabelled"]) / metadata["n_examples"]
+    # The audit found 22 % of dev rows mislabelled; the filter also sets aside some hard rows, and most
+    # of what it sets aside comes back relabelled.
+    assert 0.2 <= set_aside_share <= 0.45, set_aside_share
+    assert metadata["n_relabelled"] > metadata["n_dropped_as_noisy"]
     clean, mislabelled = audited_dev_split()
     assert evaluate_intent(model, clean)["accuracy"] >= AUDITED_CLEAN_ACCURACY_FLOOR
     # On rows whose label is wrong the model almost never agrees with that label (the noise is random).

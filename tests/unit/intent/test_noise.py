@@ -15,6 +15,7 @@ from processors.intent import IntentModel
 from processors.intent.features import NgramFeaturizer
 from processors.intent.linear import out_of_fold_scores
 from processors.intent.noise import given_label_ranks, noisy_example_mask
+from processors.intent.noisy_rows import relabelled_examples, split_noisy_examples
 from processors.intent.params import IntentParams
 from processors.intent.storage import METADATA_FILE
 
@@ -96,14 +97,45 @@ def test_no_rounds_drop_nothing() -> None:
 
 def test_training_drops_flipped_examples_and_records_how_many() -> None:
     examples, flipped = synthetic_set(seed=4)
-    filtered = IntentModel.train(examples, seed=0, noise_rank_cutoffs=(4, 2), noise_min_examples_per_label=1)
+    filtered = IntentModel.train(
+        examples,
+        seed=0,
+        noise_rank_cutoffs=(4, 2),
+        noise_min_examples_per_label=1,
+        noise_relabel_min_probability=None,
+    )
     unfiltered = IntentModel.train(examples, seed=0, noise_rank_cutoffs=())
     dropped = filtered.metadata["n_dropped_as_noisy"]
     assert 0.8 * len(flipped) <= dropped <= 1.3 * len(flipped)
-    assert unfiltered.metadata["n_dropped_as_noisy"] == 0
+    assert filtered.metadata["n_relabelled"] == 0
+    assert unfiltered.metadata["n_dropped_as_noisy"] == unfiltered.metadata["n_relabelled"] == 0
     assert filtered.metadata["n_examples"] == len(examples)
     # Out-of-fold accuracy is measured on the kept rows: far higher once the flips are gone.
     assert filtered.metadata["metrics"]["cv_accuracy"] > unfiltered.metadata["metrics"]["cv_accuracy"] + 0.1
+
+
+def test_dropped_rows_come_back_under_their_true_label() -> None:
+    examples, flipped = synthetic_set(seed=4)
+    truth = dict(synthetic_set(seed=4, flip_share=0.0)[0])
+    params = IntentParams(noise_rank_cutoffs=(4, 2), noise_min_examples_per_label=1)
+    labels = sorted(TOPICS)
+    kept, dropped = split_noisy_examples(examples, {label: index for index, label in enumerate(labels)}, params, 0)
+    assert len(kept) + len(dropped) == len(examples)
+    trained_on_kept = IntentModel.train(kept, seed=0, noise_rank_cutoffs=())
+    relabelled = relabelled_examples(
+        dropped, trained_on_kept.probabilities([text for text, _ in dropped]), trained_on_kept.labels, 0.5
+    )
+    assert len(relabelled) >= 0.8 * len(flipped)
+    assert sum(truth[text] == label for text, label in relabelled) >= 0.95 * len(relabelled)
+
+
+def test_training_relabels_what_the_filter_sets_aside_and_records_how_many() -> None:
+    examples, flipped = synthetic_set(seed=4)
+    model = IntentModel.train(examples, seed=0, noise_rank_cutoffs=(4, 2), noise_min_examples_per_label=1)
+    metadata = model.metadata
+    assert metadata["n_relabelled"] >= 0.8 * len(flipped)
+    assert metadata["n_relabelled"] + metadata["n_dropped_as_noisy"] <= 1.3 * len(flipped)
+    assert metadata["metrics"]["cv_accuracy"] > 0.9
 
 
 def test_rounds_with_a_cutoff_above_half_the_labels_are_skipped() -> None:
@@ -127,8 +159,11 @@ def test_models_saved_before_the_filter_load_as_trained_without_it(tmp_path: Pat
     metadata_path = tmp_path / METADATA_FILE
     document = json.loads(metadata_path.read_text(encoding="utf-8"))
     del document["params"]["noise_rank_cutoffs"]
+    del document["params"]["noise_relabel_min_probability"]
     metadata_path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    assert IntentModel.load(tmp_path).params.noise_rank_cutoffs == ()
+    params = IntentModel.load(tmp_path).params
+    assert params.noise_rank_cutoffs == ()
+    assert params.noise_relabel_min_probability is None
 
 
 @pytest.mark.parametrize("cutoffs", [[10, 3], (10, 3)])
