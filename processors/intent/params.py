@@ -36,7 +36,7 @@ class IntentParams:
     noise_relabel_min_probability
         A row the filter dropped comes back under another label when a model trained on the kept rows
         gives that label at least this calibrated probability (:mod:`processors.intent.noisy_rows`);
-        ``None`` leaves every dropped row out. 0.5 gained 1.2 points of macro-F1 on CIC dev's audited
+        ``None`` leaves every dropped row out. 0.5 gained 1.1 points of macro-F1 on CIC dev's audited
         clean rows (0.7 and 0.9 gained less), for 0.4 points of accuracy and a few more ``unknown`` answers.
     noise_min_examples_per_label
         The filter runs only when the data has at least this many examples per label on average: with
