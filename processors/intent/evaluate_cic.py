@@ -1,7 +1,8 @@
 """CIC figures for the intent model; prints JSON.
 
 Run ``python -m processors.intent.evaluate_cic``. Each recipe (the shipped defaults: noise filter with
-relabelling; the filter dropping what it sets aside; no filter, the first recipe) and a scikit-learn char
+relabelling and label descriptions counted five times; the same with each description once; the filter
+dropping what it sets aside; no filter, the first recipe) and a scikit-learn char
 TF-IDF + LinearSVC reference are trained twice:
 
 - on 80 % of CIC train (stratified, seed 0) and scored on the other 20 %, ``held_out``: as label-noisy as
@@ -37,9 +38,16 @@ from processors.intent.model import IntentModel
 
 Examples = list[tuple[str, str]]
 RECIPES: dict[str, dict[str, Any]] = {
-    "noise_filter": {},  # the defaults of IntentParams: filter (10, 3) relabelling at p >= 0.5, balanced, C 0.5
+    # The defaults of IntentParams: filter (10, 3) relabelling at p >= 0.5, descriptions x5, balanced, C 0.5.
+    "noise_filter": {},
+    "one_description_copy": {"label_description_copies": 1},
     "noise_filter_drop_only": {"noise_relabel_min_probability": None},
-    "no_filter": {"noise_rank_cutoffs": (), "regularization": 0.2, "class_weight": None},  # the first recipe
+    "no_filter": {  # the first recipe
+        "noise_rank_cutoffs": (),
+        "regularization": 0.2,
+        "class_weight": None,
+        "label_description_copies": 1,
+    },
 }
 CONSENSUS_TOP_K = 5
 

@@ -13,7 +13,13 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["label_ids_of", "read_intent_examples", "read_label_descriptions", "with_label_descriptions"]
+__all__ = [
+    "label_ids_of",
+    "read_intent_examples",
+    "read_label_descriptions",
+    "repeat_label_descriptions",
+    "with_label_descriptions",
+]
 
 LABELS_FILE = "labels.jsonl"
 
@@ -84,3 +90,18 @@ def with_label_descriptions(examples: Sequence[tuple[str, str]]) -> list[tuple[s
     """
     prose = sorted({label for _, label in examples if any(not ch.isascii() for ch in label)})
     return [*examples, *((label, label) for label in prose)]
+
+
+def repeat_label_descriptions(examples: Sequence[tuple[str, str]], copies: int) -> list[tuple[str, str]]:
+    """``examples`` with every label description (a row whose text is its label) there ``copies`` times in all.
+
+    Descriptions are the only rows of a label-noisy set known to be right, so training counts them more than
+    once (:attr:`~processors.intent.params.IntentParams.label_description_copies`).
+
+    >>> repeat_label_descriptions([("我要退货", "退货"), ("退货", "退货")], 3)
+    [('我要退货', '退货'), ('退货', '退货'), ('退货', '退货'), ('退货', '退货')]
+    """
+    if copies < 1:
+        raise ValueError("copies must be at least 1")
+    descriptions = [(text, label) for text, label in examples if text == label]
+    return [*examples, *(descriptions * (copies - 1))]

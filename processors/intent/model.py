@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from processors.intent.calibration import ScoreCalibration, expected_calibration_error, fit_calibration
 from processors.intent.clauses import split_clauses
+from processors.intent.examples import repeat_label_descriptions
 from processors.intent.features import NgramFeaturizer
 from processors.intent.linear import fit_linear_svm, out_of_fold_scores
 from processors.intent.noisy_rows import relabelled_examples, split_noisy_examples
@@ -105,7 +106,8 @@ class IntentModel:
             raise ValueError("intent training needs at least two distinct labels")
         label_index = {label: index for index, label in enumerate(labels)}
         given = list(examples)
-        kept, dropped = split_noisy_examples(given, label_index, settings, seed)
+        weighted = repeat_label_descriptions(given, settings.label_description_copies)
+        kept, dropped = split_noisy_examples(weighted, label_index, settings, seed)
         model = cls._fit(kept, labels, settings, seed)
         relabelled: list[tuple[str, str]] = []
         if dropped and settings.noise_relabel_min_probability is not None:

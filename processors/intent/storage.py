@@ -93,7 +93,14 @@ def load_model_files(directory: Path) -> StoredModel:
         weights=weights,
         bias=bias,
         calibration=ScoreCalibration(**document["calibration"]),
-        # Models saved before the noise filter, or its relabelling, existed were trained without them.
-        params=IntentParams(**{"noise_rank_cutoffs": (), "noise_relabel_min_probability": None, **document["params"]}),
+        # Models saved before the noise filter, its relabelling or description copies were trained without them.
+        params=IntentParams(
+            **{
+                "noise_rank_cutoffs": (),
+                "noise_relabel_min_probability": None,
+                "label_description_copies": 1,
+                **document["params"],
+            }
+        ),
         metadata={key: value for key, value in document.items() if key not in reserved},
     )

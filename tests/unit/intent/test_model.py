@@ -90,3 +90,20 @@ def test_training_needs_two_labels() -> None:
 
 def test_empty_batch_gives_no_predictions(tiny_model: IntentModel) -> None:
     assert tiny_model.predict([]) == []
+
+
+def test_label_descriptions_count_as_many_times_as_the_settings_say() -> None:
+    # Two mislabelled rows repeat the logistics description's text under the invoice label; the description
+    # itself (a row whose text is its label, as with_label_descriptions adds it) outweighs them only when it
+    # counts more than twice.
+    logistics, invoice = "买家咨询物流信息", "买家咨询发票问题"
+    examples = [(text, logistics) for text in ("快递到哪了", "包裹还没到", "什么时候到货")]
+    examples += [(text, invoice) for text in ("能开票吗", "税号写错了", "要增值税专票")]
+    examples += [(logistics, invoice), (logistics, invoice), (logistics, logistics), (invoice, invoice)]
+    once = IntentModel.train(examples, seed=0, calibration_folds=2, label_description_copies=1)
+    five = IntentModel.train(examples, seed=0, calibration_folds=2, label_description_copies=5)
+    assert once.best_labels([logistics]) == [invoice]
+    assert five.best_labels([logistics]) == [logistics]
+    assert once.metadata["n_examples"] == five.metadata["n_examples"] == len(examples)  # copies are not data
+    with pytest.raises(ValueError, match="at least 1"):
+        IntentModel.train(examples, label_description_copies=0)

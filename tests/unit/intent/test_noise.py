@@ -160,10 +160,12 @@ def test_models_saved_before_the_filter_load_as_trained_without_it(tmp_path: Pat
     document = json.loads(metadata_path.read_text(encoding="utf-8"))
     del document["params"]["noise_rank_cutoffs"]
     del document["params"]["noise_relabel_min_probability"]
+    del document["params"]["label_description_copies"]
     metadata_path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     params = IntentModel.load(tmp_path).params
     assert params.noise_rank_cutoffs == ()
     assert params.noise_relabel_min_probability is None
+    assert params.label_description_copies == 1
 
 
 @pytest.mark.parametrize("cutoffs", [[10, 3], (10, 3)])
