@@ -288,6 +288,11 @@ class Settings(BaseSettings):
         description="Evaluate long prompts with a BF16 copy of the local model (derived once, ~3x its size on "
         "disk and in memory): auto = where the CPU has BF16 dot products.",
     )
+    llm_extra_buffers: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Let llama.cpp move weights into its AMX / repacked CPU layouts: auto = except on CPUs that "
+        "report AMX, whose kernel crashed here (serving/generation/cpu_kernels.py).",
+    )
     llm_max_tokens: int = Field(256, ge=1, description="Default answer length limit (tokens).")
     llm_first_token_timeout_s: float = Field(20.0, gt=0, description="Deadline for the first generated token.")
     llm_timeout_s: float = Field(120.0, gt=0, description="Deadline of one whole generation.")

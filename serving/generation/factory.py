@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kefu.settings import Settings
+from serving.generation.cpu_kernels import wants_extra_buffers
 from serving.generation.prefill import cpu_flags, wants_bf16_prefill
 from serving.models import MODELS, GGUFModel, Profile, ensure_bf16_gguf, ensure_gguf
 from serving.protocols import Generator
@@ -43,6 +44,7 @@ def build_generator(settings: Settings, profile: Profile | None = None, *, progr
         n_batch=settings.llm_batch,
         flash_attn=settings.llm_flash_attn,
         prefill_path=prefill_path,
+        extra_buffers=wants_extra_buffers(settings.llm_extra_buffers, cpu_flags()),
     )
 
 

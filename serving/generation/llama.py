@@ -17,7 +17,8 @@ from typing import Any, cast
 
 from kefu.cores import available_cores
 from serving.generation.chat_template import STOP, render_chatml
-from serving.generation.prefill import Bf16Prefill
+from serving.generation.cpu_kernels import load_llama, wants_extra_buffers
+from serving.generation.prefill import Bf16Prefill, cpu_flags
 from serving.protocols import ChatMessage, TokenUsage
 
 # OpenMP threads that spin while idle steal the cores other replicas need (STACK.md); must precede the import.
@@ -39,11 +40,14 @@ class LlamaGenerator:
         flash_attn: bool = True,
         seed: int = 0,
         prefill_path: Path | None = None,
+        extra_buffers: bool | None = None,
     ) -> None:
         """``prefill_path``: a BF16 copy of the same model (``serving.models.ensure_bf16_gguf``) that evaluates
-        long prompts; without it the GGUF at ``model_path`` does everything."""
-        from llama_cpp import Llama
-
+        long prompts; without it the GGUF at ``model_path`` does everything. ``extra_buffers``: whether llama.cpp
+        may move weights into its AMX / repacked layouts (``serving.generation.cpu_kernels``); None decides by
+        the CPU, as ``KEFU_LLM_EXTRA_BUFFERS=auto`` does."""
+        if extra_buffers is None:
+            extra_buffers = wants_extra_buffers("auto", cpu_flags())
         threads = min(n_threads or available_cores(), available_cores())
         self.model_id = model_id
         self.n_ctx = n_ctx
@@ -58,8 +62,8 @@ class LlamaGenerator:
             "seed": seed,
             "verbose": False,
         }
-        self._llama = Llama(model_path=str(model_path), **options)
-        self._prefill = _bf16_prefill(prefill_path, options) if prefill_path is not None else None
+        self._llama = load_llama(model_path, extra_buffers=extra_buffers, **options)
+        self._prefill = _bf16_prefill(prefill_path, extra_buffers, options) if prefill_path is not None else None
 
     @property
     def prefills_in_bf16(self) -> bool:
@@ -154,10 +158,10 @@ class LlamaGenerator:
         return len(self._llama.tokenize(b"ok", add_bos=False)) > 0
 
 
-def _bf16_prefill(path: Path, options: dict[str, Any]) -> Bf16Prefill | None:
+def _bf16_prefill(path: Path, extra_buffers: bool, options: dict[str, Any]) -> Bf16Prefill | None:
     """The BF16 copy, or None (the 4-bit model evaluates prompts itself) if llama.cpp cannot load it."""
     try:
-        return Bf16Prefill(path, **options)
+        return Bf16Prefill(path, extra_buffers=extra_buffers, **options)
     except (ValueError, OSError) as error:  # llama-cpp-python raises ValueError for a file it cannot load
         log.warning("BF16 copy %s not loaded, prompts are evaluated in 4 bits: %s", path, error)
         return None

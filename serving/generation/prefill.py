@@ -62,10 +62,10 @@ class Bf16Prefill:
     prefix with the previous one (the responder's system message) evaluates only the rest here too.
     """
 
-    def __init__(self, model_path: Path, **llama_kwargs: Any) -> None:
-        from llama_cpp import Llama
+    def __init__(self, model_path: Path, *, extra_buffers: bool, **llama_kwargs: Any) -> None:
+        from serving.generation.cpu_kernels import load_llama
 
-        self._llama = Llama(model_path=str(model_path), **llama_kwargs)
+        self._llama = load_llama(model_path, extra_buffers=extra_buffers, **llama_kwargs)
         self.tokens_evaluated = 0
         self.eval_ms = 0.0
 

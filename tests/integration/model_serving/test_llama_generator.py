@@ -170,18 +170,20 @@ def test_a_few_new_tokens_stay_with_the_4_bit_model(fast: Generator) -> None:
 def test_the_handed_over_cache_predicts_what_the_4_bit_model_predicts_alone() -> None:
     """The KV cache computed in BF16 stands in for the 4-bit model's own: the next-token logits agree."""
     import numpy as np
-    from llama_cpp import Llama, llama_get_logits_ith
+    from llama_cpp import llama_get_logits_ith
 
     from serving.benchmark import QUESTIONS, prompt_messages
     from serving.generation.chat_template import render_chatml
-    from serving.generation.prefill import Bf16Prefill
+    from serving.generation.cpu_kernels import load_llama, wants_extra_buffers
+    from serving.generation.prefill import Bf16Prefill, cpu_flags
     from serving.models import QWEN_CODER_0_5B, ensure_bf16_gguf, ensure_gguf
 
     settings = Settings()
     options = {"n_ctx": 1024, "n_threads": 2, "n_batch": 512, "n_ubatch": 512, "flash_attn": True, "verbose": False}
+    extra = wants_extra_buffers(settings.llm_extra_buffers, cpu_flags())
     four_bit = ensure_gguf(QWEN_CODER_0_5B, settings.model_cache_dir)
-    handed, alone = Llama(str(four_bit), **options), Llama(str(four_bit), **options)  # type: ignore[arg-type]
-    prefill = Bf16Prefill(ensure_bf16_gguf(QWEN_CODER_0_5B, settings.model_cache_dir), **options)
+    handed, alone = (load_llama(four_bit, extra_buffers=extra, **options) for _ in range(2))
+    prefill = Bf16Prefill(ensure_bf16_gguf(QWEN_CODER_0_5B, settings.model_cache_dir), extra_buffers=extra, **options)
     vocabulary = alone.n_vocab()
     for n, question in enumerate(QUESTIONS):
         prompt = render_chatml(prompt_messages(question, 200 + 40 * n, f"会话{n}。"))
@@ -208,3 +210,18 @@ def test_a_bf16_copy_llama_cpp_cannot_load_leaves_the_4_bit_model_alone(tmp_path
     generator = LlamaGenerator(four_bit, QWEN_CODER_0_5B.name, n_ctx=1024, prefill_path=broken)
     assert not generator.prefills_in_bf16
     assert len(CJK.findall(generator.generate(QUESTION, max_tokens=16, temperature=0.0))) >= 3
+
+
+def test_a_model_loads_and_answers_in_plain_cpu_buffers_and_the_defaults_come_back() -> None:
+    """KEFU_LLM_EXTRA_BUFFERS=off (auto on CPUs that report AMX, whose kernel crashed here) on any CPU."""
+    import llama_cpp.llama_cpp as native
+
+    from serving.generation.cpu_kernels import load_llama
+    from serving.models import QWEN_CODER_0_5B, ensure_gguf
+
+    four_bit = ensure_gguf(QWEN_CODER_0_5B, Settings().model_cache_dir)
+    llama = load_llama(four_bit, extra_buffers=False, n_ctx=512, n_threads=2, verbose=False)
+    assert llama.model_params.use_extra_bufts is False
+    answer = llama.create_completion(render_chatml(QUESTION), max_tokens=12, temperature=0.0)
+    assert len(CJK.findall(answer["choices"][0]["text"])) >= 3  # type: ignore[index]
+    assert native.llama_model_default_params().use_extra_bufts is True
