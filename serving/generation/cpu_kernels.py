@@ -1,10 +1,10 @@
 """Loading a GGUF model with or without llama.cpp's extra CPU weight layouts (AMX tiles, repacked blocks).
 
 llama.cpp moves a model's weights into "extra" buffer types where the CPU has special kernels for them: AMX
-tiles on Xeons that report AMX, interleaved (repacked) blocks on AVX2 / AVX-512. On the Xeon of these machines
-(``amx_tile``, ``amx_int8`` and ``amx_bf16`` reported, llama-cpp-python 0.3.36 built natively) the AMX matrix
-product crashes the process on the first decode (SIGSEGV in ``ggml_backend_amx_mul_mat``) whatever the thread
-count or attention kernel, while the same model in plain CPU buffers answers normally. So ``auto``
+tiles on Xeons that report AMX, interleaved (repacked) blocks on AVX2 / AVX-512. On the Xeon this was found on
+(2026-11-23: ``amx_tile``, ``amx_int8`` and ``amx_bf16`` reported, llama-cpp-python 0.3.36 built natively) the AMX
+matrix product crashed the process on the first decode (SIGSEGV in ``ggml_backend_amx_mul_mat``) whatever the thread
+count or attention kernel, while the same model in plain CPU buffers answered normally. So ``auto``
 (``KEFU_LLM_EXTRA_BUFFERS``) keeps the extra layouts off on CPUs that report AMX and on everywhere else;
 ``on`` and ``off`` force them.
 """
