@@ -286,7 +286,7 @@ class Settings(BaseSettings):
     llm_prefill: Literal["auto", "bf16", "off"] = Field(
         "auto",
         description="Evaluate long prompts with a BF16 copy of the local model (derived once, ~3x its size on "
-        "disk and in memory): auto = where the CPU has BF16 dot products.",
+        "disk and in memory): auto = where the CPU has BF16 dot products and no AMX (measured slower there).",
     )
     llm_extra_buffers: Literal["auto", "on", "off"] = Field(
         "auto",
